@@ -1,0 +1,218 @@
+"""Any ``dimod.Sampler`` as an isingbridge backend.
+
+Annealers (a D-Wave QPU through ``EmbeddingComposite(DWaveSampler())``, its
+offline stand-in ``MockDWaveSampler``, neal, tabu…) have no β argument.  The
+adapter realises a requested β by *scaling*: if the sampler draws from
+``exp(−β_eff · E')`` for the energy ``E'`` it is given, submitting
+``E' = (β / β_eff) · E`` yields samples of ``exp(−β E)``.  ``β_eff`` is either
+given, or estimated from the sampler's own samples by dwave-system's
+maximum-pseudolikelihood estimator (:meth:`DimodSamplerBackend.estimate_beta_eff`).
+Without a ``β_eff`` the sampler is used as it is (an optimiser: its samples are
+whatever low-energy states it finds) and ``beta`` other than 1 is refused.
+
+Clamped spins are fixed before submission (dimod's ``fix_variables``), and the
+submitted model is scaled down into the sampler's ``h_range``/``j_range`` when
+it would exceed them (read from its properties, or its child's through a
+composite); the β actually realised is then smaller, and reported in
+``info["beta_realized"]`` with a warning.
+
+Examples
+--------
+>>> import dimod
+>>> from dwave.samplers import TabuSampler
+>>> from isingbridge.backends import get
+>>> backend = get(TabuSampler())
+>>> bqm = dimod.BQM({"a": 1.0}, {("a", "b"): -1.0}, 0.0, "SPIN")
+>>> backend.sample(bqm, num_reads=2, seed=0).first.energy
+-2.0
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, ClassVar
+
+import dimod
+import numpy as np
+
+from isingbridge.backends.base import Backend, as_rng, check_beta, check_positive_int, int_seed
+from isingbridge.ir import CompiledBQM, clamp_bqm, check_clamp, as_spin_bqm
+
+__all__ = ["DimodSamplerBackend", "hardware_ranges", "fit_scale"]
+
+
+def hardware_ranges(sampler: dimod.Sampler) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """The ``(h_range, j_range)`` of a sampler, looking through composites."""
+    node: Any = sampler
+    while node is not None:
+        props = getattr(node, "properties", {}) or {}
+        if "h_range" in props or "j_range" in props:
+            return _as_range(props.get("h_range")), _as_range(props.get("j_range"))
+        child = props.get("child_properties")
+        if isinstance(child, dict) and ("h_range" in child or "j_range" in child):
+            return _as_range(child.get("h_range")), _as_range(child.get("j_range"))
+        children = getattr(node, "children", None)
+        node = children[0] if children else None
+    return None, None
+
+
+def _as_range(value: Any) -> tuple[float, float] | None:
+    return None if value is None else (float(value[0]), float(value[1]))
+
+
+def fit_scale(model: CompiledBQM, h_range: tuple[float, float] | None, j_range: tuple[float, float] | None) -> float:
+    """Largest factor ``c`` such that ``c·h`` and ``c·J`` fit the ranges (``inf`` if unbounded)."""
+    factor = math.inf
+    for values, bounds in ((model.h, h_range), (model.J.data, j_range)):
+        if bounds is None or values.size == 0:
+            continue
+        low, high = bounds
+        top, bottom = float(values.max()), float(values.min())
+        if top > 0 and high > 0:
+            factor = min(factor, high / top)
+        if bottom < 0 and low < 0:
+            factor = min(factor, low / bottom)
+    return factor
+
+
+class DimodSamplerBackend(Backend):
+    """Wrap a ``dimod.Sampler`` so it follows the isingbridge backend contract.
+
+    Parameters
+    ----------
+    sampler : dimod.Sampler
+        Any sampler; composites such as ``EmbeddingComposite`` are fine.
+    beta_eff : float, optional
+        The sampler's effective inverse temperature for the energies it is
+        given. Needed to sample at a chosen β; estimate it with
+        :meth:`estimate_beta_eff`.
+    **sampler_kwargs
+        Default keyword arguments for every ``sampler.sample`` call (for
+        example ``chain_strength`` or ``annealing_time``).
+
+    Notes
+    -----
+    Extra options of :meth:`sample` are the wrapped sampler's own parameters.
+    Aggregated answers (``num_occurrences`` > 1) are expanded to one row per read.
+    """
+
+    name: ClassVar[str] = "dimod"
+    default_num_reads: ClassVar[int] = 100
+
+    def __init__(self, sampler: dimod.Sampler, *, beta_eff: float | None = None, cache_size: int = 16, **sampler_kwargs: Any):
+        if not isinstance(sampler, dimod.Sampler):
+            raise TypeError(f"expected a dimod.Sampler, got {type(sampler).__name__}")
+        super().__init__(cache_size=cache_size)
+        self.sampler = sampler
+        self.beta_eff = None if beta_eff is None else check_beta(beta_eff)
+        self.sampler_kwargs = dict(sampler_kwargs)
+        self.h_range, self.j_range = hardware_ranges(sampler)
+
+    @property
+    def extra_parameters(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(p for p in self.sampler.parameters if p not in ("num_reads", "seed"))
+
+    def limits(self) -> str:
+        ranges = f"h_range={self.h_range}, j_range={self.j_range}" if self.h_range or self.j_range else "no range limits"
+        return f"whatever {type(self.sampler).__name__} accepts ({ranges})"
+
+    def __repr__(self) -> str:
+        return f"DimodSamplerBackend({self.sampler!r}, beta_eff={self.beta_eff})"
+
+    def submission_scale(self, model: CompiledBQM, beta: float) -> tuple[float, float]:
+        """``(factor, beta_realized)``: the model is submitted as ``factor · E``."""
+        if self.beta_eff is None:
+            if not math.isclose(beta, 1.0):
+                raise ValueError(
+                    f"{type(self.sampler).__name__} has no known effective temperature, so beta={beta} cannot be "
+                    "realised; pass beta_eff=... or call estimate_beta_eff(bqm) first"
+                )
+            wanted = 1.0
+        else:
+            wanted = beta / self.beta_eff
+        fitted = min(wanted, fit_scale(model, self.h_range, self.j_range))
+        realized = beta * fitted / wanted
+        if fitted < wanted * (1 - 1e-12):
+            warnings.warn(
+                f"the model scaled for beta={beta} exceeds the sampler's ranges (h_range={self.h_range}, "
+                f"j_range={self.j_range}); scaled down, so the realised beta is {realized:.4g}",
+                stacklevel=4,
+            )
+        return fitted, realized
+
+    def _submit(self, bqm: dimod.BinaryQuadraticModel, num_reads: int, rng: np.random.Generator, options: dict) -> dimod.SampleSet:
+        parameters = self.sampler.parameters
+        kwargs = dict(self.sampler_kwargs)
+        kwargs.update(options)
+        if "num_reads" in parameters:
+            kwargs["num_reads"] = num_reads
+        if "seed" in parameters:
+            kwargs["seed"] = int_seed(rng)
+        if "auto_scale" in parameters and self.beta_eff is not None:
+            kwargs.setdefault("auto_scale", False)
+        return self.sampler.sample(bqm, **kwargs)
+
+    def _sample_free(self, model, beta, num_reads, rng, **options):
+        if model.num_variables == 0:
+            return np.zeros((num_reads, 0), dtype=np.int8), {}, {}
+        factor, realized = self.submission_scale(model, beta)
+        submitted = model.to_bqm()
+        submitted.scale(factor)
+        sampleset = self._submit(submitted, num_reads, rng, options)
+        record = sampleset.record
+        columns = [sampleset.variables.index(v) for v in model.variables]
+        states = np.repeat(record.sample[:, columns], record.num_occurrences, axis=0)
+        if sampleset.vartype is dimod.BINARY:
+            states = 2 * states - 1
+        if "num_reads" in self.sampler.parameters and states.shape[0] > num_reads:
+            states = states[:num_reads]
+        info = {"beta_realized": realized, "scale": factor, "sampler_info": dict(sampleset.info)}
+        return states.astype(np.int8), info, {}
+
+    def estimate_beta_eff(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        *,
+        num_reads: int = 100,
+        clamp: dict | None = None,
+        seed: Any = None,
+        **options: Any,
+    ) -> float:
+        """Estimate and store the sampler's effective inverse temperature.
+
+        Samples ``bqm`` (scaled into the hardware ranges) and solves the
+        maximum-pseudolikelihood equation of dwave-system
+        (``maximum_pseudolikelihood_temperature``) for the submitted energies.
+
+        Returns
+        -------
+        float
+            ``beta_eff`` (also stored on the backend).
+
+        Raises
+        ------
+        ImportError
+            Without dwave-system (``pip install isingbridge[hardware]``).
+        ValueError
+            If every sample is a local minimum (the sampler is too cold to
+            measure on this model: β_eff would be infinite).
+        """
+        try:
+            from dwave.system.temperatures import maximum_pseudolikelihood_temperature
+        except ImportError as error:  # pragma: no cover - exercised only without the extra
+            raise ImportError("estimate_beta_eff needs dwave-system: pip install 'isingbridge[hardware]'") from error
+        num_reads = check_positive_int(num_reads, "num_reads")
+        spin = as_spin_bqm(bqm)
+        free = clamp_bqm(spin, check_clamp(bqm, clamp))
+        compiled = self._cache.compile(free)
+        submitted = compiled.to_bqm()
+        submitted.scale(min(1.0, fit_scale(compiled, self.h_range, self.j_range)))
+        sampleset = self._submit(submitted, num_reads, as_rng(seed), options)
+        temperature, _ = maximum_pseudolikelihood_temperature(bqm=submitted, sampleset=sampleset)
+        if not temperature > 0:
+            raise ValueError(
+                "every sample is a local minimum, so the sampler's effective temperature on this model is 0; "
+                "estimate it on a model with smaller biases or use the sampler as an optimiser (beta=1)"
+            )
+        self.beta_eff = 1.0 / float(temperature)
+        return self.beta_eff

@@ -1,0 +1,419 @@
+"""The intermediate representation: a SPIN ``dimod.BinaryQuadraticModel``.
+
+Every model in isingbridge is compiled to a BQM with energy
+
+    E(s) = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j + offset,   s_i in {-1, +1},
+
+and Boltzmann weight ``p(s) ∝ exp(-beta * E(s))`` (dimod's sign: positive J is
+antiferromagnetic).  This module holds what every backend needs from it:
+
+* :func:`as_spin_bqm` — type check, finiteness check, BINARY → SPIN.
+* :func:`check_clamp` / :func:`clamp_bqm` — validate ``clamp={label: ±1}`` and
+  remove the clamped spins (their couplings become fields).
+* :class:`CompiledBQM` / :func:`compile_bqm` — the model as flat arrays for fast
+  kernels (fields, symmetric CSR couplings, optional dense matrix, a graph
+  colouring for parallel updates) and back (:meth:`CompiledBQM.to_bqm`).
+* :class:`CompileCache` — remembers compiled models so that a backend called in
+  a training loop on the same model does not rebuild its arrays, and reuses the
+  colouring whenever only the numbers changed.
+
+Examples
+--------
+>>> import dimod
+>>> from isingbridge.ir import compile_bqm
+>>> bqm = dimod.BQM({"a": 0.5, "b": -1.0}, {("a", "b"): 1.0}, 0.0, "SPIN")
+>>> model = compile_bqm(bqm)
+>>> model.num_variables, model.num_colors
+(2, 2)
+>>> float(model.energies([[1, -1]])[0])
+0.5
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import dimod
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "as_spin_bqm",
+    "check_clamp",
+    "clamp_bqm",
+    "CompiledBQM",
+    "CompileCache",
+    "compile_bqm",
+    "graph_coloring",
+]
+
+
+def as_spin_bqm(bqm: Any, *, copy: bool = False) -> dimod.BinaryQuadraticModel:
+    """Return ``bqm`` as a validated SPIN-vartype BQM.
+
+    BINARY models are converted with ``x = (s + 1) / 2`` (a new object); SPIN
+    models are returned as they are unless ``copy`` is true.
+
+    Raises
+    ------
+    TypeError
+        If ``bqm`` is not a ``dimod.BinaryQuadraticModel``.
+    ValueError
+        If a bias or the offset is NaN or infinite; the message names the
+        offending variable or interaction.
+    """
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise TypeError(
+            f"expected a dimod.BinaryQuadraticModel, got {type(bqm).__name__}; "
+            "build one with dimod.BQM(linear, quadratic, offset, 'SPIN')"
+        )
+    check_finite(bqm)
+    if bqm.vartype is dimod.BINARY:
+        return bqm.change_vartype(dimod.SPIN, inplace=False)
+    return bqm.copy() if copy else bqm
+
+
+def _vectors(bqm: dimod.BinaryQuadraticModel):
+    """Biases as arrays in ``bqm.variables`` order (dimod sorts labels unless told not to)."""
+    return bqm.to_numpy_vectors(sort_labels=False)
+
+
+def check_finite(bqm: dimod.BinaryQuadraticModel) -> None:
+    """Raise ``ValueError`` naming the first NaN/inf bias of ``bqm``."""
+    vectors = _vectors(bqm)
+    if not np.all(np.isfinite(vectors.linear_biases)):
+        i = int(np.flatnonzero(~np.isfinite(vectors.linear_biases))[0])
+        v = bqm.variables[i]
+        raise ValueError(f"linear bias of variable {v!r} is {bqm.linear[v]}; biases must be finite")
+    q = vectors.quadratic
+    if not np.all(np.isfinite(q.biases)):
+        k = int(np.flatnonzero(~np.isfinite(q.biases))[0])
+        u, v = bqm.variables[int(q.row_indices[k])], bqm.variables[int(q.col_indices[k])]
+        raise ValueError(
+            f"quadratic bias of interaction ({u!r}, {v!r}) is {q.biases[k]}; biases must be finite"
+        )
+    if not math.isfinite(float(bqm.offset)):
+        raise ValueError(f"BQM offset is {bqm.offset}; it must be finite")
+
+
+def check_clamp(
+    bqm: dimod.BinaryQuadraticModel, clamp: Mapping[Hashable, Any] | None
+) -> dict[Hashable, int]:
+    """Validate a clamp and return it as ``{label: ±1}``.
+
+    Values are spins (``-1`` or ``+1``); for a BINARY model ``0`` is also
+    accepted and means spin ``-1``.
+
+    Raises
+    ------
+    TypeError
+        If ``clamp`` is not a mapping.
+    ValueError
+        For a label that is not a variable of ``bqm`` or a value that is not a
+        spin.
+    """
+    if clamp is None:
+        return {}
+    if not isinstance(clamp, Mapping):
+        raise TypeError(f"clamp must be a mapping {{label: +1 or -1}}, got {type(clamp).__name__}")
+    allowed = {-1, 1, 0} if bqm.vartype is dimod.BINARY else {-1, 1}
+    spins: dict[Hashable, int] = {}
+    for label, value in clamp.items():
+        if label not in bqm.variables:
+            raise ValueError(f"cannot clamp {label!r}: it is not a variable of the model")
+        try:
+            ok = float(value) in allowed
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            what = "-1/+1 (or 0/1 for a BINARY model)" if 0 in allowed else "-1 or +1"
+            raise ValueError(f"clamp value for {label!r} is {value!r}; allowed values are {what}")
+        spins[label] = 1 if float(value) > 0 else -1
+    return spins
+
+
+def clamp_bqm(
+    bqm: dimod.BinaryQuadraticModel, clamp: Mapping[Hashable, int]
+) -> dimod.BinaryQuadraticModel:
+    """Return a SPIN copy of ``bqm`` with the clamped spins removed.
+
+    Couplings to clamped spins become fields and the clamped energy goes into
+    the offset, so the reduced model's energy equals the full model's energy
+    for every completion of the clamp.  ``clamp`` must already be validated
+    (see :func:`check_clamp`).
+    """
+    reduced = as_spin_bqm(bqm, copy=True)
+    if clamp:
+        reduced.fix_variables(dict(clamp))
+    return reduced
+
+
+@numba.njit(cache=True)
+def _two_color(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """BFS 2-colouring; returns an empty array if the graph is not bipartite."""
+    n = indptr.size - 1
+    color = -np.ones(n, dtype=np.int32)
+    queue = np.empty(n, dtype=np.int64)
+    for start in range(n):
+        if color[start] >= 0:
+            continue
+        color[start] = 0
+        head, tail = 0, 1
+        queue[0] = start
+        while head < tail:
+            u = queue[head]
+            head += 1
+            for k in range(indptr[u], indptr[u + 1]):
+                v = indices[k]
+                if color[v] < 0:
+                    color[v] = 1 - color[u]
+                    queue[tail] = v
+                    tail += 1
+                elif color[v] == color[u]:
+                    return np.empty(0, dtype=np.int32)
+    return color
+
+
+@numba.njit(cache=True)
+def _greedy_color(indptr: np.ndarray, indices: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Greedy colouring visiting nodes in ``order`` (smallest free colour)."""
+    n = indptr.size - 1
+    color = -np.ones(n, dtype=np.int32)
+    max_degree = 0
+    for u in range(n):
+        max_degree = max(max_degree, indptr[u + 1] - indptr[u])
+    mark = -np.ones(max_degree + 2, dtype=np.int64)
+    for u in order:
+        for k in range(indptr[u], indptr[u + 1]):
+            c = color[indices[k]]
+            if c >= 0 and c < mark.size:
+                mark[c] = u
+        c = 0
+        while mark[c] == u:
+            c += 1
+        color[u] = c
+    return color
+
+
+def graph_coloring(adjacency: sp.csr_matrix) -> np.ndarray:
+    """Colour a graph so that no two neighbours share a colour.
+
+    Bipartite graphs (lattices of even size, RBMs) get two colours from a BFS;
+    other graphs get a greedy colouring in largest-degree-first order (at most
+    ``max_degree + 1`` colours).  Spins of one colour are conditionally
+    independent given the rest, so a Gibbs sampler may update them together.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int32`` colour index per node, colours numbered from 0.
+    """
+    indptr = adjacency.indptr.astype(np.int64)
+    indices = adjacency.indices.astype(np.int64)
+    n = indptr.size - 1
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    colors = _two_color(indptr, indices)
+    if colors.size == n:
+        return colors
+    order = np.argsort(-np.diff(indptr), kind="stable").astype(np.int64)
+    return _greedy_color(indptr, indices, order)
+
+
+@dataclass(eq=False)
+class CompiledBQM:
+    """A SPIN BQM as flat arrays, ready for compiled kernels.
+
+    Attributes
+    ----------
+    variables : tuple
+        Labels, in the BQM's variable order; index ``i`` of every array refers
+        to ``variables[i]``.
+    h : numpy.ndarray
+        Linear biases, shape ``(N,)``.
+    J : scipy.sparse.csr_matrix
+        Symmetric coupling matrix with zero diagonal, so that
+        ``E(s) = h·s + ½ sᵀJs + offset``.
+    offset : float
+        Constant energy.
+    colors : numpy.ndarray
+        ``int32`` colour per variable: no coupling joins two spins of one colour.
+    """
+
+    variables: tuple
+    h: np.ndarray
+    J: sp.csr_matrix
+    offset: float
+    colors: np.ndarray
+    _dense: np.ndarray | None = field(default=None, repr=False)
+    _index: dict | None = field(default=None, repr=False)
+
+    @property
+    def num_variables(self) -> int:
+        return self.h.size
+
+    @property
+    def num_interactions(self) -> int:
+        return self.J.nnz // 2
+
+    @property
+    def num_colors(self) -> int:
+        return int(self.colors.max()) + 1 if self.colors.size else 0
+
+    @property
+    def density(self) -> float:
+        """Fraction of the N(N−1)/2 possible couplings that are present."""
+        n = self.num_variables
+        return self.num_interactions / (n * (n - 1) / 2) if n > 1 else 0.0
+
+    @property
+    def index(self) -> dict:
+        """``{label: position}`` for the arrays."""
+        if self._index is None:
+            self._index = {v: i for i, v in enumerate(self.variables)}
+        return self._index
+
+    def color_groups(self) -> list[np.ndarray]:
+        """Indices of the variables of each colour (one array per colour)."""
+        return [np.flatnonzero(self.colors == c) for c in range(self.num_colors)]
+
+    def dense(self) -> np.ndarray:
+        """The coupling matrix as a dense symmetric ``(N, N)`` array (cached)."""
+        if self._dense is None:
+            self._dense = self.J.toarray()
+        return self._dense
+
+    def energies(self, states: Any) -> np.ndarray:
+        """Energies of spin states, shape ``(num_states, N)`` in variable order."""
+        s = np.atleast_2d(np.asarray(states, dtype=np.float64))
+        if s.shape[1] != self.num_variables:
+            raise ValueError(f"states have {s.shape[1]} columns; the model has {self.num_variables} variables")
+        return s @ self.h + 0.5 * np.einsum("ki,ki->k", s, (self.J @ s.T).T) + self.offset
+
+    def to_bqm(self, *, index_labels: bool = False) -> dimod.BinaryQuadraticModel:
+        """Rebuild the SPIN BQM (same order, biases and offset).
+
+        With ``index_labels`` the variables are labelled ``0 … N−1`` (array
+        positions) instead of the original labels.
+        """
+        upper = sp.triu(self.J, k=1).tocoo()
+        order = None if index_labels else list(self.variables)
+        return dimod.BinaryQuadraticModel.from_numpy_vectors(
+            self.h, (upper.row, upper.col, upper.data), self.offset, dimod.SPIN, variable_order=order
+        )
+
+
+def _build(bqm: dimod.BinaryQuadraticModel, colors: np.ndarray | None) -> CompiledBQM:
+    vectors = _vectors(bqm)
+    n = bqm.num_variables
+    q = vectors.quadratic
+    rows = np.concatenate([q.row_indices, q.col_indices])
+    cols = np.concatenate([q.col_indices, q.row_indices])
+    data = np.concatenate([q.biases, q.biases]).astype(np.float64)
+    J = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+    J.sort_indices()
+    if colors is None:
+        colors = graph_coloring(J)
+    return CompiledBQM(
+        variables=tuple(bqm.variables),
+        h=np.asarray(vectors.linear_biases, dtype=np.float64),
+        J=J,
+        offset=float(vectors.offset),
+        colors=colors,
+    )
+
+
+def _fingerprints(bqm: dimod.BinaryQuadraticModel) -> tuple[bytes, bytes, tuple]:
+    """(structure digest, values digest, labels) of a SPIN BQM."""
+    vectors = _vectors(bqm)
+    q = vectors.quadratic
+    labels = tuple(bqm.variables)
+    structure = hashlib.blake2b(digest_size=16)
+    structure.update(repr(len(labels)).encode())
+    structure.update(np.ascontiguousarray(q.row_indices).tobytes())
+    structure.update(np.ascontiguousarray(q.col_indices).tobytes())
+    values = structure.copy()
+    values.update(np.ascontiguousarray(vectors.linear_biases, dtype=np.float64).tobytes())
+    values.update(np.ascontiguousarray(q.biases, dtype=np.float64).tobytes())
+    values.update(np.float64(vectors.offset).tobytes())
+    return structure.digest(), values.digest(), labels
+
+
+class CompileCache:
+    """A small LRU cache of :class:`CompiledBQM` objects.
+
+    Two levels: an identical model (same labels, structure and biases) returns
+    the same :class:`CompiledBQM` object; a model with the same labels and
+    interaction structure but new biases — the usual case in a training loop —
+    reuses the graph colouring and rebuilds only the numeric arrays.
+
+    Parameters
+    ----------
+    maxsize : int
+        Number of models remembered at each level.
+    """
+
+    def __init__(self, maxsize: int = 16):
+        if maxsize < 1:
+            raise ValueError(f"maxsize must be >= 1, got {maxsize}")
+        self.maxsize = maxsize
+        self._models: OrderedDict = OrderedDict()
+        self._colorings: OrderedDict = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def compile(self, bqm: dimod.BinaryQuadraticModel) -> CompiledBQM:
+        """Compile a validated SPIN ``bqm``, using the cache when possible."""
+        structure, values, labels = _fingerprints(bqm)
+        key = (values, hash(labels))
+        hit = self._models.get(key)
+        if hit is not None and hit.variables == labels:
+            self._models.move_to_end(key)
+            self.hits += 1
+            return hit
+        self.misses += 1
+        skey = (structure, hash(labels))
+        colors = self._colorings.get(skey)
+        compiled = _build(bqm, colors)
+        self._remember(self._colorings, skey, compiled.colors)
+        self._remember(self._models, key, compiled)
+        return compiled
+
+    def _remember(self, store: OrderedDict, key: Any, value: Any) -> None:
+        store[key] = value
+        store.move_to_end(key)
+        while len(store) > self.maxsize:
+            store.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every cached model."""
+        self._models.clear()
+        self._colorings.clear()
+
+
+def compile_bqm(bqm: dimod.BinaryQuadraticModel, cache: CompileCache | None = None) -> CompiledBQM:
+    """Validate ``bqm`` (BINARY accepted) and return it as a :class:`CompiledBQM`.
+
+    Parameters
+    ----------
+    bqm : dimod.BinaryQuadraticModel
+        Any vartype; BINARY is converted to SPIN first.
+    cache : CompileCache, optional
+        Reuse earlier compilations (see :class:`CompileCache`).
+    """
+    spin = as_spin_bqm(bqm)
+    if cache is None:
+        return _build(spin, None)
+    return cache.compile(spin)
+
+
+def spins_to_vartype(states: np.ndarray, vartype: dimod.Vartype) -> np.ndarray:
+    """Map ±1 spin states to the values of ``vartype`` (BINARY: 0/1)."""
+    if vartype is dimod.BINARY:
+        return ((np.asarray(states) + 1) // 2).astype(np.int8)
+    return np.asarray(states, dtype=np.int8)

@@ -1,0 +1,79 @@
+"""The console script."""
+import json
+
+import dimod
+import numpy as np
+import pytest
+
+from conftest import random_bqm
+from isingbridge.cli import main
+from isingbridge.backends import get
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    bqm = random_bqm(6, 0, labels=["a", "b", "c", "d", "e", "f"])
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(bqm.to_serializable()))
+    return bqm, path
+
+
+def test_sample_writes_a_dimod_sampleset(model_file, tmp_path):
+    bqm, path = model_file
+    out = tmp_path / "samples.json"
+    assert main(["sample", str(path), "--backend", "exact", "--beta", "0.5", "--num-reads", "7",
+                 "--clamp", "a=1,c=-1", "--seed", "3", "-o", str(out)]) == 0
+    ss = dimod.SampleSet.from_serializable(json.loads(out.read_text()))
+    assert len(ss) == 7
+    assert np.all(ss.record.sample[:, ss.variables.index("a")] == 1)
+    dimod.testing.assert_sampleset_energies(ss, bqm)
+
+
+def test_moments_output_matches_the_library(model_file, capsys):
+    bqm, path = model_file
+    main(["sample", str(path), "--backend", "exact", "--beta", "2", "--moments"])
+    data = json.loads(capsys.readouterr().out)
+    expected = get("exact").moments(bqm, beta=2.0)
+    np.testing.assert_allclose(data["mean"], expected.mean)
+    assert data["log_z"] == pytest.approx(expected.log_z)
+
+
+def test_backends_lists_exact_and_anneal(capsys):
+    main(["backends"])
+    out = capsys.readouterr().out
+    assert "exact" in out and "anneal" in out and "30 free spins" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--clamp", "zz=1"], "not a variable"),
+        (["--clamp", "a"], "label=\\+1"),
+        (["--beta", "-1"], "beta must be positive"),
+        (["--backend", "nope"], "unknown backend"),
+    ],
+)
+def test_sample_errors_are_clear(model_file, args, message):
+    _, path = model_file
+    with pytest.raises(SystemExit, match=message):
+        main(["sample", str(path), *args])
+
+
+def test_missing_or_malformed_model_file(tmp_path):
+    with pytest.raises(SystemExit, match="no such model file"):
+        main(["sample", str(tmp_path / "none.json")])
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\"x\": 1}")
+    with pytest.raises(SystemExit, match="not a dimod-serialised BQM"):
+        main(["sample", str(bad)])
+
+
+def test_demo_compares_every_backend_with_exact(capsys):
+    from isingbridge.demo import run_demo
+
+    rows = run_demo(seed=0, echo=None)
+    names = [r.backend for r in rows]
+    assert names[0] == "exact" and "anneal" in names
+    for row in rows:
+        if row.backend in ("anneal", "gibbs"):
+            assert row.mean_error < 0.1 and row.worst_z < 5
