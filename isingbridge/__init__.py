@@ -12,8 +12,16 @@ p-bit emulator, a qubit statevector simulator, or any dimod sampler.
 >>> m.variables
 ['a', 'b']
 """
-from isingbridge.backends import Backend, Moments, available, get
-from isingbridge.ir import CompileCache, CompiledBQM, as_spin_bqm, compile_bqm
+import os
+
+# numba's OpenMP threads and BLAS threads take turns in the Gibbs and exact
+# backends; GNU OpenMP's default busy-wait after each parallel region steals the
+# cores from the next BLAS call (measured 2x slower GEMMs on 2 cores).  Must be
+# set before numba first starts its OpenMP pool; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from isingbridge.backends import Backend  # noqa: E402, Moments, available, get
+from isingbridge.ir import CompileCache  # noqa: E402, CompiledBQM, as_spin_bqm, compile_bqm
 
 __version__ = "0.1.0"
 

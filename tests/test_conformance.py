@@ -13,6 +13,11 @@ from isingbridge.backends import available, get
 BACKENDS = [name for name in ("exact", "anneal", "gibbs") if name in available()]
 
 
+@dimod.testing.load_sampler_bqm_tests(lambda: get("gibbs"))
+class TestGibbsConformance(unittest.TestCase):
+    pass
+
+
 @dimod.testing.load_sampler_bqm_tests(lambda: get("exact"), max_num_variables=12)
 class TestExactConformance(unittest.TestCase):
     pass

@@ -54,8 +54,9 @@ class Moments:
         Labels; index ``i`` of ``mean`` and of ``corr``'s rows refers to ``variables[i]``.
     mean : numpy.ndarray
         ⟨s_i⟩, shape ``(N,)`` (spin values, also for BINARY models).
-    corr : numpy.ndarray
-        ⟨s_i s_j⟩, shape ``(N, N)``, symmetric, diagonal 1.
+    corr : numpy.ndarray or None
+        ⟨s_i s_j⟩, shape ``(N, N)``, symmetric, diagonal 1 (``None`` only when
+        a sampling backend was told not to accumulate it).
     energy : float
         ⟨E⟩ of the full model (offset and clamped spins included).
     log_z : float or None
@@ -63,6 +64,8 @@ class Moments:
         clamped); ``None`` for sampling backends.
     stderr : numpy.ndarray or None
         Standard error of ``mean`` (zero for clamped spins); ``None`` when exact.
+    corr_stderr : numpy.ndarray or None
+        Standard error of ``corr`` (sampling backends that estimate it).
     ess : numpy.ndarray or None
         Effective number of independent samples behind each ``mean`` entry.
     x_mean, x_corr : numpy.ndarray or None
@@ -77,6 +80,7 @@ class Moments:
     energy: float
     log_z: float | None = None
     stderr: np.ndarray | None = None
+    corr_stderr: np.ndarray | None = None
     ess: np.ndarray | None = None
     x_mean: np.ndarray | None = None
     x_corr: np.ndarray | None = None
@@ -213,14 +217,22 @@ class Problem:
         """Extend moments of the free spins with the clamped ones."""
         n = len(self.variables)
         mean = np.empty(n)
-        corr = np.empty((n, n))
         f, c, cv = self.free_positions, self.clamp_positions, self.clamp_values.astype(np.float64)
         mean[f], mean[c] = free.mean, cv
-        corr[np.ix_(f, f)] = free.corr
-        corr[np.ix_(c, f)] = np.outer(cv, free.mean)
-        corr[np.ix_(f, c)] = np.outer(free.mean, cv)
-        corr[np.ix_(c, c)] = np.outer(cv, cv)
-        np.fill_diagonal(corr, 1.0)
+        corr = None
+        if free.corr is not None:
+            corr = np.empty((n, n))
+            corr[np.ix_(f, f)] = free.corr
+            corr[np.ix_(c, f)] = np.outer(cv, free.mean)
+            corr[np.ix_(f, c)] = np.outer(free.mean, cv)
+            corr[np.ix_(c, c)] = np.outer(cv, cv)
+            np.fill_diagonal(corr, 1.0)
+        corr_stderr = None
+        if free.corr_stderr is not None and free.stderr is not None:
+            corr_stderr = np.zeros((n, n))
+            corr_stderr[np.ix_(f, f)] = free.corr_stderr
+            corr_stderr[np.ix_(c, f)] = free.stderr[None, :]
+            corr_stderr[np.ix_(f, c)] = free.stderr[:, None]
 
         def spread(values: np.ndarray | None, fill: float) -> np.ndarray | None:
             if values is None:
@@ -229,10 +241,13 @@ class Problem:
             out[f] = values
             return out
 
+        info = dict(free.info)
+        if info.get("final_states") is not None:
+            info["final_states"] = self.full_states(info["final_states"])
         return Moments(
             variables=self.variables, mean=mean, corr=corr, energy=free.energy, log_z=free.log_z,
-            stderr=spread(free.stderr, 0.0), ess=spread(free.ess, np.inf),
-            x_mean=free.x_mean, x_corr=free.x_corr, info=free.info,
+            stderr=spread(free.stderr, 0.0), corr_stderr=corr_stderr, ess=spread(free.ess, np.inf),
+            x_mean=free.x_mean, x_corr=free.x_corr, info=info,
         )
 
 
@@ -345,6 +360,8 @@ class Backend(dimod.Sampler):
         beta = check_beta(beta)
         self._check_options(options, allow_num_reads=True)
         problem = self.prepare(bqm, clamp)
+        if options.get("initial_states") is not None:
+            options["initial_states"] = problem.free_initial_states(options["initial_states"], options.get("num_reads"))
         rng = as_rng(seed)
         free = self._moments_free(problem.free, beta, rng, **options)
         free.info = dict(free.info, beta=beta, backend=self.name)

@@ -1,0 +1,186 @@
+"""Gibbs sampling speed: isingbridge "gibbs" vs packaged Ising samplers, same models, one run.
+
+Models (DESIGN / issue 3):
+  (a) 128×128 periodic ferromagnet, β = 0.4 — also a correctness check: the
+      energy per spin must be within 0.005 of Onsager's −1.1061;
+  (b) random 3-regular graph, 10,000 spins, J = ±1, β = 1;
+  (c) dense bipartite 784×500 (RBM-like), J ~ N(0, 0.01²), β = 1.
+One update = one single-spin conditional update; the table prints million
+updates per second in total and per core (isingbridge uses every core through
+numba threads; dwave-samplers and OpenJij run one thread), and the per-core
+ratio to each peer.  Peers: dwave-samplers' SimulatedAnnealingSampler at fixed
+β with Gibbs acceptance; OpenJij's SASampler at fixed β and thrml (Extropic's
+JAX block-Gibbs library) when installed, "not installed" otherwise.
+
+Run:  python benchmarks/gibbs.py            (about a minute on 2 cores)
+      python benchmarks/gibbs.py --quick    (smaller runs)
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import dimod  # noqa: E402
+import networkx as nx  # noqa: E402
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+from _common import print_table  # noqa: E402
+
+ONSAGER_E_04 = -1.1061  # energy per spin of the 2D Ising ferromagnet at β = 0.4 (large lattice)
+
+
+def lattice(L: int = 128) -> dimod.BinaryQuadraticModel:
+    quadratic = {}
+    for i in range(L):
+        for j in range(L):
+            quadratic[(i * L + j, ((i + 1) % L) * L + j)] = -1.0
+            quadratic[(i * L + j, i * L + (j + 1) % L)] = -1.0
+    return dimod.BQM({v: 0.0 for v in range(L * L)}, quadratic, 0.0, "SPIN")
+
+
+def regular3(n: int = 10_000, seed: int = 0) -> dimod.BinaryQuadraticModel:
+    graph = nx.random_regular_graph(3, n, seed=seed)
+    rng = np.random.default_rng(seed)
+    return dimod.BQM({v: 0.0 for v in range(n)}, {e: float(rng.choice([-1.0, 1.0])) for e in graph.edges}, 0.0, "SPIN")
+
+
+def bipartite(nv: int = 784, nh: int = 500, seed: int = 0) -> dimod.BinaryQuadraticModel:
+    rng = np.random.default_rng(seed)
+    W = rng.normal(0.0, 0.01, size=(nv, nh))
+    J = np.zeros((nv + nh, nv + nh))
+    J[:nv, nv:] = W
+    return dimod.BQM(np.zeros(nv + nh), J, 0.0, "SPIN")
+
+
+def time_ours(bqm, beta, reads, sweeps):
+    from isingbridge.backends import get
+
+    gibbs = get("gibbs")
+    gibbs.sample(bqm, beta=beta, num_reads=reads, num_sweeps=2, seed=0)  # compile + warm caches
+    start = time.perf_counter()
+    ss = gibbs.sample(bqm, beta=beta, num_reads=reads, num_sweeps=sweeps, seed=1)
+    elapsed = time.perf_counter() - start
+    return elapsed, ss, gibbs.num_threads, ss.info["method"]
+
+
+def time_dwave(bqm, beta, reads, sweeps):
+    from dwave.samplers import SimulatedAnnealingSampler
+
+    kwargs = dict(beta_schedule_type="custom", beta_schedule=[beta], num_sweeps_per_beta=sweeps,
+                  proposal_acceptance_criteria="Gibbs", randomize_order=False, seed=1)
+    sampler = SimulatedAnnealingSampler()
+    sampler.sample(bqm, num_reads=1, **dict(kwargs, num_sweeps_per_beta=1))
+    start = time.perf_counter()
+    ss = sampler.sample(bqm, num_reads=reads, **kwargs)
+    return time.perf_counter() - start, ss
+
+
+def time_openjij(bqm, beta, reads, sweeps):
+    import openjij as oj
+
+    h, J, _ = bqm.to_ising()
+    sampler = oj.SASampler()
+    sampler.sample_ising(h, J, beta_min=beta, beta_max=beta, num_sweeps=1, num_reads=1)
+    start = time.perf_counter()
+    ss = sampler.sample_ising(h, J, beta_min=beta, beta_max=beta, num_sweeps=sweeps, num_reads=reads, seed=1)
+    return time.perf_counter() - start, ss
+
+
+def time_thrml(bqm, beta, reads, sweeps):
+    """thrml's Ising block-Gibbs sampler with a two-or-more-colour block split."""
+    import jax
+    import jax.numpy as jnp
+    from thrml import Block, SamplingSchedule, SpinNode, sample_states
+    from thrml.models import IsingEBM, IsingSamplingProgram, hinton_init
+
+    from isingbridge.ir import compile_bqm
+
+    model = compile_bqm(bqm)
+    nodes = [SpinNode() for _ in range(model.num_variables)]
+    upper = np.argwhere(np.triu(np.ones(1, bool)))  # placeholder to keep numpy imported for jax
+    rows, cols = model.J.nonzero()
+    keep = rows < cols
+    edges = [(nodes[i], nodes[j]) for i, j in zip(rows[keep], cols[keep])]
+    weights = jnp.asarray(-model.J[rows[keep], cols[keep]].A1 if hasattr(model.J[rows[keep], cols[keep]], "A1") else -np.asarray(model.J[rows[keep], cols[keep]]).ravel())
+    biases = jnp.asarray(-model.h)
+    ebm = IsingEBM(nodes, edges, biases, weights, jnp.array(beta))
+    free_blocks = [Block([nodes[i] for i in group]) for group in model.color_groups()]
+    program = IsingSamplingProgram(ebm, free_blocks, clamped_blocks=[])
+    schedule = SamplingSchedule(n_warmup=sweeps, n_samples=1, steps_per_sample=1)
+    keys = jax.random.split(jax.random.key(0), reads)
+
+    def run(keys, schedule):
+        init = jax.vmap(lambda k: hinton_init(k, ebm, free_blocks, ()))(keys)
+        return jax.vmap(lambda k, i: sample_states(k, program, schedule, i, [], [Block(nodes)]))(keys, init)
+
+    warm = SamplingSchedule(n_warmup=1, n_samples=1, steps_per_sample=1)
+    jax.block_until_ready(run(keys, warm))
+    start = time.perf_counter()
+    jax.block_until_ready(run(keys, schedule))
+    del upper
+    return time.perf_counter() - start
+
+
+def energy_per_spin(sampleset, n):
+    return float(np.mean(sampleset.record.energy)) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer sweeps (timings noisier)")
+    args = parser.parse_args()
+    scale = 0.25 if args.quick else 1.0
+    cases = [
+        ("(a) 128x128 ferromagnet b=0.4", lattice(), 0.4, 256, int(1000 * scale), 8, int(1000 * scale)),
+        ("(b) 3-regular 10k, J=+-1, b=1", regular3(), 1.0, 256, int(400 * scale), 8, int(400 * scale)),
+        ("(c) bipartite 784x500, b=1", bipartite(), 1.0, 512, int(200 * scale), 4, int(50 * scale)),
+    ]
+    peers = {
+        "dwave-samplers": (time_dwave, True),
+        "OpenJij": (time_openjij, importlib.util.find_spec("openjij") is not None),
+        "thrml": (time_thrml, importlib.util.find_spec("thrml") is not None),
+    }
+    rows = []
+    checks = []
+    for name, bqm, beta, reads, sweeps, peer_reads, peer_sweeps in cases:
+        n = bqm.num_variables
+        seconds, ss, threads, method = time_ours(bqm, beta, reads, sweeps)
+        ours_total = n * reads * sweeps / seconds / 1e6
+        ours_core = ours_total / threads
+        row = [name, f"{ours_total:.0f}", f"{ours_core:.0f}", method]
+        if name.startswith("(a)"):
+            e = energy_per_spin(ss, n)
+            checks.append(f"(a) energy per spin {e:.4f} vs Onsager {ONSAGER_E_04} (|diff| = {abs(e - ONSAGER_E_04):.4f}, must be <= 0.005)")
+        for peer, (fn, installed) in peers.items():
+            if not installed:
+                row += ["not installed", "-"]
+                continue
+            try:
+                result = fn(bqm, beta, peer_reads, peer_sweeps)
+                peer_seconds = result[0] if isinstance(result, tuple) else result
+                peer_rate = n * peer_reads * peer_sweeps / peer_seconds / 1e6
+                per_core = peer_rate if peer != "thrml" else peer_rate / (os.cpu_count() or 1)
+                row += [f"{peer_rate:.0f}", f"{ours_core / per_core:.1f}x"]
+                if peer == "dwave-samplers" and name.startswith("(a)"):
+                    checks.append(f"    dwave-samplers energy per spin {energy_per_spin(result[1], n):.4f} after {peer_sweeps} sweeps")
+            except Exception as error:  # a peer's failure is a table entry, not a crash
+                row += [f"failed: {type(error).__name__}", "-"]
+        rows.append(row)
+    print(f"Gibbs sampling, {os.cpu_count()} CPU cores, numba threads = {numba.get_num_threads()}; M updates/s")
+    header = ["model", "ours", "ours/core", "engine"]
+    for peer in peers:
+        header += [peer, "ratio/core"]
+    print_table(header, rows)
+    for line in checks:
+        print(line)
+    print("ratio/core = our per-core rate / the peer's per-core rate (single-threaded peers: their total;"
+          " thrml: total / cores)")
+
+
+if __name__ == "__main__":
+    main()

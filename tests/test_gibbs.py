@@ -1,0 +1,198 @@
+"""The Gibbs (p-bit) backend against the exact backend, and its controls."""
+import dimod
+import numpy as np
+import pytest
+
+from conftest import random_bqm
+from isingbridge.backends import get
+from isingbridge.backends.gibbs import choose_method
+from isingbridge.backends.gibbs_cuda import gpu_available, patch_numpy_for_numba_cuda
+from isingbridge.ir import compile_bqm
+
+
+def assert_within_5_stderr(m, exact):
+    free = m.stderr > 0
+    z_mean = np.abs(m.mean - exact.mean)[free] / m.stderr[free]
+    assert z_mean.max() < 5, z_mean.max()
+    off = ~np.eye(len(m.variables), dtype=bool) & (m.corr_stderr > 0)
+    z_corr = np.abs(m.corr - exact.corr)[off] / m.corr_stderr[off]
+    assert z_corr.max() < 5, z_corr.max()
+    assert abs(m.energy - exact.energy) < 5 * m.info["energy_stderr"]
+
+
+@pytest.mark.parametrize(
+    "seed, beta, clamp, binary",
+    [(0, 0.1, None, False), (1, 0.5, {2: 1}, False), (2, 1.0, {0: -1, 5: 1}, True), (3, 3.0, None, False)],
+)
+def test_real_fields_match_exact(seed, beta, clamp, binary):
+    bqm = random_bqm(9, seed, field=0.5, coupling=1.0)
+    if binary:
+        bqm = bqm.change_vartype("BINARY", inplace=False)
+        clamp = {k: (v + 1) // 2 for k, v in clamp.items()}
+    m = get("gibbs").moments(bqm, beta=beta, clamp=clamp, num_reads=64, num_sweeps=3000, seed=seed)
+    exact = get("exact").moments(bqm, beta=beta, clamp=clamp)
+    assert_within_5_stderr(m, exact)
+    if clamp:
+        for v, value in clamp.items():
+            assert m.mean_of(v) == (1 if value > 0 else -1) and m.stderr[m.index[v]] == 0
+
+
+def integer_model(seed):
+    rng = np.random.default_rng(seed)
+    n = 12
+    linear = {i: float(rng.integers(-2, 3)) for i in range(n)}
+    quadratic = {(i, (i + 1) % n): float(rng.choice([-1, 1])) for i in range(n)}
+    quadratic.update({(i, (i + 5) % n): 2.0 * float(rng.choice([-1, 1])) for i in range(0, n, 2)})
+    return dimod.BQM(linear, quadratic, 0.0, "SPIN")
+
+
+@pytest.mark.parametrize("scan", ["chromatic", "random"])
+def test_integer_fields_match_exact(scan):
+    bqm = integer_model(4)
+    m = get("gibbs").moments(bqm, beta=0.6, num_reads=64, num_sweeps=3000, seed=1, scan=scan, clamp={3: 1})
+    assert_within_5_stderr(m, get("exact").moments(bqm, beta=0.6, clamp={3: 1}))
+
+
+def test_dense_layer_engine_matches_exact_on_a_small_rbm():
+    rng = np.random.default_rng(5)
+    nv, nh = 6, 8
+    linear = {("v", i): rng.normal(0, 0.3) for i in range(nv)} | {("h", j): rng.normal(0, 0.3) for j in range(nh)}
+    quadratic = {(("v", i), ("h", j)): rng.normal(0, 0.5) for i in range(nv) for j in range(nh)}
+    bqm = dimod.BQM(linear, quadratic, 0.0, "SPIN")
+    m = get("gibbs").moments(bqm, num_reads=64, num_sweeps=3000, seed=2, method="dense")
+    assert m.info["method"] == "dense"
+    assert_within_5_stderr(m, get("exact").moments(bqm))
+
+
+def test_auto_method_picks_dense_for_rbm_shapes_and_sparse_otherwise():
+    J = np.zeros((150, 150))
+    J[:100, 100:] = 0.01
+    assert choose_method(compile_bqm(dimod.BQM(np.zeros(150), J, 0.0, "SPIN"))) == "dense"
+    assert choose_method(compile_bqm(random_bqm(30, 0))) == "sparse"
+    assert choose_method(compile_bqm(random_bqm(200, 0, density=0.02))) == "sparse"
+
+
+def test_stderr_is_honest_across_many_runs():
+    """z-scores of independent runs against exact values are close to standard normal."""
+    bqm = random_bqm(6, 7, field=0.6, coupling=1.2)
+    exact = get("exact").moments(bqm, beta=1.0)
+    gibbs = get("gibbs")
+    z = []
+    for seed in range(60):
+        m = gibbs.moments(bqm, beta=1.0, num_reads=16, num_sweeps=400, seed=seed, compute_corr=False)
+        z.append((m.mean - exact.mean) / m.stderr)
+    z = np.concatenate(z)  # 360 z-scores
+    assert abs(z.mean()) < 0.25
+    assert 0.8 < z.std() < 1.25
+    assert np.mean(np.abs(z) > 3) < 0.02
+
+
+def test_few_chains_use_batches_within_chains():
+    bqm = random_bqm(5, 8)
+    m = get("gibbs").moments(bqm, num_reads=2, num_sweeps=4000, seed=3)
+    assert m.info["batches"] == 16
+    assert np.all(np.isfinite(m.stderr)) and np.all(m.ess > 10)
+
+
+def test_same_seed_same_samples_on_every_engine():
+    bqm = random_bqm(20, 9, density=0.3)
+    gibbs = get("gibbs")
+    for options in ({}, {"scan": "random"}, {"method": "dense"}):
+        a = gibbs.sample(bqm, num_reads=40, num_sweeps=30, seed=11, **options)
+        b = gibbs.sample(bqm, num_reads=40, num_sweeps=30, seed=11, **options)
+        np.testing.assert_array_equal(a.record.sample, b.record.sample)
+        c = gibbs.sample(bqm, num_reads=40, num_sweeps=30, seed=12, **options)
+        assert not np.array_equal(a.record.sample, c.record.sample)
+
+
+def test_results_do_not_depend_on_thread_count():
+    bqm = random_bqm(30, 10, density=0.2)
+    one = get("gibbs", num_threads=1).sample(bqm, num_reads=300, num_sweeps=20, seed=4)
+    many = get("gibbs").sample(bqm, num_reads=300, num_sweeps=20, seed=4)
+    np.testing.assert_array_equal(one.record.sample, many.record.sample)
+
+
+def test_persistent_chains_continue_where_they_stopped():
+    ring = dimod.BQM({}, {(i, (i + 1) % 16): -1.0 for i in range(16)}, 0.0, "SPIN")
+    gibbs = get("gibbs")
+    up = gibbs.sample(ring, beta=4.0, num_reads=32, num_sweeps=5, initial_states=np.ones((32, 16)), seed=0)
+    down = gibbs.sample(ring, beta=4.0, num_reads=32, num_sweeps=5, initial_states=-np.ones((32, 16)), seed=0)
+    assert up.record.sample.mean() > 0.9 and down.record.sample.mean() < -0.9
+    again = gibbs.sample(ring, beta=4.0, num_sweeps=5, initial_states=up, seed=1)  # SampleSet in, by label
+    assert len(again) == 32 and again.record.sample.mean() > 0.8
+    m = gibbs.moments(ring, beta=4.0, num_reads=32, num_sweeps=5, burn_in=0, initial_states=up, seed=2)
+    assert m.info["final_states"].shape == (32, 16) and m.mean.mean() > 0.8
+
+
+def test_clamped_spins_never_move():
+    bqm = random_bqm(10, 11)
+    clamp = {1: -1, 4: 1}
+    gibbs = get("gibbs")
+    ss = gibbs.sample(bqm, num_reads=50, num_sweeps=20, clamp=clamp, seed=0)
+    for v, value in clamp.items():
+        assert np.all(ss.record.sample[:, ss.variables.index(v)] == value)
+    m = gibbs.moments(bqm, num_reads=10, num_sweeps=20, clamp=clamp, seed=0)
+    final = m.info["final_states"]
+    assert np.all(final[:, m.index[1]] == -1) and np.all(final[:, m.index[4]] == 1)
+
+
+def test_clamp_that_empties_the_model():
+    bqm = random_bqm(3, 12, offset=0.5)
+    clamp = {0: 1, 1: -1, 2: 1}
+    ss = get("gibbs").sample(bqm, num_reads=3, clamp=clamp, seed=0)
+    assert len(ss) == 3 and ss.first.energy == pytest.approx(bqm.energy(clamp))
+    m = get("gibbs").moments(bqm, clamp=clamp)
+    assert m.energy == pytest.approx(bqm.energy(clamp))
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"num_sweeps": 0}, ValueError, "num_sweeps must be >= 1"),
+        ({"num_sweeps": 10, "burn_in": 10}, ValueError, r"burn_in \(10\) must be smaller than num_sweeps \(10\)"),
+        ({"burn_in": -1}, ValueError, "burn_in must be a non-negative integer"),
+        ({"num_sweeps": 10, "burn_in": 5, "thin": 6}, ValueError, "thin"),
+        ({"scan": "diagonal"}, ValueError, "scan must be one of"),
+        ({"method": "fft"}, ValueError, "method must be one of"),
+        ({"scan": "random", "method": "dense"}, ValueError, "scan='chromatic'"),
+    ],
+)
+def test_bad_sampling_controls(options, error, message):
+    with pytest.raises(error, match=message):
+        get("gibbs").moments(random_bqm(4, 0), **options)
+
+
+def test_bad_initial_states():
+    bqm = random_bqm(4, 1, labels=list("abcd"))
+    gibbs = get("gibbs")
+    with pytest.raises(ValueError, match=r"shape \(num_reads, 4\)"):
+        gibbs.sample(bqm, initial_states=np.ones((3, 5)))
+    with pytest.raises(ValueError, match="3 rows but num_reads is 4"):
+        gibbs.moments(bqm, initial_states=np.ones((3, 4)), num_reads=4)
+    wrong_labels = dimod.SampleSet.from_samples(({"a": 1, "b": 1, "c": 1, "x": 1}), "SPIN", energy=[0])
+    with pytest.raises(ValueError, match="lacks variable"):
+        gibbs.sample(bqm, initial_states=wrong_labels)
+
+
+def test_unknown_device_and_cuda_without_gpu():
+    with pytest.raises(ValueError, match="device must be one of"):
+        get("gibbs", device="tpu")
+    if gpu_available():
+        pytest.skip("a usable GPU is present")
+    with pytest.raises(RuntimeError, match="device='cuda'|isingbridge\\[gpu\\]"):
+        get("gibbs", device="cuda")
+    assert get("gibbs", device="auto").device == "cpu"
+
+
+def test_numpy_row_stack_alias_for_numba_cuda():
+    patch_numpy_for_numba_cuda()
+    assert np.row_stack((np.ones(2), np.zeros(2))).shape == (2, 2)
+
+
+@pytest.mark.gpu
+def test_gpu_matches_exact():
+    if not gpu_available():
+        pytest.skip("no usable CUDA GPU")
+    bqm = random_bqm(9, 13)
+    m = get("gibbs", device="cuda").moments(bqm, num_reads=256, num_sweeps=3000, seed=0)
+    assert_within_5_stderr(m, get("exact").moments(bqm))
