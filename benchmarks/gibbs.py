@@ -28,6 +28,7 @@ import dimod  # noqa: E402
 import networkx as nx  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
 
 from _common import print_table  # noqa: E402
 
@@ -102,11 +103,10 @@ def time_thrml(bqm, beta, reads, sweeps):
 
     model = compile_bqm(bqm)
     nodes = [SpinNode() for _ in range(model.num_variables)]
-    upper = np.argwhere(np.triu(np.ones(1, bool)))  # placeholder to keep numpy imported for jax
-    rows, cols = model.J.nonzero()
-    keep = rows < cols
-    edges = [(nodes[i], nodes[j]) for i, j in zip(rows[keep], cols[keep])]
-    weights = jnp.asarray(-model.J[rows[keep], cols[keep]].A1 if hasattr(model.J[rows[keep], cols[keep]], "A1") else -np.asarray(model.J[rows[keep], cols[keep]]).ravel())
+    upper = sp.triu(model.J, k=1).tocoo()
+    edges = [(nodes[i], nodes[j]) for i, j in zip(upper.row, upper.col)]
+    # thrml's energy is -beta (sum b s + sum w s s): w = -J, b = -h in dimod's sign
+    weights = jnp.asarray(-upper.data)
     biases = jnp.asarray(-model.h)
     ebm = IsingEBM(nodes, edges, biases, weights, jnp.array(beta))
     free_blocks = [Block([nodes[i] for i in group]) for group in model.color_groups()]
@@ -122,7 +122,6 @@ def time_thrml(bqm, beta, reads, sweeps):
     jax.block_until_ready(run(keys, warm))
     start = time.perf_counter()
     jax.block_until_ready(run(keys, schedule))
-    del upper
     return time.perf_counter() - start
 
 

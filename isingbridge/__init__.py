@@ -20,8 +20,8 @@ import os
 # set before numba first starts its OpenMP pool; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from isingbridge.backends import Backend  # noqa: E402, Moments, available, get
-from isingbridge.ir import CompileCache  # noqa: E402, CompiledBQM, as_spin_bqm, compile_bqm
+from isingbridge.backends import Backend, Moments, available, get  # noqa: E402
+from isingbridge.ir import CompileCache, CompiledBQM, as_spin_bqm, compile_bqm  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -23,7 +23,7 @@ Examples
 >>> from isingbridge.backends import get
 >>> backend = get(TabuSampler())
 >>> bqm = dimod.BQM({"a": 1.0}, {("a", "b"): -1.0}, 0.0, "SPIN")
->>> backend.sample(bqm, num_reads=2, seed=0).first.energy
+>>> float(backend.sample(bqm, num_reads=2, seed=0).first.energy)
 -2.0
 """
 from __future__ import annotations

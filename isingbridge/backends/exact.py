@@ -276,7 +276,7 @@ class ExactBackend(Backend):
     >>> m = exact.moments(bqm, beta=2.0, clamp={"b": 1})
     >>> round(m.mean_of("a"), 6)          # tanh(−2·(1 − 0.5))
     -0.761594
-    >>> exact.ground_states(bqm).first.sample
+    >>> {v: int(s) for v, s in exact.ground_states(bqm).first.sample.items()}
     {'a': -1, 'b': -1}
     """
 

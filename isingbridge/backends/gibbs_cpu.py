@@ -46,7 +46,7 @@ __all__ = ["SparseChains", "LayerChains", "integer_quantum", "MAX_BLOCK"]
 
 MAX_BLOCK = 128
 _M32 = 0xFFFFFFFF
-_TABLE_LIMIT = 1 << 14
+_TABLE_LIMIT = (1 << 14) - 1  # field levels: table indices 0..2·top must fit int16
 _INV_2_24 = 1.0 / (1 << 24)
 
 
@@ -97,11 +97,15 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
         sp = spins[b]
         st = rng[b]
         c = counters[b]
-        acc = np.empty(B, np.int32)
+        acc = np.empty(B, hint.dtype)
         u = np.empty(B, np.uint32)
+        sites = order.copy()
         for _ in range(num_sweeps):
+            if random_scan:
+                for step in range(n):
+                    sites[step] = _site(scan_states[b], n)
             for step in range(n):
-                i = _site(scan_states[b], n) if random_scan else order[step]
+                i = sites[step]
                 _local_field(acc, sp, indptr, indices, jint, i, hint[i], B)
                 c = _xorshift_block(st, c, u, B)
                 for r in range(B):
@@ -119,11 +123,15 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
         c = counters[b]
         acc = np.empty(B, np.float32)
         u = np.empty(B, np.uint32)
+        sites = order.copy()
         one = np.float32(1.0)
         scale = np.float32(_INV_2_24)
         for _ in range(num_sweeps):
+            if random_scan:
+                for step in range(n):
+                    sites[step] = _site(scan_states[b], n)
             for step in range(n):
-                i = _site(scan_states[b], n) if random_scan else order[step]
+                i = sites[step]
                 _local_field(acc, sp, indptr, indices, jf, i, hf[i], B)
                 c = _xorshift_block(st, c, u, B)
                 for r in range(B):
@@ -208,8 +216,8 @@ class SparseChains:
             k = np.arange(-top, top + 1, dtype=np.float64)
             p_up = 0.5 * (1.0 - np.tanh(beta * q * k))  # 1 / (1 + exp(2βqk)) without overflow
             self.thresholds = np.minimum(np.floor(p_up * 2.0**32 + 0.5), 2.0**32 - 1).astype(np.uint32)
-            self.jint = np.round(model.J.data / q).astype(np.int32)
-            self.hint = (np.round(model.h / q) + top).astype(np.int32)  # table offset folded into h
+            self.jint = np.round(model.J.data / q).astype(np.int16)
+            self.hint = (np.round(model.h / q) + top).astype(np.int16)  # table offset folded into h
         else:
             self.jf = model.J.data.astype(np.float32)
             self.hf = model.h.astype(np.float32)
