@@ -164,7 +164,7 @@ def main() -> None:
                 peer_seconds = result[0] if isinstance(result, tuple) else result
                 peer_rate = n * peer_reads * peer_sweeps / peer_seconds / 1e6
                 per_core = peer_rate if peer != "thrml" else peer_rate / (os.cpu_count() or 1)
-                row += [f"{peer_rate:.0f}", f"{ours_core / per_core:.1f}x"]
+                row += [f"{peer_rate:.3g}", f"{ours_core / per_core:.1f}x"]
                 if peer == "dwave-samplers" and name.startswith("(a)"):
                     checks.append(f"    dwave-samplers energy per spin {energy_per_spin(result[1], n):.4f} after {peer_sweeps} sweeps")
             except Exception as error:  # a peer's failure is a table entry, not a crash

@@ -22,6 +22,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from isingbridge.backends import Backend, Moments, available, get  # noqa: E402
 from isingbridge.ir import CompileCache, CompiledBQM, as_spin_bqm, compile_bqm  # noqa: E402
+from isingbridge.quantum import TransverseIsing  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -30,6 +31,7 @@ __all__ = [
     "CompileCache",
     "CompiledBQM",
     "Moments",
+    "TransverseIsing",
     "as_spin_bqm",
     "available",
     "compile_bqm",

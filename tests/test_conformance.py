@@ -23,6 +23,11 @@ class TestExactConformance(unittest.TestCase):
     pass
 
 
+@dimod.testing.load_sampler_bqm_tests(lambda: get("statevector"), max_num_variables=10)
+class TestStatevectorConformance(unittest.TestCase):
+    pass
+
+
 @dimod.testing.load_sampler_bqm_tests(lambda: get("anneal"))
 class TestAnnealConformance(unittest.TestCase):
     pass
@@ -40,7 +45,7 @@ def _mock_backend():
     return get(system.EmbeddingComposite(MockDWaveSampler()))
 
 
-@pytest.mark.parametrize("name", BACKENDS + ["tabu", "mock-dwave"])
+@pytest.mark.parametrize("name", BACKENDS + ["statevector", "tabu", "mock-dwave"])
 def test_sampler_api_and_energies(name):
     backend = {"tabu": lambda: get(TabuSampler()), "mock-dwave": _mock_backend}.get(name, lambda: get(name))()
     dimod.testing.assert_sampler_api(backend)

@@ -241,13 +241,21 @@ class Problem:
             out[f] = values
             return out
 
+        x_mean = x_corr = None
+        if free.x_mean is not None:
+            x_mean = np.zeros(n)  # a clamped qubit is a Z eigenstate: ⟨X⟩ = 0
+            x_mean[f] = free.x_mean
+        if free.x_corr is not None:
+            x_corr = np.eye(n)
+            x_corr[np.ix_(f, f)] = free.x_corr
+
         info = dict(free.info)
         if info.get("final_states") is not None:
             info["final_states"] = self.full_states(info["final_states"])
         return Moments(
             variables=self.variables, mean=mean, corr=corr, energy=free.energy, log_z=free.log_z,
             stderr=spread(free.stderr, 0.0), corr_stderr=corr_stderr, ess=spread(free.ess, np.inf),
-            x_mean=free.x_mean, x_corr=free.x_corr, info=info,
+            x_mean=x_mean, x_corr=x_corr, info=info,
         )
 
 

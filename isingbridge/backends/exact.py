@@ -230,6 +230,24 @@ def exact_samples(model: CompiledBQM, beta: float, num_reads: int, rng: np.rando
     return states, result.log_z
 
 
+def state_energies(model: CompiledBQM) -> np.ndarray:
+    """Energies of all 2^N states in code order: bit k of the index set ↔ s_k = +1.
+
+    Uses 8·2^N bytes; the statevector backend reads it reversed (bit k set ↔
+    s_k = −1 ↔ |1⟩) as the diagonal of a Hamiltonian.
+    """
+    n = model.num_variables
+    if n == 0:
+        return np.array([float(model.offset)])
+    split = _Split(model, min(n, LOW_BITS))
+    out = np.empty(1 << n)
+    width = 1 << split.m
+    for codes in split.chunks():
+        energies, _ = split.energies(split.high_spins(codes))
+        out[codes[0] * width:(codes[-1] + 1) * width] = energies.ravel()
+    return out
+
+
 def ground_states(model: CompiledBQM, max_states: int = 1024, rtol: float = 1e-9) -> tuple[np.ndarray, float]:
     """All minimum-energy states (up to ``max_states``) and the minimum energy."""
     n = model.num_variables

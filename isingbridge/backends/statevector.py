@@ -1,0 +1,635 @@
+"""The statevector backend: eigenstates and thermal states of transverse-field Ising Hamiltonians.
+
+H = D_Z + H_X, where D_Z (the BQM: Z and ZZ terms) is diagonal in the
+computational basis and H_X (X fields, XX couplings) is diagonal in the X
+basis.  So H is applied without ever building a matrix:
+
+    H ψ = d_Z ⊙ ψ + W (d_X ⊙ (W ψ)) / 2^n,
+
+with W the (unnormalised) Walsh–Hadamard transform, a numba butterfly of
+O(n·2^n); ``d_Z`` and ``d_X`` are the energies of every basis state, computed by
+the exact backend's blocked enumerator.  Ground states come from
+``scipy.sparse.linalg.eigsh`` on that ``LinearOperator`` (warm-startable with
+``v0``); small systems and thermal states use dense ``eigh``, split into the two
+parity sectors when H commutes with ∏Z_i (no single-qubit X fields).
+
+Correlators are vectorised: a state enters only through the probabilities
+|ψ_b|² of its basis states (for ⟨Z_i⟩, ⟨Z_iZ_j⟩) and of its Walsh–Hadamard
+transform (for ⟨X_i⟩, ⟨X_iX_j⟩), which are reduced against tables of ±1 rows
+in chunks by matrix products.
+
+Conventions (DESIGN §1): s = +1 ↔ |0⟩ ↔ Z = +1; qubit q is bit q of a basis
+index (qiskit little-endian).
+
+Examples
+--------
+>>> import dimod
+>>> from isingbridge import TransverseIsing, get
+>>> bqm = dimod.BQM({}, {(0, 1): -1.0}, 0.0, "SPIN")
+>>> model = TransverseIsing(bqm, x={0: -0.5, 1: -0.5})
+>>> sv = get("statevector")
+>>> m = sv.moments(model)                     # ground state, T = 0
+>>> round(m.energy, 6), round(m.corr_of(0, 1), 4), round(float(m.x_mean[0]), 4)
+(-1.414214, 0.7071, 0.7071)
+>>> round(sv.moments(model, temperature=0.5).log_z, 4)
+2.9195
+"""
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import dimod
+import numba
+import numpy as np
+import scipy.linalg
+import scipy.sparse.linalg as spla
+from numba import prange
+
+from isingbridge.backends.base import Backend, Moments, Problem, as_rng, check_beta, check_positive_int
+from isingbridge.backends.exact import spin_rows, state_energies
+from isingbridge.ir import compile_bqm
+from isingbridge.quantum import TransverseIsing, as_transverse_ising
+
+__all__ = [
+    "StatevectorBackend", "Eigenstates", "ThermalState", "HamiltonianOperator",
+    "fwht", "z_statistics", "QuantumMemoryError", "DegenerateGroundStateWarning", "SectorCrossingWarning",
+]
+
+DENSE_QUBITS = 10
+DEGENERACY_TOL = 1e-9
+CHUNK = 1 << 16
+
+
+class QuantumMemoryError(MemoryError):
+    """The requested state space does not fit in memory."""
+
+
+class DegenerateGroundStateWarning(UserWarning):
+    """The ground space is (nearly) degenerate: EP gradients are undefined there."""
+
+
+class SectorCrossingWarning(UserWarning):
+    """The ground state changed parity sector between two parameter values."""
+
+
+# -- kernels ---------------------------------------------------------------------
+@numba.njit(parallel=True, cache=True)
+def _fwht_inplace(v: np.ndarray) -> None:
+    """Unnormalised Walsh–Hadamard transform along axis 0 of a (2^n, m) array."""
+    dim, m = v.shape
+    h = 1
+    while h < dim:
+        shift = 0
+        while (1 << shift) < h:
+            shift += 1
+        for k in prange(dim // 2):
+            i = ((k >> shift) << (shift + 1)) | (k & (h - 1))
+            j = i + h
+            for c in range(m):
+                a = v[i, c]
+                b = v[j, c]
+                v[i, c] = a + b
+                v[j, c] = a - b
+        h *= 2
+
+
+_FWHT_BLOCK = 1 << 11
+
+
+@numba.njit(parallel=True, cache=True)
+def _fwht_vector(v: np.ndarray) -> None:
+    """In-place unnormalised Walsh–Hadamard transform of one vector of length 2^n.
+
+    The stages with butterfly span below 2^11 run inside cache-sized blocks
+    (one pass over memory for all of them); the wider stages go two at a time
+    (radix-4), halving the remaining passes.
+    """
+    dim = v.size
+    block = min(dim, _FWHT_BLOCK)
+    for b in prange(dim // block):
+        base = b * block
+        h = 1
+        while h < block:
+            for i in range(base, base + block, 2 * h):
+                for j in range(i, i + h):
+                    a = v[j]
+                    c = v[j + h]
+                    v[j] = a + c
+                    v[j + h] = a - c
+            h *= 2
+    h = block
+    while h < dim:
+        if 4 * h <= dim:
+            span = 4 * h
+            for k in prange(dim // 4):
+                group = k // h
+                j = group * span + (k - group * h)
+                a0 = v[j]
+                a1 = v[j + h]
+                a2 = v[j + 2 * h]
+                a3 = v[j + 3 * h]
+                b0 = a0 + a1
+                b1 = a0 - a1
+                b2 = a2 + a3
+                b3 = a2 - a3
+                v[j] = b0 + b2
+                v[j + h] = b1 + b3
+                v[j + 2 * h] = b0 - b2
+                v[j + 3 * h] = b1 - b3
+            h *= 4
+        else:
+            for k in prange(dim // 2):
+                group = k // h
+                j = group * 2 * h + (k - group * h)
+                a = v[j]
+                c = v[j + h]
+                v[j] = a + c
+                v[j + h] = a - c
+            h *= 2
+
+
+@numba.njit(parallel=True, cache=True)
+def _apply_hamiltonian(v: np.ndarray, diagonal: np.ndarray, x_diagonal: np.ndarray, out: np.ndarray) -> None:
+    """out = d_Z ⊙ v + W (d_X ⊙ W v) / 2^n for one vector (fused passes)."""
+    dim = v.size
+    t = v.copy()
+    _fwht_vector(t)
+    for b in prange(dim):
+        t[b] *= x_diagonal[b]
+    _fwht_vector(t)
+    scale = 1.0 / dim
+    for b in prange(dim):
+        out[b] = diagonal[b] * v[b] + scale * t[b]
+
+
+def fwht(vectors: np.ndarray) -> np.ndarray:
+    """Unnormalised Walsh–Hadamard transform of a vector or of each column (a new array)."""
+    out = np.array(vectors, dtype=np.float64 if not np.iscomplexobj(vectors) else np.complex128, copy=True)
+    if np.iscomplexobj(out):
+        return fwht(out.real) + 1j * fwht(out.imag)
+    if out.ndim == 1:
+        _fwht_vector(out)
+        return out
+    _fwht_inplace(out)
+    return out
+
+
+def basis_energies(bqm: dimod.BinaryQuadraticModel) -> np.ndarray:
+    """The energy of every computational basis state (index bit q set ↔ qubit q in |1⟩ ↔ s = −1)."""
+    return state_energies(compile_bqm(bqm))[::-1].copy()
+
+
+def z_statistics(probabilities: np.ndarray, num_qubits: int) -> tuple[np.ndarray, np.ndarray]:
+    """⟨Z_i⟩ and ⟨Z_i Z_j⟩ of a distribution over basis states (chunked matrix products)."""
+    mean = np.zeros(num_qubits)
+    corr = np.zeros((num_qubits, num_qubits))
+    for start in range(0, probabilities.size, CHUNK):
+        p = probabilities[start:start + CHUNK]
+        z = -spin_rows(np.arange(start, start + p.size, dtype=np.int64), num_qubits)  # bit 1 ↔ Z = −1
+        mean += p @ z
+        corr += (z * p[:, None]).T @ z
+    np.fill_diagonal(corr, 1.0)
+    return mean, corr
+
+
+def _parity_signs(num_qubits: int) -> np.ndarray:
+    index = np.arange(1 << num_qubits, dtype=np.int64)
+    bits = np.zeros_like(index)
+    for q in range(num_qubits):
+        bits ^= (index >> q) & 1
+    return 1.0 - 2.0 * bits
+
+
+def _available_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+
+
+def check_memory(num_qubits: int, arrays: float, what: str, max_qubits: int) -> None:
+    """Refuse, before allocating, a problem whose arrays of 2^n float64 would not fit."""
+    if num_qubits > max_qubits:
+        raise QuantumMemoryError(
+            f"{num_qubits} qubits exceed this backend's limit of {max_qubits} (max_qubits); "
+            "clamp qubits or use a smaller network"
+        )
+    needed = arrays * 8.0 * 2.0**num_qubits
+    available = _available_bytes()
+    if needed > 0.8 * available:
+        raise QuantumMemoryError(
+            f"{what} for {num_qubits} qubits needs about {needed / 1e9:.1f} GB "
+            f"({arrays:.0f} arrays of 2^{num_qubits} float64); only {available / 1e9:.1f} GB are available"
+        )
+
+
+# -- the Hamiltonian ------------------------------------------------------------
+class HamiltonianOperator(spla.LinearOperator):
+    """H of a :class:`~isingbridge.quantum.TransverseIsing` as a matrix-free real operator."""
+
+    def __init__(self, model: TransverseIsing):
+        self.model = model
+        self.num_qubits = model.num_qubits
+        dim = 1 << self.num_qubits
+        super().__init__(dtype=np.float64, shape=(dim, dim))
+        self.diagonal = basis_energies(model.bqm)
+        self.x_diagonal = basis_energies(model.x_part_bqm()) if model.has_transverse else None
+
+    def _matvec(self, v: np.ndarray) -> np.ndarray:
+        v = np.ascontiguousarray(v, dtype=np.float64).ravel()
+        if self.x_diagonal is None:
+            return self.diagonal * v
+        out = np.empty_like(v)
+        _apply_hamiltonian(v, self.diagonal, self.x_diagonal, out)
+        return out
+
+    def _matmat(self, v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        out = self.diagonal[:, None] * v
+        if self.x_diagonal is not None:
+            t = np.array(v, dtype=np.float64, order="C", copy=True)
+            _fwht_inplace(t)
+            t *= self.x_diagonal[:, None]
+            _fwht_inplace(t)
+            out += t / self.shape[0]
+        return out
+
+    def dense(self, basis: np.ndarray | None = None) -> np.ndarray:
+        """H restricted to the basis states ``basis`` (all of them by default) as a dense matrix."""
+        dim = self.shape[0]
+        basis = np.arange(dim, dtype=np.int64) if basis is None else basis
+        position = np.full(dim, -1, dtype=np.int64)
+        position[basis] = np.arange(basis.size)
+        matrix = np.diag(self.diagonal[basis])
+        g, pairs = self.model.x_arrays()
+        rows = np.arange(basis.size)
+        terms = [(1 << q, g[q]) for q in range(self.num_qubits) if g[q] != 0]
+        terms += [((1 << qu) | (1 << qv), a) for qu, qv, a in pairs]
+        for mask, coefficient in terms:
+            partner = position[basis ^ mask]
+            inside = partner >= 0
+            np.add.at(matrix, (rows[inside], partner[inside]), coefficient)
+        return matrix
+
+
+@dataclass
+class Eigenstates:
+    """The lowest eigenpairs of H.
+
+    Attributes
+    ----------
+    energies : numpy.ndarray
+        Ascending eigenvalues (offset included).
+    vectors : numpy.ndarray
+        ``(2^n, k)`` real orthonormal eigenvectors, basis index bit q ↔ qubit q.
+    gap : float
+        E_1 − E_0 (``inf`` for a one-dimensional space).
+    degeneracy : int
+        Number of states within ``DEGENERACY_TOL`` of the ground energy.
+    parity : numpy.ndarray or None
+        ⟨∏Z_i⟩ of each eigenvector when H conserves parity.
+    variables : list
+        Qubit labels.
+    """
+
+    energies: np.ndarray
+    vectors: np.ndarray
+    gap: float
+    degeneracy: int
+    parity: np.ndarray | None
+    variables: list
+    info: dict = field(default_factory=dict)
+
+    @property
+    def ground_state(self) -> np.ndarray:
+        return self.vectors[:, 0]
+
+
+@dataclass
+class ThermalState:
+    """The Gibbs state e^{−H/T}/Z through H's eigen-decomposition (states of negligible weight dropped)."""
+
+    temperature: float
+    energies: np.ndarray
+    weights: np.ndarray
+    vectors: np.ndarray
+    log_z: float
+    variables: list
+
+    @property
+    def free_energy(self) -> float:
+        """F = −T log Z."""
+        return -self.temperature * self.log_z
+
+    @property
+    def energy(self) -> float:
+        return float(self.weights @ self.energies)
+
+
+def _dense_eigh(operator: HamiltonianOperator, conserves_parity: bool, count: int | None = None):
+    """All (or the lowest ``count``) eigenpairs by dense eigh, per parity sector when possible."""
+    dim = operator.shape[0]
+    sectors = [np.arange(dim, dtype=np.int64)]
+    if conserves_parity and operator.num_qubits > 0:
+        signs = _parity_signs(operator.num_qubits)
+        sectors = [np.flatnonzero(signs > 0), np.flatnonzero(signs < 0)]
+    energies, vectors = [], []
+    for basis in sectors:
+        limit = None if count is None else (0, min(count, basis.size) - 1)
+        values, local = scipy.linalg.eigh(operator.dense(basis), subset_by_index=limit, driver="evr" if limit else "evd")
+        full = np.zeros((dim, local.shape[1]))
+        full[basis] = local
+        energies.append(values)
+        vectors.append(full)
+    energies = np.concatenate(energies)
+    vectors = np.concatenate(vectors, axis=1)
+    order = np.argsort(energies, kind="stable")
+    if count is not None:
+        order = order[:count]
+    return energies[order], vectors[:, order]
+
+
+def _lowest_eigenpairs(operator: HamiltonianOperator, count: int, v0: np.ndarray | None):
+    """Lanczos (ARPACK) for the ``count`` lowest eigenpairs, ascending."""
+    if count >= operator.shape[0] - 1:
+        return _dense_eigh(operator, False, count)
+    energies, vectors = spla.eigsh(operator, k=count, which="SA", v0=v0, tol=1e-13)
+    order = np.argsort(energies)
+    return energies[order], vectors[:, order]
+
+
+class StatevectorBackend(Backend):
+    """Exact quantum states of transverse-field Ising models (see the module docstring).
+
+    ``moments`` and ``sample`` take a :class:`~isingbridge.quantum.TransverseIsing` or a
+    plain BQM and one of: nothing or ``temperature=0`` (ground state),
+    ``temperature=T > 0`` or ``beta=1/T`` (Gibbs state), or ``state=k`` (the k-th
+    eigenstate, 0 = ground).  For a BQM without transverse terms the Gibbs state
+    is the classical Boltzmann distribution, so the results equal the exact backend's.
+
+    Parameters
+    ----------
+    max_qubits : int
+        Largest number of free qubits accepted (default 26); memory is checked
+        against what the machine has before anything is allocated.
+    dense_qubits : int
+        Up to this many qubits (default 10) eigenstates come from dense
+        ``eigh``; above it from Lanczos on the matrix-free operator.
+    """
+
+    name: ClassVar[str] = "statevector"
+    default_num_reads: ClassVar[int] = 100
+    exact: ClassVar[bool] = True
+    extra_parameters: ClassVar[tuple[str, ...]] = ("temperature", "state", "v0", "previous")
+
+    def __init__(self, *, max_qubits: int = 26, dense_qubits: int = DENSE_QUBITS, cache_size: int = 16):
+        super().__init__(cache_size=cache_size)
+        self.max_qubits = check_positive_int(max_qubits, "max_qubits")
+        self.dense_qubits = check_positive_int(dense_qubits, "dense_qubits", minimum=0)
+
+    def limits(self) -> str:
+        return f"up to {self.max_qubits} qubits (ground states); thermal states by dense eigh, ~14 qubits"
+
+    # -- preparing a request ------------------------------------------------------
+    def _prepare_quantum(self, model: Any, clamp: Mapping | None) -> tuple[Problem, TransverseIsing]:
+        source = model  # a plain BQM keeps its vartype in returned samples
+        model = as_transverse_ising(model)
+        problem = self.prepare(model.bqm if source is model else source, clamp)
+        touched = sorted(map(repr, set(problem.clamp) & model.transverse_labels()))
+        if touched:
+            raise ValueError(
+                f"cannot clamp qubit(s) {', '.join(touched)}: they carry X or XX terms, so they are not Z eigenstates; "
+                "drive them with Z fields instead (TransverseIsing.with_fields)"
+            )
+        free = TransverseIsing(problem.free_bqm, model.x, model.xx) if problem.clamp else model
+        return problem, free
+
+    # -- eigenstates ---------------------------------------------------------------
+    def eigenstates(self, model: Any, *, k: int = 1, clamp: Mapping | None = None, v0: np.ndarray | None = None,
+                    previous: Eigenstates | None = None) -> Eigenstates:
+        """The ``k`` lowest eigenstates of H (free qubits only when clamped).
+
+        Detects a (near-)degenerate ground space (``DegenerateGroundStateWarning``)
+        and, given the ``previous`` result of a nearby model, a ground state that
+        changed parity sector (``SectorCrossingWarning``; ``info["sector_crossing"]``).
+        """
+        k = check_positive_int(k, "k")
+        _, free = self._prepare_quantum(model, clamp)
+        return self._eigenstates(free, k, v0, previous)
+
+    def _eigenstates(self, model: TransverseIsing, k: int, v0, previous) -> Eigenstates:
+        n = model.num_qubits
+        dim = 1 << n
+        if k > dim:
+            raise ValueError(f"k={k} eigenstates requested but the space of {n} qubits has only {dim}")
+        wanted = min(dim, k + 1)  # one more, to see the gap
+        check_memory(n, max(2 * wanted + 1, 20) + 6 if n > self.dense_qubits else 3, "the eigensolver", self.max_qubits)
+        operator = HamiltonianOperator(model)
+        if n <= self.dense_qubits:
+            energies, vectors = _dense_eigh(operator, model.conserves_parity, wanted)
+        else:
+            if v0 is not None:
+                v0 = np.asarray(v0, dtype=np.float64).ravel()
+                if v0.size != dim:
+                    raise ValueError(f"v0 has {v0.size} entries; the space of {n} qubits has {dim}")
+            energies, vectors = _lowest_eigenpairs(operator, wanted, v0)
+        scale = max(1.0, float(np.abs(energies).max()))
+        degeneracy = int(np.sum(energies - energies[0] <= DEGENERACY_TOL * scale))
+        while degeneracy == wanted < dim:  # the degenerate cluster may go on: ask for more
+            wanted = min(dim, 2 * wanted)
+            if n <= self.dense_qubits:
+                energies, vectors = _dense_eigh(operator, model.conserves_parity, wanted)
+            else:
+                energies, vectors = _lowest_eigenpairs(operator, wanted, v0)
+            degeneracy = int(np.sum(energies - energies[0] <= DEGENERACY_TOL * scale))
+        parity = None
+        if model.conserves_parity:
+            parity = _parity_signs(n) @ (vectors**2)
+        gap = float(energies[1] - energies[0]) if energies.size > 1 else math.inf
+        result = Eigenstates(energies[:max(k, degeneracy)], vectors[:, :max(k, degeneracy)], gap, degeneracy,
+                             None if parity is None else parity[:max(k, degeneracy)], model.variables,
+                             info={"sector_crossing": False})
+        if degeneracy > 1:
+            warnings.warn(
+                f"the ground space is {degeneracy}-fold degenerate (gap {gap:.3g}); ground-state expectations are "
+                "those of the equal mixture over it, and EP gradients are undefined here",
+                DegenerateGroundStateWarning, stacklevel=3,
+            )
+        if previous is not None and parity is not None and previous.parity is not None and degeneracy == 1:
+            before, after = np.sign(previous.parity[0]), np.sign(parity[0])
+            if before != after:
+                result.info["sector_crossing"] = True
+                warnings.warn(
+                    f"the ground state moved from parity sector {before:+.0f} to {after:+.0f} (gap now {gap:.3g}): "
+                    "a level crossing lies between the two models, where EP gradients are undefined",
+                    SectorCrossingWarning, stacklevel=3,
+                )
+        return result
+
+    # -- thermal states --------------------------------------------------------------
+    def thermal_state(self, model: Any, temperature: float, *, clamp: Mapping | None = None) -> ThermalState:
+        """The Gibbs state at ``temperature`` by exact diagonalisation (parity blocks when possible)."""
+        temperature, _ = self._resolve(None, temperature, "ground")
+        if temperature == 0:
+            raise ValueError("thermal_state needs temperature > 0; use eigenstates() for the ground state")
+        _, free = self._prepare_quantum(model, clamp)
+        return self._thermal(free, temperature)
+
+    def _thermal(self, model: TransverseIsing, temperature: float) -> ThermalState:
+        n = model.num_qubits
+        block = 2.0**n / (2 if model.conserves_parity else 1)
+        check_memory(n, 3 * block + 4, "dense diagonalisation", min(self.max_qubits, 16))
+        energies, vectors = _dense_eigh(HamiltonianOperator(model), model.conserves_parity)
+        exponents = -(energies - energies[0]) / temperature
+        weights = np.exp(exponents)
+        total = weights.sum()
+        keep = weights / total > 1e-17
+        return ThermalState(
+            temperature, energies[keep], weights[keep] / total, vectors[:, keep],
+            float(math.log(total) - energies[0] / temperature), model.variables,
+        )
+
+    # -- the contract -----------------------------------------------------------------
+    def _resolve(self, beta, temperature, state) -> tuple[float, int]:
+        """(temperature, eigenstate index) from the caller's arguments; temperature 0 = pure state."""
+        if beta is not None and temperature is not None:
+            raise ValueError("give beta or temperature, not both")
+        if beta is not None:
+            temperature = 1.0 / check_beta(beta)
+        if temperature is None:
+            temperature = 0.0
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) or not math.isfinite(temperature) or temperature < 0:
+            raise ValueError(f"temperature must be a finite number >= 0 (0 = ground state), got {temperature!r}")
+        if state == "ground":
+            state = 0
+        if isinstance(state, bool) or not isinstance(state, (int, np.integer)) or state < 0:
+            raise ValueError(f"state must be 'ground' or an eigenstate index >= 0, got {state!r}")
+        if temperature > 0 and state != 0:
+            raise ValueError("a thermal state (temperature > 0) mixes all eigenstates; state=k needs temperature=0")
+        return float(temperature), int(state)
+
+    def _distributions(self, free: TransverseIsing, temperature: float, state: int, v0, previous):
+        """Basis-state probabilities in the Z and X bases, the energy, log Z and info."""
+        info: dict[str, Any] = {}
+        if temperature > 0:
+            thermal = self._thermal(free, temperature)
+            amplitudes, weights = thermal.vectors, thermal.weights
+            energy, log_z = thermal.energy, thermal.log_z
+            info.update(temperature=temperature, free_energy=thermal.free_energy)
+        else:
+            result = self._eigenstates(free, state + 1, v0, previous)
+            if state == 0 and result.degeneracy > 1:
+                amplitudes = result.vectors[:, : result.degeneracy]
+                weights = np.full(result.degeneracy, 1.0 / result.degeneracy)
+            else:
+                amplitudes, weights = result.vectors[:, state:state + 1], np.ones(1)
+            energy, log_z = float(result.energies[state]), None
+            info.update(gap=result.gap, degeneracy=result.degeneracy, eigenstates=result,
+                        sector_crossing=result.info["sector_crossing"], state=state)
+            if result.parity is not None:
+                info["parity"] = float(result.parity[state])
+        p_z = (amplitudes**2) @ weights
+        p_x = None
+        if free.has_transverse:
+            x_amplitudes = fwht(amplitudes) / math.sqrt(amplitudes.shape[0])
+            p_x = (x_amplitudes**2) @ weights
+        return p_z, p_x, energy, log_z, info
+
+    def moments(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
+                clamp: Mapping | None = None, seed: Any = None, state: Any = "ground",
+                v0: np.ndarray | None = None, previous: Eigenstates | None = None, **options: Any) -> Moments:
+        """⟨Z_i⟩, ⟨Z_iZ_j⟩, ⟨H⟩ (and ⟨X_i⟩, ⟨X_iX_j⟩) of a ground, excited or Gibbs state.
+
+        Returns :class:`~isingbridge.backends.base.Moments` with ``mean``/``corr``
+        in the Z basis, ``x_mean``/``x_corr`` in the X basis, ``energy`` = ⟨H⟩,
+        ``log_z`` = log Tr e^{−H/T} for thermal states; ``info`` holds the gap,
+        degeneracy, parity and (thermal) free energy.
+        """
+        options.pop("num_reads", None)
+        self._check_options(options)
+        temperature, state = self._resolve(beta, temperature, state)
+        problem, free = self._prepare_quantum(model, clamp)
+        n = free.num_qubits
+        if n == 0:
+            energy = float(free.bqm.offset)
+            log_z = -energy / temperature if temperature > 0 else None
+            empty = Moments([], np.zeros(0), np.zeros((0, 0)), energy, log_z, x_mean=np.zeros(0), x_corr=np.zeros((0, 0)))
+            return problem.full_moments(empty)
+        p_z, p_x, energy, log_z, info = self._distributions(free, temperature, state, v0, previous)
+        mean, corr = z_statistics(p_z, n)
+        x_mean, x_corr = z_statistics(p_x, n) if p_x is not None else (np.zeros(n), np.eye(n))
+        info.update(backend=self.name)
+        free_moments = Moments(list(free.variables), mean, corr, energy, log_z, x_mean=x_mean, x_corr=x_corr, info=info)
+        return problem.full_moments(free_moments)
+
+    def sample(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
+               num_reads: int | None = None, clamp: Mapping | None = None, seed: Any = None,
+               state: Any = "ground", **options: Any) -> dimod.SampleSet:
+        """Computational-basis measurements of the state (s = +1 for |0⟩), as a SampleSet.
+
+        Energies are those of the diagonal part (the BQM) of each measured basis state.
+        """
+        num_reads = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
+        options.pop("v0", None)
+        options.pop("previous", None)
+        self._check_options(options)
+        temperature, state = self._resolve(beta, temperature, state)
+        problem, free = self._prepare_quantum(model, clamp)
+        rng = as_rng(seed)
+        n = free.num_qubits
+        if n == 0:
+            states = np.zeros((num_reads, 0), dtype=np.int8)
+        else:
+            p_z, _, _, _, _ = self._distributions(free, temperature, state, None, None)
+            indices = rng.choice(p_z.size, size=num_reads, p=p_z / p_z.sum())
+            states = (-spin_rows(indices.astype(np.int64), n)).astype(np.int8)
+        info = {"backend": self.name, "temperature": temperature, "state": state}
+        return problem.sampleset(states, info)
+
+    def expectation(self, model: Any, operator: Any, *, temperature: float | None = None,
+                    clamp: Mapping | None = None, state: Any = "ground") -> float:
+        """⟨O⟩ of any operator in the same state as :meth:`moments`.
+
+        ``operator`` is a qiskit ``SparsePauliOp`` on the (free) qubits, or a list
+        of ``(pauli_string, [labels], coefficient)`` written with labels, e.g.
+        ``[("XZ", ["a", "b"], 0.5)]``.  Evaluated with qiskit's ``Statevector``.
+        """
+        from qiskit.quantum_info import SparsePauliOp, Statevector
+
+        temperature, state = self._resolve(None, temperature, state)
+        _, free = self._prepare_quantum(model, clamp)
+        operator = self._as_operator(free, operator, SparsePauliOp)
+        if temperature > 0:
+            thermal = self._thermal(free, temperature)
+            columns = zip(thermal.weights, thermal.vectors.T)
+        else:
+            result = self._eigenstates(free, state + 1, None, None)
+            if state == 0 and result.degeneracy > 1:
+                columns = zip(np.full(result.degeneracy, 1.0 / result.degeneracy), result.vectors.T[: result.degeneracy])
+            else:
+                columns = [(1.0, result.vectors[:, state])]
+        return float(sum(w * Statevector(v).expectation_value(operator).real for w, v in columns))
+
+    @staticmethod
+    def _as_operator(model: TransverseIsing, operator: Any, SparsePauliOp) -> Any:
+        n = max(model.num_qubits, 1)
+        if isinstance(operator, SparsePauliOp):
+            if operator.num_qubits != n:
+                raise ValueError(f"the operator acts on {operator.num_qubits} qubits; the model has {model.num_qubits}")
+            return operator
+        terms = []
+        for pauli, labels, coefficient in operator:
+            unknown = [label for label in labels if label not in model.bqm.variables]
+            if unknown:
+                raise ValueError(f"operator term {pauli!r} names unknown qubit label(s) {unknown}")
+            terms.append((pauli, [model.qubit(label) for label in labels], coefficient))
+        return SparsePauliOp.from_sparse_list(terms, num_qubits=n)
