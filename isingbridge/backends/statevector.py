@@ -32,7 +32,7 @@ Examples
 >>> round(m.energy, 6), round(m.corr_of(0, 1), 4), round(float(m.x_mean[0]), 4)
 (-1.414214, 0.7071, 0.7071)
 >>> round(sv.moments(model, temperature=0.5).log_z, 4)
-2.9195
+3.1988
 """
 from __future__ import annotations
 
