@@ -244,3 +244,30 @@ def test_twenty_qubits_dense_couplings():
     model = random_model(20, 18, x=False)
     m = get("statevector").moments(model)
     assert np.isfinite(m.energy) and m.corr.shape == (20, 20)
+
+
+def test_estimator_cross_check_matches_vectorised_correlators():
+    from isingbridge.backends.qiskit_paths import estimator_expectations
+
+    model = random_model(4, 19)
+    sv = get("statevector")
+    state = sv.eigenstates(model).ground_state
+    m = sv.moments(model)
+    ops = [SparsePauliOp.from_sparse_list([("Z", [q], 1.0)], 4) for q in range(4)]
+    ops += [SparsePauliOp.from_sparse_list([("XX", [0, 2], 1.0)], 4), model.to_sparse_pauli_op()]
+    values = estimator_expectations(state, ops)
+    np.testing.assert_allclose(values[:4], m.mean, atol=1e-8)
+    assert values[4] == pytest.approx(m.x_corr[0, 2], abs=1e-8)
+    assert values[5] == pytest.approx(m.energy, abs=1e-8)
+
+
+def test_adiabatic_preparation_approaches_the_ground_state():
+    from isingbridge.backends.qiskit_paths import adiabatic_ground_state
+
+    model = random_model(3, 20, x=True)
+    short = adiabatic_ground_state(model, total_time=1.0, steps=5)
+    long = adiabatic_ground_state(model, total_time=20.0, steps=80)
+    assert long.fidelity > 0.9 and long.fidelity > short.fidelity + 0.1
+    assert long.energy >= long.exact_energy - 1e-9
+    with pytest.raises(ValueError, match="total_time"):
+        adiabatic_ground_state(model, total_time=0.0)

@@ -78,50 +78,36 @@ class SectorCrossingWarning(UserWarning):
 
 
 # -- kernels ---------------------------------------------------------------------
-@numba.njit(parallel=True, cache=True)
-def _fwht_inplace(v: np.ndarray) -> None:
-    """Unnormalised Walsh–Hadamard transform along axis 0 of a (2^n, m) array."""
-    dim, m = v.shape
+_FWHT_BLOCK = 1 << 15
+
+
+@numba.njit(cache=True)
+def _fwht_serial(v: np.ndarray) -> None:
+    """In-place Walsh–Hadamard transform of one short vector (one thread)."""
+    dim = v.size
     h = 1
     while h < dim:
-        shift = 0
-        while (1 << shift) < h:
-            shift += 1
-        for k in prange(dim // 2):
-            i = ((k >> shift) << (shift + 1)) | (k & (h - 1))
-            j = i + h
-            for c in range(m):
-                a = v[i, c]
-                b = v[j, c]
-                v[i, c] = a + b
-                v[j, c] = a - b
+        for i in range(0, dim, 2 * h):
+            for j in range(i, i + h):
+                a = v[j]
+                c = v[j + h]
+                v[j] = a + c
+                v[j + h] = a - c
         h *= 2
-
-
-_FWHT_BLOCK = 1 << 11
 
 
 @numba.njit(parallel=True, cache=True)
 def _fwht_vector(v: np.ndarray) -> None:
     """In-place unnormalised Walsh–Hadamard transform of one vector of length 2^n.
 
-    The stages with butterfly span below 2^11 run inside cache-sized blocks
+    The stages with butterfly span below 2^15 run inside cache-sized blocks (256 kB)
     (one pass over memory for all of them); the wider stages go two at a time
     (radix-4), halving the remaining passes.
     """
     dim = v.size
     block = min(dim, _FWHT_BLOCK)
     for b in prange(dim // block):
-        base = b * block
-        h = 1
-        while h < block:
-            for i in range(base, base + block, 2 * h):
-                for j in range(i, i + h):
-                    a = v[j]
-                    c = v[j + h]
-                    v[j] = a + c
-                    v[j + h] = a - c
-            h *= 2
+        _fwht_serial(v[b * block:(b + 1) * block])
     h = block
     while h < dim:
         if 4 * h <= dim:
@@ -167,6 +153,13 @@ def _apply_hamiltonian(v: np.ndarray, diagonal: np.ndarray, x_diagonal: np.ndarr
         out[b] = diagonal[b] * v[b] + scale * t[b]
 
 
+@numba.njit(parallel=True, cache=True)
+def _fwht_rows(rows: np.ndarray) -> None:
+    """Transform every row of a C-contiguous (m, 2^n) array; threads over rows."""
+    for r in prange(rows.shape[0]):
+        _fwht_serial(rows[r])
+
+
 def fwht(vectors: np.ndarray) -> np.ndarray:
     """Unnormalised Walsh–Hadamard transform of a vector or of each column (a new array)."""
     out = np.array(vectors, dtype=np.float64 if not np.iscomplexobj(vectors) else np.complex128, copy=True)
@@ -175,8 +168,9 @@ def fwht(vectors: np.ndarray) -> np.ndarray:
     if out.ndim == 1:
         _fwht_vector(out)
         return out
-    _fwht_inplace(out)
-    return out
+    rows = np.ascontiguousarray(out.T)  # one vector per row: each transform stays in cache
+    _fwht_rows(rows)
+    return rows.T
 
 
 def basis_energies(bqm: dimod.BinaryQuadraticModel) -> np.ndarray:
@@ -256,11 +250,9 @@ class HamiltonianOperator(spla.LinearOperator):
         v = np.asarray(v, dtype=np.float64)
         out = self.diagonal[:, None] * v
         if self.x_diagonal is not None:
-            t = np.array(v, dtype=np.float64, order="C", copy=True)
-            _fwht_inplace(t)
+            t = fwht(v)
             t *= self.x_diagonal[:, None]
-            _fwht_inplace(t)
-            out += t / self.shape[0]
+            out += fwht(t) / self.shape[0]
         return out
 
     def dense(self, basis: np.ndarray | None = None) -> np.ndarray:
@@ -277,7 +269,7 @@ class HamiltonianOperator(spla.LinearOperator):
         for mask, coefficient in terms:
             partner = position[basis ^ mask]
             inside = partner >= 0
-            np.add.at(matrix, (rows[inside], partner[inside]), coefficient)
+            matrix[rows[inside], partner[inside]] += coefficient  # one term flips fixed bits: no repeated index
         return matrix
 
 
@@ -342,27 +334,28 @@ def _dense_eigh(operator: HamiltonianOperator, conserves_parity: bool, count: in
     if conserves_parity and operator.num_qubits > 0:
         signs = _parity_signs(operator.num_qubits)
         sectors = [np.flatnonzero(signs > 0), np.flatnonzero(signs < 0)]
-    energies, vectors = [], []
+    solved = []
     for basis in sectors:
         limit = None if count is None else (0, min(count, basis.size) - 1)
-        values, local = scipy.linalg.eigh(operator.dense(basis), subset_by_index=limit, driver="evr" if limit else "evd")
-        full = np.zeros((dim, local.shape[1]))
-        full[basis] = local
-        energies.append(values)
-        vectors.append(full)
-    energies = np.concatenate(energies)
-    vectors = np.concatenate(vectors, axis=1)
-    order = np.argsort(energies, kind="stable")
-    if count is not None:
-        order = order[:count]
-    return energies[order], vectors[:, order]
+        values, local = scipy.linalg.eigh(operator.dense(basis), subset_by_index=limit, driver="evr" if limit else "evd",
+                                          overwrite_a=True, check_finite=False)
+        solved.append((basis, values, local))
+    energies = np.concatenate([values for _, values, _ in solved])
+    sector = np.concatenate([np.full(values.size, k) for k, (_, values, _) in enumerate(solved)])
+    column = np.concatenate([np.arange(values.size) for _, values, _ in solved])
+    order = np.argsort(energies, kind="stable")[:count]
+    vectors = np.zeros((dim, order.size))
+    for k, (basis, _, local) in enumerate(solved):
+        chosen = np.flatnonzero(sector[order] == k)
+        vectors[np.ix_(basis, chosen)] = local[:, column[order[chosen]]]
+    return energies[order], vectors
 
 
 def _lowest_eigenpairs(operator: HamiltonianOperator, count: int, v0: np.ndarray | None):
     """Lanczos (ARPACK) for the ``count`` lowest eigenpairs, ascending."""
     if count >= operator.shape[0] - 1:
         return _dense_eigh(operator, False, count)
-    energies, vectors = spla.eigsh(operator, k=count, which="SA", v0=v0, tol=1e-13)
+    energies, vectors = spla.eigsh(operator, k=count, which="SA", v0=v0, tol=1e-12)
     order = np.argsort(energies)
     return energies[order], vectors[:, order]
 
@@ -537,11 +530,12 @@ class StatevectorBackend(Backend):
                         sector_crossing=result.info["sector_crossing"], state=state)
             if result.parity is not None:
                 info["parity"] = float(result.parity[state])
-        p_z = (amplitudes**2) @ weights
+        p_z = np.square(amplitudes) @ weights
         p_x = None
         if free.has_transverse:
-            x_amplitudes = fwht(amplitudes) / math.sqrt(amplitudes.shape[0])
-            p_x = (x_amplitudes**2) @ weights
+            x_amplitudes = fwht(amplitudes)
+            np.square(x_amplitudes, out=x_amplitudes)
+            p_x = x_amplitudes @ weights / amplitudes.shape[0]  # W/√2^n is the normalised transform
         return p_z, p_x, energy, log_z, info
 
     def moments(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
