@@ -1,0 +1,172 @@
+"""Compile a feed-forward network into an Ising circuit (DESIGN §6).
+
+One spin per neuron; inputs are clamped; between unit i of layer ℓ−1 and unit
+j of layer ℓ the coupling is J_ij = −λ^(ℓ−1)·W^ℓ_ji and the field of j is
+h_j = −λ^(ℓ−1)·b^ℓ_j (dimod's sign, p ∝ e^{−βE}).  With that sign a clamped
+neuron's average is ⟨s_j⟩ = tanh(β·λ^(ℓ−1)·a_j): the Ising circuit runs the
+network forward, the later layers hotter ("temperature gradient").
+
+* shallow tanh networks (one hidden layer) compile for high temperature:
+  at β = 1 and λ small enough, sign⟨s_out⟩ equals the network's outputs
+  (Theorem 5.1 of the correspondence paper);
+* sign-activation networks of any depth compile for zero temperature: for λ
+  small enough the clamped ground state is the network's activations (Theorem 6.1).
+
+Spins are labelled ``("in", i)``, ``("hidden", ℓ, j)`` (ℓ = 1 for the first
+hidden layer) and ``("out", k)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from isingbridge.circuits import compile_network
+>>> W1, b1 = np.array([[1.0, 1.0], [1.0, -1.0]]), np.array([0.0, 0.0])
+>>> W2, b2 = np.array([[1.0, -1.0]]), np.array([-0.2])
+>>> circuit = compile_network([(W1, b1), (W2, b2)], beta=1.0, lam=0.1)
+>>> circuit.output_means([[1, 1], [-1, 1]]).round(4).tolist()   # ≈ λ·a₂ = 0.1 × 0.764 for both
+[[0.0762], [0.0762]]
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import dimod
+import numpy as np
+
+from isingbridge.backends import get
+from isingbridge.circuits.network import FeedForward, as_network
+
+__all__ = ["IsingCircuit", "compile_network", "check_spins"]
+
+
+def check_spins(values: Any, width: int, what: str) -> np.ndarray:
+    """Rows of ±1 spins of the given width, or a clear error."""
+    array = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    if array.shape[1] != width:
+        raise ValueError(f"{what} have {array.shape[1]} columns; expected {width}")
+    bad = ~np.isin(array, (-1.0, 1.0))
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise ValueError(f"{what} must be -1/+1 spins; row {row}, column {column} is {float(array[row, column])}")
+    return array
+
+
+@dataclass
+class IsingCircuit:
+    """A compiled network: the BQM, its roles, and the β to run it at.
+
+    Attributes
+    ----------
+    bqm : dimod.BinaryQuadraticModel
+        SPIN model over ``inputs + hidden + outputs``.
+    inputs, hidden, outputs : list
+        Labels of the clamped inputs, the hidden spins and the output spins.
+    beta : float
+        Inverse temperature the circuit is meant to run at.
+    lam : float
+        The temperature gradient used to compile it (``None`` for hand-made circuits).
+    """
+
+    bqm: dimod.BinaryQuadraticModel
+    inputs: list
+    hidden: list
+    outputs: list
+    beta: float
+    lam: float | None = None
+    info: dict = field(default_factory=dict)
+
+    def clamp(self, x: Any) -> dict:
+        """``{input label: spin}`` for one input row."""
+        row = check_spins(x, len(self.inputs), "inputs")[0]
+        return {label: int(value) for label, value in zip(self.inputs, row)}
+
+    def output_means(self, x: Any, backend: Any = "exact", **options: Any) -> np.ndarray:
+        """Thermal averages ⟨s_out⟩ for each input row (shape ``(rows, n_out)``).
+
+        Parameters
+        ----------
+        x : array
+            One input (``n_in``) or a batch (``rows × n_in``) of ±1 spins.
+        backend : str, Backend or dimod.Sampler
+            Any backend: "exact", "gibbs", "anneal", or a wrapped sampler.
+        **options
+            Passed to the backend's ``moments`` (``num_reads``, ``num_sweeps``, ``seed``...).
+        """
+        rows = check_spins(x, len(self.inputs), "inputs")
+        machine = get(backend)
+        means = np.empty((rows.shape[0], len(self.outputs)))
+        for r, row in enumerate(rows):
+            clamp = {label: int(value) for label, value in zip(self.inputs, row)}
+            moments = machine.moments(self.bqm, beta=self.beta, clamp=clamp, **options)
+            index = moments.index
+            means[r] = [moments.mean[index[label]] for label in self.outputs]
+        return means
+
+    def ground_outputs(self, x: Any) -> np.ndarray:
+        """Output spins of the clamped ground state for each input row (exact enumeration)."""
+        rows = check_spins(x, len(self.inputs), "inputs")
+        exact = get("exact")
+        out = np.empty((rows.shape[0], len(self.outputs)))
+        for r, row in enumerate(rows):
+            sample = exact.ground_states(self.bqm, clamp=dict(zip(self.inputs, map(int, row))), max_states=1).first.sample
+            out[r] = [sample[label] for label in self.outputs]
+        return out
+
+    def scaled(self, factor: float) -> "IsingCircuit":
+        """The same Boltzmann distribution with energies × ``factor`` and β / ``factor``."""
+        bqm = self.bqm.copy()
+        bqm.scale(factor)
+        return IsingCircuit(bqm, self.inputs, self.hidden, self.outputs, self.beta / factor, self.lam, dict(self.info))
+
+
+def layer_labels(sizes: list[int]) -> list[list]:
+    """Spin labels of every layer, input first."""
+    labels = [[("in", i) for i in range(sizes[0])]]
+    for depth, width in enumerate(sizes[1:-1], start=1):
+        labels.append([("hidden", depth, j) for j in range(width)])
+    labels.append([("out", k) for k in range(sizes[-1])])
+    return labels
+
+
+def compile_network(net: Any, *, beta: float = 1.0, lam: float = 0.1, activation: str | None = None) -> IsingCircuit:
+    """Compile a trained network into an :class:`IsingCircuit` (see the module docstring).
+
+    Parameters
+    ----------
+    net : sklearn MLP (tanh), list of (W, b), FeedForward or torch.nn.Sequential
+    beta : float
+        Inverse temperature to run the circuit at (1 for Theorem 5.1).
+    lam : float
+        Temperature gradient λ > 0: layer ℓ's couplings and fields are scaled by λ^(ℓ−1).
+    activation : {"tanh", "sign"}, optional
+        Hidden activation of a list of (W, b) (default "tanh").
+
+    Raises
+    ------
+    ValueError
+        For λ ≤ 0, β ≤ 0, mismatched shapes, or a tanh network with more than
+        one hidden layer (only sign networks compile at any depth).
+    """
+    network: FeedForward = as_network(net, activation)
+    if not (isinstance(lam, (int, float)) and math.isfinite(lam) and lam > 0):
+        raise ValueError(f"lam (the temperature gradient) must be a positive finite number, got {lam!r}")
+    if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a positive finite number, got {beta!r}")
+    if network.activation == "tanh" and network.depth > 2:
+        raise ValueError(
+            f"a tanh network with {network.depth - 1} hidden layers has no correctness guarantee: the compiler "
+            "supports shallow tanh networks (one hidden layer, Theorem 5.1) and sign networks of any depth (Theorem 6.1)"
+        )
+    labels = layer_labels(network.sizes)
+    bqm = dimod.BQM({label: 0.0 for layer in labels for label in layer}, {}, 0.0, dimod.SPIN)
+    for depth, (W, b) in enumerate(network.layers, start=1):
+        scale = lam ** (depth - 1)
+        for j, target in enumerate(labels[depth]):
+            bqm.add_linear(target, -scale * b[j])
+            for i, source in enumerate(labels[depth - 1]):
+                if W[j, i] != 0:
+                    bqm.add_quadratic(source, target, -scale * W[j, i])
+    hidden = [label for layer in labels[1:-1] for label in layer]
+    return IsingCircuit(bqm, labels[0], hidden, labels[-1], float(beta), float(lam),
+                        info={"activation": network.activation, "sizes": network.sizes})

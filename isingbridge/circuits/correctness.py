@@ -1,0 +1,150 @@
+"""Worst-case correctness of Ising circuits (Eq. 18 of the correspondence paper).
+
+For a circuit meant to compute the Boolean function x ↦ y(x), the correctness
+of output bit j on input x is y_j(x)·⟨s_j⟩_x ∈ [−1, 1]; the circuit's
+correctness is the minimum over all inputs and bits.  c > 0 means every bit's
+thermal average has the right sign; its magnitude says how long one must
+average to read the answer.
+
+:func:`correctness_map` evaluates c over a (β, λ) grid; grid points are
+independent and run in parallel with joblib (so a Dask or Ray cluster can take
+them through joblib's backends).  :func:`mean_field_means` is the cheap naive
+mean-field surrogate used by :func:`isingbridge.circuits.tune`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from isingbridge.circuits.compile import IsingCircuit, check_spins, compile_network
+from isingbridge.circuits.network import FeedForward, as_network
+
+__all__ = ["Correctness", "correctness", "CorrectnessMap", "correctness_map", "mean_field_means", "truth_table"]
+
+
+@dataclass
+class Correctness:
+    """Per-(input, bit) correctness values and their minimum."""
+
+    values: np.ndarray
+    worst: float
+
+    @property
+    def correct(self) -> bool:
+        return self.worst > 0
+
+
+def truth_table(X: Any, Y: Any, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a truth table: ±1 rows, matching lengths."""
+    X = check_spins(X, n_in, "truth-table inputs X")
+    Y = check_spins(Y, n_out, "truth-table outputs Y")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    return X, Y
+
+
+def correctness(circuit: IsingCircuit, X: Any, Y: Any, backend: Any = "exact", **options: Any) -> Correctness:
+    """c = min over inputs and output bits of y_j(x)·⟨s_j⟩_x, on any backend."""
+    X, Y = truth_table(X, Y, len(circuit.inputs), len(circuit.outputs))
+    values = Y * circuit.output_means(X, backend=backend, **options)
+    return Correctness(values, float(values.min()))
+
+
+def mean_field_means(network: FeedForward, X: np.ndarray, beta: float, lam: float,
+                     iterations: int = 500, tol: float = 1e-10, damping: float = 0.5) -> np.ndarray:
+    """Naive mean-field output magnetisations of the compiled circuit, for all inputs at once.
+
+    Solves m_ℓ = tanh(β(λ^(ℓ−1)(W_ℓ m_{ℓ−1} + b_ℓ) + λ^ℓ W_{ℓ+1}ᵀ m_{ℓ+1})) by damped
+    fixed-point iteration (unique for small βλ, Lemma 5.3).
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    layers = network.layers
+    m = [X] + [np.zeros((X.shape[0], W.shape[0])) for W, _ in layers]
+    for _ in range(iterations):
+        change = 0.0
+        for depth in range(1, len(m)):
+            W, b = layers[depth - 1]
+            field = lam ** (depth - 1) * (m[depth - 1] @ W.T + b)
+            if depth < len(layers):
+                field = field + lam**depth * (m[depth + 1] @ layers[depth][0])
+            new = (1 - damping) * np.tanh(beta * field) + damping * m[depth]
+            change = max(change, float(np.abs(new - m[depth]).max()))
+            m[depth] = new
+        if change < tol:
+            break
+    return m[-1]
+
+
+@dataclass
+class CorrectnessMap:
+    """Worst-case correctness over a (β, λ) grid: ``worst[i, j]`` at ``betas[i]``, ``lams[j]``."""
+
+    betas: np.ndarray
+    lams: np.ndarray
+    worst: np.ndarray
+
+    def best(self) -> tuple[float, float, float]:
+        """(β, λ, c) of the best grid point."""
+        i, j = np.unravel_index(np.argmax(self.worst), self.worst.shape)
+        return float(self.betas[i]), float(self.lams[j]), float(self.worst[i, j])
+
+    def plot(self, ax=None, title: str | None = None):
+        """Heatmap (blue = correct, red = wrong, white = noise) with the β = 1 isotherm dashed."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.subplots(figsize=(5, 4))[1]
+        limit = max(1e-12, float(np.abs(self.worst).max()))
+        image = ax.pcolormesh(self.lams, self.betas, self.worst, cmap="RdBu", vmin=-limit, vmax=limit, shading="nearest")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="isotherm β = 1")
+        ax.set_xlabel("temperature gradient λ")
+        ax.set_ylabel("inverse temperature β")
+        ax.set_title(title or "worst-case correctness c(β, λ)")
+        ax.legend(loc="lower left", fontsize=8)
+        ax.figure.colorbar(image, ax=ax, label="c")
+        return ax
+
+
+def _grid_point(network: FeedForward, X: np.ndarray, Y: np.ndarray, beta: float, lam: float,
+                backend: Any, options: dict) -> float:
+    if backend == "mean-field":
+        return float((Y * mean_field_means(network, X, beta, lam)).min())
+    circuit = compile_network(network, beta=beta, lam=lam)
+    return correctness(circuit, X, Y, backend=backend, **options).worst
+
+
+def correctness_map(net: Any, X: Any, Y: Any, betas: Any, lams: Any, *, backend: Any = "exact",
+                    n_jobs: int = 1, activation: str | None = None, **options: Any) -> CorrectnessMap:
+    """Worst-case correctness of the compiled network at every (β, λ) of a grid.
+
+    ``backend="mean-field"`` uses the naive mean-field surrogate instead of a
+    sampler.  ``n_jobs`` is joblib's (−1 = all cores; wrap the call in
+    ``joblib.parallel_backend("dask")`` or ``"ray"`` to use a cluster).
+    """
+    network = as_network(net, activation)
+    X, Y = truth_table(X, Y, network.sizes[0], network.sizes[-1])
+    betas = np.asarray(betas, dtype=np.float64)
+    lams = np.asarray(lams, dtype=np.float64)
+    points = [(beta, lam) for beta in betas for lam in lams]
+    values = Parallel(n_jobs=n_jobs)(
+        delayed(_grid_point)(network, X, Y, beta, lam, backend, options) for beta, lam in points
+    )
+    return CorrectnessMap(betas, lams, np.asarray(values).reshape(betas.size, lams.size))
+
+
+def plot_spin_correctness(result: Correctness, ax=None, title: str | None = None):
+    """Heatmap of y_j(x)·⟨s_j⟩_x: rows = inputs, columns = output bits."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(3, 5))[1]
+    limit = max(1e-12, float(np.abs(result.values).max()))
+    image = ax.imshow(result.values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xlabel("output bit j")
+    ax.set_ylabel("input x")
+    ax.set_title(title or f"per-spin correctness (c = {result.worst:.3g})")
+    ax.figure.colorbar(image, ax=ax)
+    return ax

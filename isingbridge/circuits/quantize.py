@@ -1,0 +1,175 @@
+"""Quantise compiled circuits to small hardware integers (§7 of the correspondence paper).
+
+Recipe for a shallow network (W₁, b₁, W₂, b₂):
+
+1. apply a temperature gradient λ₁ to the output layer *before* quantising;
+2. quantise both layers on a grid (1/m)ℤ — round-to-nearest, or the OPTQ/GPTQ
+   error-feedback quantiser calibrated on the inputs each layer will see;
+3. apply a second gradient λ₂ = 1/k after quantising (so the output layer's
+   grid becomes (1/(mk))ℤ);
+4. multiply the Hamiltonian by m·k: every coupling and field is now an integer,
+   the input layer's a multiple of k, and β becomes β/(m·k).
+
+All integers must lie in [−q, q]: the input layer's quantised values are
+clipped to ⌊q/k⌋, the output layer's to q.  :func:`quantize_network` searches
+m, λ₁, k and β for the most correct integer circuit (mean-field surrogate,
+then an exact or sampled confirmation) and reports the retained correctness
+(quantised c / float c).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from isingbridge.circuits.compile import IsingCircuit, compile_network
+from isingbridge.circuits.correctness import correctness, mean_field_means, truth_table
+from isingbridge.circuits.network import FeedForward, as_network
+
+__all__ = ["round_to_nearest", "optq", "QuantizedCircuit", "quantize_network", "QUANTIZERS"]
+
+
+def round_to_nearest(weights: np.ndarray, inputs: np.ndarray | None, limit: int) -> np.ndarray:
+    """Round each entry to the nearest integer in [−limit, limit] (the baseline)."""
+    return np.clip(np.round(weights), -limit, limit)
+
+
+def optq(weights: np.ndarray, inputs: np.ndarray, limit: int, damping: float = 0.01) -> np.ndarray:
+    """OPTQ/GPTQ: quantise input columns in turn, pushing each rounding error onto the columns not yet quantised.
+
+    Minimises ‖(W − Q) Aᵀ‖ over the calibration inputs A (rows) greedily, using
+    the Cholesky factor of the inverse Hessian (2AᵀA/N + damping) as in Frantar et al.
+
+    Parameters
+    ----------
+    weights : (n_out, n_in) array already scaled to the integer grid
+    inputs : (N, n_in) calibration inputs of this layer
+    limit : largest allowed |integer|
+    """
+    W = np.array(weights, dtype=np.float64, copy=True)
+    A = np.asarray(inputs, dtype=np.float64)
+    H = 2.0 * A.T @ A / A.shape[0]
+    H += damping * max(float(np.mean(np.diag(H))), 1e-12) * np.eye(H.shape[0])
+    U = np.linalg.cholesky(np.linalg.inv(H)).T  # upper factor of H^-1
+    Q = np.zeros_like(W)
+    for i in range(W.shape[1]):
+        Q[:, i] = np.clip(np.round(W[:, i]), -limit, limit)
+        error = (W[:, i] - Q[:, i]) / U[i, i]
+        W[:, i:] -= np.outer(error, U[i, i:])
+    return Q
+
+
+QUANTIZERS = {"rtn": round_to_nearest, "optq": optq}
+
+
+@dataclass
+class QuantizedCircuit:
+    """An integer Ising circuit and how it was made."""
+
+    circuit: IsingCircuit
+    worst: float
+    float_worst: float
+    grid: float
+    lam1: float
+    k: int
+    method: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def retained(self) -> float:
+        """Quantised correctness / float correctness."""
+        return self.worst / self.float_worst if self.float_worst > 0 else float("nan")
+
+    @property
+    def max_integer(self) -> int:
+        values = list(self.circuit.bqm.linear.values()) + list(self.circuit.bqm.quadratic.values())
+        return int(max(abs(v) for v in values)) if values else 0
+
+
+def _quantize_layers(network: FeedForward, X: np.ndarray, grid: float, lam1: float, k: int, q: int, method: str):
+    """Integer layers (n1 for the input layer, n2 for the output layer) of the recipe's steps 1–2."""
+    quantizer = QUANTIZERS[method]
+    (W1, b1), (W2, b2) = network.layers
+    ones = np.ones((X.shape[0], 1))
+    first = quantizer(grid * np.column_stack([W1, b1]), np.column_stack([X, ones]), q // k)
+    hidden = np.tanh(X @ (first[:, :-1] / grid).T + first[:, -1] / grid)
+    second = quantizer(grid * lam1 * np.column_stack([W2, b2]), np.column_stack([hidden, ones]), q)
+    return first, second
+
+
+def _score(network: FeedForward, X: np.ndarray, Y: np.ndarray, grid: float, lam1: float, k: int, q: int,
+           method: str, betas: np.ndarray) -> list:
+    """Mean-field correctness of one quantisation at every β: (score, grid, λ₁, k, β, first, second)."""
+    first, second = _quantize_layers(network, X, grid, lam1, k, q, method)
+    if not np.all(np.any(second != 0, axis=1)):
+        return []  # an output lost every coupling and its bias: it can only read 0
+    quantized = FeedForward([(first[:, :-1] / grid, first[:, -1] / grid), (second[:, :-1] / grid, second[:, -1] / grid)])
+    return [(float((Y * mean_field_means(quantized, X, beta, 1.0 / k)).min()), grid, lam1, k, beta, first, second)
+            for beta in betas]
+
+
+def _integer_circuit(first: np.ndarray, second: np.ndarray, grid: float, k: int, beta: float) -> IsingCircuit:
+    """Steps 3–4: λ₂ = 1/k, then × grid·k — an integer BQM at β/(grid·k)."""
+    layers = [(k * first[:, :-1], k * first[:, -1]), (second[:, :-1], second[:, -1])]
+    circuit = compile_network(layers, beta=beta / (grid * k), lam=1.0)
+    circuit.info.update(integer=True)
+    return circuit
+
+
+def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "optq", betas: Any = None,
+                     lam1s: Any = None, ks: Any = (1, 2, 3, 4, 6, 8, 12, 16), grids: Any = None, backend: Any = "exact",
+                     float_circuit: IsingCircuit | None = None, confirm: int = 8, **options: Any) -> QuantizedCircuit:
+    """Search the §7 recipe's parameters for the most correct circuit with integers in [−q, q].
+
+    Parameters
+    ----------
+    net : a shallow tanh network (see :func:`compile_network`)
+    X, Y : truth table (±1 rows); X also calibrates OPTQ
+    q : int
+        Largest allowed |coupling| and |field| (≥ 1).
+    method : {"optq", "rtn"}
+    betas, lam1s, ks, grids : search grids (sensible defaults)
+    backend : where candidates are confirmed ("exact", "gibbs", ...)
+    float_circuit : the float circuit to compare with (for ``retained``)
+    confirm : how many of the best mean-field candidates are confirmed on ``backend``
+
+    Returns
+    -------
+    QuantizedCircuit
+    """
+    network = as_network(net)
+    if network.depth != 2 or network.activation != "tanh":
+        raise ValueError("quantize_network follows the paper's recipe for shallow tanh networks (one hidden layer)")
+    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
+        raise ValueError(f"q must be an integer >= 1 (integers are kept in [-q, q]), got {q!r}")
+    if method not in QUANTIZERS:
+        raise ValueError(f"method must be one of {sorted(QUANTIZERS)}, got {method!r}")
+    X, Y = truth_table(X, Y, network.sizes[0], network.sizes[-1])
+    scale = max(float(np.abs(np.column_stack(network.layers[0])).max()), 1e-12)
+    lam1s = np.asarray(lam1s if lam1s is not None else np.geomspace(0.05, 1.0, 8))
+    betas = np.asarray(betas if betas is not None else np.geomspace(0.25, 8.0, 11))
+    candidates = []
+    for k in ks:
+        if q // k < 1:
+            continue
+        # grids relative to the input layer's integer range ⌊q/k⌋ (factors > 1 clip the largest weights)
+        k_grids = grids if grids is not None else [(q // k) / scale * f for f in (0.5, 1.0, 1.5, 2.0, 3.0)]
+        for grid, lam1 in itertools.product(k_grids, lam1s):
+            candidates += _score(network, X, Y, grid, lam1, k, q, method, betas)
+    if not candidates:
+        raise ValueError("no quantised candidate kept any output coupling; raise q or widen the grids")
+
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    best = None
+    for _, grid, lam1, k, beta, first, second in candidates[:confirm]:
+        circuit = _integer_circuit(first, second, grid, k, beta)
+        worst = correctness(circuit, X, Y, backend=backend, **options).worst
+        if best is None or worst > best[0]:
+            best = (worst, circuit, grid, lam1, k)
+    float_worst = correctness(float_circuit, X, Y, backend=backend, **options).worst if float_circuit is not None else math.nan
+    worst, circuit, grid, lam1, k = best
+    return QuantizedCircuit(circuit, worst, float_worst, float(grid), float(lam1), int(k), method,
+                            info={"candidates": len(candidates)})

@@ -1,0 +1,187 @@
+"""The neural network → Ising compiler against exact enumeration."""
+import itertools
+import warnings
+
+import dimod
+import numpy as np
+import pytest
+
+from isingbridge.backends import get
+from isingbridge.circuits import (
+    FeedForward, as_network, compile_network, correctness, correctness_map, mean_field_means, optq,
+    quantize_network, round_to_nearest, tune,
+)
+
+
+def all_inputs(n):
+    return np.array(list(itertools.product([-1.0, 1.0], repeat=n)))
+
+
+def multiplier_table():
+    X, Y = [], []
+    for a, b in itertools.product(range(4), repeat=2):
+        p = a * b
+        X.append([2 * ((v >> s) & 1) - 1 for v in (a, b) for s in (1, 0)])
+        Y.append([2 * ((p >> s) & 1) - 1 for s in (3, 2, 1, 0)])
+    return np.array(X, float), np.array(Y, float)
+
+
+def fit_tanh(X, Y, hidden, seed, alpha=1e-2):
+    from sklearn.neural_network import MLPRegressor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for attempt in range(20):
+            net = MLPRegressor(hidden_layer_sizes=(hidden,), activation="tanh", solver="lbfgs", alpha=alpha,
+                               max_iter=5000, tol=1e-10, random_state=seed * 100 + attempt).fit(X, Y)
+            if np.all(np.sign(net.predict(X)).reshape(Y.shape) == Y):
+                return net
+    pytest.fail("could not fit the truth table")
+
+
+def test_single_neuron_mean_is_tanh_of_beta_times_preactivation():
+    """Pins the sign convention: J = −λW, h = −λb gives ⟨s⟩ = tanh(β·a) with clamped inputs."""
+    W1, b1 = np.array([[0.7, -1.3, 0.4]]), np.array([0.2])
+    W2, b2 = np.array([[1.0]]), np.array([0.0])
+    beta = 1.7
+    circuit = compile_network([(W1, b1), (W2, b2)], beta=beta, lam=1e-9)
+    for x in all_inputs(3):
+        m = get("exact").moments(circuit.bqm, beta=beta, clamp=circuit.clamp(x))
+        assert m.mean_of(("hidden", 1, 0)) == pytest.approx(np.tanh(beta * (W1 @ x + b1)[0]), abs=1e-7)
+
+
+def test_compiled_biases_follow_design_section_6():
+    W1, b1 = np.array([[1.0, 2.0]]), np.array([0.5])
+    W2, b2 = np.array([[3.0], [-1.0]]), np.array([0.25, 0.0])
+    circuit = compile_network([(W1, b1), (W2, b2)], lam=0.1)
+    bqm = circuit.bqm
+    assert bqm.quadratic[("in", 1), ("hidden", 1, 0)] == pytest.approx(-2.0)
+    assert bqm.linear[("hidden", 1, 0)] == pytest.approx(-0.5)
+    assert bqm.quadratic[("hidden", 1, 0), ("out", 0)] == pytest.approx(-0.3)
+    assert bqm.linear[("out", 0)] == pytest.approx(-0.025)
+    assert circuit.inputs == [("in", 0), ("in", 1)] and circuit.outputs == [("out", 0), ("out", 1)]
+
+
+def test_multiplier_compiles_to_a_correct_circuit_at_tuned_parameters():
+    X, Y = multiplier_table()
+    net = fit_tanh(X, Y, 4, seed=1)
+    result = tune(net, X, Y)
+    assert result.worst > 0
+    check = correctness(result.circuit, X, Y, backend="exact")
+    assert check.worst == pytest.approx(result.worst) and check.correct
+    assert check.values.shape == (16, 4)
+
+
+def test_random_boolean_functions_compile_correctly():
+    rng = np.random.default_rng(0)
+    successes, trials = 0, 20
+    for trial in range(trials):
+        n_in = 3 + trial % 2
+        X = all_inputs(n_in)
+        Y = np.where(rng.random((X.shape[0], 2)) < 0.5, -1.0, 1.0)
+        net = fit_tanh(X, Y, 6, seed=trial)
+        result = tune(net, X, Y, betas=np.geomspace(0.1, 30, 13), lams=np.geomspace(1e-3, 1, 13), confirm=3)
+        successes += result.worst > 0
+    assert successes / trials >= 0.95
+
+
+def test_theorem_5_1_small_lambda_on_the_isotherm_is_correct():
+    X, Y = multiplier_table()
+    net = fit_tanh(X, Y, 4, seed=2)
+    lams = np.array([1e-3, 3e-3])
+    cmap = correctness_map(net, X, Y, [1.0], lams, backend="exact")
+    assert np.all(cmap.worst > 0)
+
+
+def test_deep_sign_network_ground_state_is_the_network_output():
+    rng = np.random.default_rng(3)
+    sizes = [4, 5, 5, 3]
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        W = rng.choice([-2.0, -1.0, 1.0, 2.0], size=(n_out, n_in))
+        b = rng.choice([-1.0, 1.0], size=n_out) * 0.5  # odd totals: no neuron ever sits at exactly 0
+        layers.append((W, b))
+    net = FeedForward(layers, "sign")
+    X = all_inputs(4)
+    circuit = compile_network(net, lam=0.05)
+    np.testing.assert_array_equal(circuit.ground_outputs(X), net.predict(X))
+
+
+def test_mean_field_surrogate_tracks_exact_at_small_lambda():
+    X, Y = multiplier_table()
+    net = as_network(fit_tanh(X, Y, 4, seed=1))
+    circuit = compile_network(net, beta=1.0, lam=0.01)
+    exact = circuit.output_means(X)
+    surrogate = mean_field_means(net, X, 1.0, 0.01)
+    np.testing.assert_allclose(surrogate, exact, atol=0.2 * np.abs(exact).max())
+    assert np.all(np.sign(surrogate) == np.sign(exact))
+
+
+def test_output_means_on_gibbs_agree_with_exact():
+    X, Y = multiplier_table()
+    circuit = compile_network(fit_tanh(X, Y, 4, seed=1), beta=1.0, lam=0.3)
+    exact = circuit.output_means(X[:3])
+    gibbs = circuit.output_means(X[:3], backend="gibbs", num_reads=64, num_sweeps=3000, seed=0)
+    np.testing.assert_allclose(gibbs, exact, atol=0.03)
+
+
+def test_quantizers_stay_in_range_and_optq_reduces_output_error():
+    rng = np.random.default_rng(4)
+    W = rng.normal(0, 1.5, size=(6, 8))
+    A = np.tanh(rng.normal(size=(200, 8)) + rng.normal(size=(1, 8)))  # correlated, off-centre inputs
+    assert np.all(np.abs(optq(W, A, 2)) <= 2) and np.all(np.abs(round_to_nearest(W, A, 2)) <= 2)
+    rtn = round_to_nearest(W, A, 10)
+    gptq = optq(W, A, 10)
+    assert np.all(gptq == np.round(gptq))
+    error = lambda Q: np.linalg.norm((W - Q) @ A.T)  # noqa: E731
+    assert error(gptq) < error(rtn)
+
+
+def test_quantized_circuit_is_integer_and_correct_where_the_recipe_allows():
+    X, Y = multiplier_table()
+    net = fit_tanh(X, Y, 4, seed=1)
+    result = quantize_network(net, X, Y, q=16, method="optq")
+    values = list(result.circuit.bqm.linear.values()) + list(result.circuit.bqm.quadratic.values())
+    assert all(float(v).is_integer() for v in values) and result.max_integer <= 16
+    assert result.worst > 0
+    assert correctness(result.circuit, X, Y).worst == pytest.approx(result.worst)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: FeedForward([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], "relu"), ValueError, "unsupported activation"),
+        (lambda: FeedForward([(np.ones((2, 3)), np.zeros(2)), (np.ones((1, 4)), np.zeros(1))]), ValueError, "takes 4 inputs but layer 0 has 2"),
+        (lambda: compile_network([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], lam=0.0), ValueError, "lam"),
+        (lambda: compile_network([(np.ones((2, 2)), np.zeros(2))] * 2 + [(np.ones((1, 2)), np.zeros(1))]), ValueError, "tanh network with 2 hidden layers"),
+        (lambda: compile_network("net"), TypeError, "cannot compile a str"),
+    ],
+)
+def test_bad_networks(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_bad_truth_tables_and_quantization_arguments():
+    net = [(np.eye(2), np.zeros(2)), (np.array([[1.0, 1.0]]), np.array([0.5]))]
+    X = all_inputs(2)
+    Y = np.array([[-1.0], [1.0], [1.0], [1.0]])
+    circuit = compile_network(net)
+    with pytest.raises(ValueError, match="must be -1/\\+1 spins; row 0, column 0 is 0.0"):
+        correctness(circuit, np.zeros((4, 2)), Y)
+    with pytest.raises(ValueError, match="X has 4 rows but Y has 3"):
+        correctness(circuit, X, Y[:3])
+    with pytest.raises(ValueError, match="q must be an integer >= 1"):
+        quantize_network(net, X, Y, q=0)
+    zero = [(np.eye(2), np.zeros(2)), (np.array([[1.0, -1.0]]), np.array([0.0]))]
+    with pytest.raises(ValueError, match="exactly 0 on input row 0"):
+        tune(zero, X, Y)
+
+
+def test_sklearn_relu_network_is_refused():
+    from sklearn.neural_network import MLPRegressor
+
+    X = all_inputs(2)
+    net = MLPRegressor(hidden_layer_sizes=(3,), activation="relu", max_iter=50).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="activation='relu'"):
+        compile_network(net)
