@@ -185,3 +185,19 @@ def test_sklearn_relu_network_is_refused():
     net = MLPRegressor(hidden_layer_sizes=(3,), activation="relu", max_iter=50).fit(X, X[:, 0])
     with pytest.raises(ValueError, match="activation='relu'"):
         compile_network(net)
+
+
+def test_sign_network_runs_on_an_embedded_mock_dwave_sampler():
+    system = pytest.importorskip("dwave.system")
+    from dwave.system.testing import MockDWaveSampler
+
+    rng = np.random.default_rng(5)
+    layers = [(rng.choice([-1.0, 1.0], size=(3, 3)), np.full(3, 0.5)), (rng.choice([-1.0, 1.0], size=(2, 3)), np.full(2, 0.5))]
+    net = FeedForward(layers, "sign")
+    X = all_inputs(3)
+    circuit = compile_network(net, lam=0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outputs = circuit.sampler_outputs(X, system.EmbeddingComposite(MockDWaveSampler()), num_reads=20)
+    agreement = np.mean(np.sign(outputs) == net.predict(X))
+    assert agreement >= 0.9

@@ -103,6 +103,26 @@ class IsingCircuit:
             means[r] = [moments.mean[index[label]] for label in self.outputs]
         return means
 
+    def sampler_outputs(self, x: Any, sampler: Any, *, num_reads: int = 100, **options: Any) -> np.ndarray:
+        """Mean output spins when a dimod sampler (an annealer, a QPU) runs the clamped circuit.
+
+        The sampler is used as an optimiser through the adapter of
+        :func:`isingbridge.backends.get`: inputs are fixed before submission,
+        the model is scaled into the device's ``h_range``/``j_range``, an
+        ``EmbeddingComposite`` embeds it with minorminer and reads outputs back
+        through its chains.  Zero-temperature (sign-network) circuits read their
+        answer from it directly.
+        """
+        rows = check_spins(x, len(self.inputs), "inputs")
+        machine = get(sampler)
+        out = np.empty((rows.shape[0], len(self.outputs)))
+        for r, row in enumerate(rows):
+            clamp = {label: int(value) for label, value in zip(self.inputs, row)}
+            sampleset = machine.sample(self.bqm, clamp=clamp, num_reads=num_reads, **options)
+            columns = [sampleset.variables.index(label) for label in self.outputs]
+            out[r] = np.average(sampleset.record.sample[:, columns], axis=0, weights=sampleset.record.num_occurrences)
+        return out
+
     def ground_outputs(self, x: Any) -> np.ndarray:
         """Output spins of the clamped ground state for each input row (exact enumeration)."""
         rows = check_spins(x, len(self.inputs), "inputs")

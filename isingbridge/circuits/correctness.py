@@ -91,13 +91,18 @@ class CorrectnessMap:
         i, j = np.unravel_index(np.argmax(self.worst), self.worst.shape)
         return float(self.betas[i]), float(self.lams[j]), float(self.worst[i, j])
 
-    def plot(self, ax=None, title: str | None = None):
-        """Heatmap (blue = correct, red = wrong, white = noise) with the β = 1 isotherm dashed."""
+    def plot(self, ax=None, title: str | None = None, linthresh: float = 1e-2):
+        """Heatmap (blue = correct, red = wrong, white = noise) with the β = 1 isotherm dashed.
+
+        The colour scale is symmetric-logarithmic below ``linthresh`` so that the
+        small positive margins typical of high-temperature circuits stay visible.
+        """
         import matplotlib.pyplot as plt
+        from matplotlib.colors import SymLogNorm
 
         ax = ax or plt.subplots(figsize=(5, 4))[1]
-        limit = max(1e-12, float(np.abs(self.worst).max()))
-        image = ax.pcolormesh(self.lams, self.betas, self.worst, cmap="RdBu", vmin=-limit, vmax=limit, shading="nearest")
+        norm = SymLogNorm(linthresh=linthresh, vmin=-1.0, vmax=1.0)
+        image = ax.pcolormesh(self.lams, self.betas, self.worst, cmap="RdBu", norm=norm, shading="nearest")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="isotherm β = 1")
