@@ -6,6 +6,8 @@ Subcommands
     One model sampled by every installed backend, next to the exact values.
 ``isingbridge backends``
     The backends installed here and their size limits.
+``isingbridge compile NET --beta B --lam L -o circuit.json`` / ``isingbridge correctness circuit.json table.npz``
+    Compile a trained network and measure a circuit's worst-case correctness.
 ``isingbridge sample MODEL.json --backend NAME --beta B --num-reads N``
     Read a dimod-serialised BQM (``json.dump(bqm.to_serializable(), f)``),
     sample it, and write a dimod-serialised SampleSet (``--moments`` writes a
@@ -112,6 +114,65 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_network(path: str, activation: str):
+    """A network from ``.npz`` (W1, b1, W2, b2, ...) or a pickled scikit-learn model."""
+    from isingbridge.circuits import FeedForward
+
+    source = Path(path)
+    if not source.exists():
+        raise SystemExit(f"error: no such network file: {path}")
+    if source.suffix == ".npz":
+        arrays = np.load(source)
+        count = sum(1 for key in arrays.files if key.startswith("W"))
+        missing = [key for i in range(1, count + 1) for key in (f"W{i}", f"b{i}") if key not in arrays.files]
+        if count == 0 or missing:
+            raise SystemExit(f"error: {path} must hold arrays W1, b1, W2, b2, ... (W shaped (n_out, n_in)); missing {missing or ['W1']}")
+        try:
+            return FeedForward([(arrays[f"W{i}"], arrays[f"b{i}"]) for i in range(1, count + 1)], activation)
+        except ValueError as error:
+            raise SystemExit(f"error: {error}") from None
+    import pickle
+
+    with open(source, "rb") as handle:
+        return pickle.load(handle)  # noqa: S301 - the user's own trained model
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from isingbridge.circuits import compile_network
+
+    net = _load_network(args.network, args.activation)
+    try:
+        circuit = compile_network(net, beta=args.beta, lam=args.lam, activation=args.activation)
+    except (ValueError, TypeError) as error:
+        raise SystemExit(f"error: {error}") from None
+    Path(args.output).write_text(json.dumps(circuit.to_serializable(), default=_jsonable))
+    print(f"wrote {args.output}: {len(circuit.inputs)} inputs, {len(circuit.hidden)} hidden, "
+          f"{len(circuit.outputs)} outputs, beta={circuit.beta}, lambda={circuit.lam}")
+    return 0
+
+
+def _cmd_correctness(args: argparse.Namespace) -> int:
+    from isingbridge.circuits import IsingCircuit, correctness
+
+    try:
+        circuit = IsingCircuit.from_serializable(json.loads(Path(args.circuit).read_text()))
+    except (OSError, json.JSONDecodeError, KeyError, ValueError) as error:
+        raise SystemExit(f"error: cannot read circuit {args.circuit}: {error}") from None
+    table = np.load(args.table)
+    if "X" not in table.files or "Y" not in table.files:
+        raise SystemExit(f"error: {args.table} must hold arrays X (inputs) and Y (outputs), rows of -1/+1")
+    options = {} if args.backend == "exact" else {"num_reads": args.num_reads, "seed": args.seed}
+    try:
+        result = correctness(circuit, table["X"], table["Y"], backend=args.backend, **options)
+    except (ValueError, TypeError) as error:
+        raise SystemExit(f"error: {error}") from None
+    print(f"worst-case correctness c = {result.worst:.6f} ({'correct' if result.correct else 'NOT correct'}) "
+          f"on {args.backend}, beta={circuit.beta}")
+    for row, values in enumerate(result.values):
+        print(f"  input {row:3d}: " + " ".join(f"{v:+.4f}" for v in values))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="isingbridge", description="Machine learning on Ising-type machines.")
@@ -135,6 +196,22 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--moments", action="store_true", help="write moments (mean, corr, energy, log_z, stderr) instead of samples")
     sample.add_argument("-o", "--output", help="write to this file instead of stdout")
     sample.set_defaults(run=_cmd_sample)
+
+    comp = sub.add_parser("compile", help="compile a trained network (.npz of W1,b1,... or pickled sklearn MLP) to a circuit JSON")
+    comp.add_argument("network")
+    comp.add_argument("--beta", type=float, default=1.0)
+    comp.add_argument("--lam", type=float, default=0.1, help="temperature gradient lambda (default 0.1)")
+    comp.add_argument("--activation", choices=["tanh", "sign"], default="tanh", help="hidden activation of an .npz network")
+    comp.add_argument("-o", "--output", default="circuit.json")
+    comp.set_defaults(run=_cmd_compile)
+
+    corr = sub.add_parser("correctness", help="worst-case correctness of a circuit JSON on a truth table (.npz with X, Y)")
+    corr.add_argument("circuit")
+    corr.add_argument("table")
+    corr.add_argument("--backend", default="exact")
+    corr.add_argument("--num-reads", type=int, default=128)
+    corr.add_argument("--seed", type=int, default=0)
+    corr.set_defaults(run=_cmd_correctness)
     return parser
 
 

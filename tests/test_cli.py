@@ -77,3 +77,40 @@ def test_demo_compares_every_backend_with_exact(capsys):
     for row in rows:
         if row.backend in ("anneal", "gibbs"):
             assert row.mean_error < 0.1 and row.worst_z < 5
+
+
+def test_compile_and_correctness_commands(tmp_path, capsys):
+    import itertools
+
+    W1, b1 = np.eye(2), np.zeros(2)
+    W2, b2 = np.array([[1.0, 1.0]]), np.array([0.5])  # OR
+    network = tmp_path / "or.npz"
+    np.savez(network, W1=W1, b1=b1, W2=W2, b2=b2)
+    circuit_file = tmp_path / "or.json"
+    assert main(["compile", str(network), "--lam", "0.1", "-o", str(circuit_file)]) == 0
+    X = np.array(list(itertools.product([-1, 1], repeat=2)), float)
+    Y = np.array([[-1.0], [1.0], [1.0], [1.0]])
+    table = tmp_path / "table.npz"
+    np.savez(table, X=X, Y=Y)
+    capsys.readouterr()
+    assert main(["correctness", str(circuit_file), str(table)]) == 0
+    out = capsys.readouterr().out
+    from isingbridge.circuits import IsingCircuit, compile_network, correctness
+
+    expected = correctness(compile_network([(W1, b1), (W2, b2)], lam=0.1), X, Y).worst
+    assert f"c = {expected:.6f} (correct)" in out
+    loaded = IsingCircuit.from_serializable(json.loads(circuit_file.read_text()))
+    assert loaded.inputs == [("in", 0), ("in", 1)] and loaded.outputs == [("out", 0)]
+
+
+def test_compile_errors(tmp_path):
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, W1=np.ones((2, 2)), b1=np.zeros(2), W2=np.ones((1, 3)), b2=np.zeros(1))
+    with pytest.raises(SystemExit, match="takes 3 inputs but layer 0 has 2"):
+        main(["compile", str(bad)])
+    missing = tmp_path / "missing.npz"
+    np.savez(missing, W1=np.ones((2, 2)))
+    with pytest.raises(SystemExit, match="missing"):
+        main(["compile", str(missing)])
+    with pytest.raises(SystemExit, match="no such network file"):
+        main(["compile", str(tmp_path / "none.npz")])

@@ -133,6 +133,26 @@ class IsingCircuit:
             out[r] = [sample[label] for label in self.outputs]
         return out
 
+    def to_serializable(self) -> dict:
+        """A JSON-ready dict: dimod's serialised BQM plus the roles, β and λ."""
+        return {
+            "type": "isingbridge.IsingCircuit", "version": 1, "bqm": self.bqm.to_serializable(),
+            "inputs": [list(v) for v in self.inputs], "hidden": [list(v) for v in self.hidden],
+            "outputs": [list(v) for v in self.outputs], "beta": self.beta, "lam": self.lam,
+        }
+
+    @classmethod
+    def from_serializable(cls, data: dict) -> "IsingCircuit":
+        """Inverse of :meth:`to_serializable` (labels come back as tuples)."""
+        if not isinstance(data, dict) or data.get("type") != "isingbridge.IsingCircuit":
+            raise ValueError("not a serialised IsingCircuit (missing type 'isingbridge.IsingCircuit')")
+        bqm = dimod.BinaryQuadraticModel.from_serializable(data["bqm"])
+        roles = {key: [tuple(v) for v in data[key]] for key in ("inputs", "hidden", "outputs")}
+        missing = [v for labels in roles.values() for v in labels if v not in bqm.variables]
+        if missing:
+            raise ValueError(f"circuit roles name labels the BQM lacks: {missing[:3]}")
+        return cls(bqm, roles["inputs"], roles["hidden"], roles["outputs"], float(data["beta"]), data.get("lam"))
+
     def scaled(self, factor: float) -> "IsingCircuit":
         """The same Boltzmann distribution with energies × ``factor`` and β / ``factor``."""
         bqm = self.bqm.copy()
