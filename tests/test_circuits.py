@@ -201,3 +201,18 @@ def test_sign_network_runs_on_an_embedded_mock_dwave_sampler():
         outputs = circuit.sampler_outputs(X, system.EmbeddingComposite(MockDWaveSampler()), num_reads=20)
     agreement = np.mean(np.sign(outputs) == net.predict(X))
     assert agreement >= 0.9
+
+
+def test_integer_circuit_matches_its_float_equivalent():
+    from isingbridge.circuits import integer_circuit
+
+    X, Y = multiplier_table()
+    net = fit_tanh(X, Y, 4, seed=1)
+    circuit, equivalent = integer_circuit(net, X, q=8, grid=2.0, lam1=0.5, k=2, beta=1.5, method="rtn")
+    assert all(float(v).is_integer() and abs(v) <= 8 for v in circuit.bqm.quadratic.values())
+    same = compile_network(equivalent, beta=1.5, lam=0.5)
+    np.testing.assert_allclose(circuit.output_means(X[:4]), same.output_means(X[:4]), atol=1e-10)
+    with pytest.raises(ValueError, match="q must be an integer >= k"):
+        integer_circuit(net, X, q=2, grid=1.0, lam1=0.5, k=3, beta=1.0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        integer_circuit(net, X, q=8, grid=1.0, lam1=0.5, k=1, beta=1.0, method="magic")

@@ -15,11 +15,11 @@ from isingbridge.circuits.correctness import (
     Correctness, CorrectnessMap, correctness, correctness_map, mean_field_means, plot_spin_correctness,
 )
 from isingbridge.circuits.network import FeedForward, as_network
-from isingbridge.circuits.quantize import QuantizedCircuit, optq, quantize_network, round_to_nearest
+from isingbridge.circuits.quantize import QuantizedCircuit, integer_circuit, optq, quantize_network, round_to_nearest
 from isingbridge.circuits.tune import TuneResult, tune
 
 __all__ = [
     "Correctness", "CorrectnessMap", "FeedForward", "IsingCircuit", "QuantizedCircuit", "TuneResult",
-    "as_network", "compile_network", "correctness", "correctness_map", "mean_field_means", "optq",
+    "as_network", "compile_network", "correctness", "correctness_map", "integer_circuit", "mean_field_means", "optq",
     "plot_spin_correctness", "quantize_network", "round_to_nearest", "tune",
 ]

@@ -29,7 +29,7 @@ from isingbridge.circuits.compile import IsingCircuit, compile_network
 from isingbridge.circuits.correctness import correctness, mean_field_means, truth_table
 from isingbridge.circuits.network import FeedForward, as_network
 
-__all__ = ["round_to_nearest", "optq", "QuantizedCircuit", "quantize_network", "QUANTIZERS"]
+__all__ = ["round_to_nearest", "optq", "QuantizedCircuit", "quantize_network", "integer_circuit", "QUANTIZERS"]
 
 
 def round_to_nearest(weights: np.ndarray, inputs: np.ndarray | None, limit: int) -> np.ndarray:
@@ -117,6 +117,25 @@ def _integer_circuit(first: np.ndarray, second: np.ndarray, grid: float, k: int,
     circuit = compile_network(layers, beta=beta / (grid * k), lam=1.0)
     circuit.info.update(integer=True)
     return circuit
+
+
+def integer_circuit(net: Any, X: Any, *, q: int, grid: float, lam1: float, k: int, beta: float,
+                    method: str = "optq") -> tuple[IsingCircuit, FeedForward]:
+    """One pass of the §7 recipe at fixed parameters: (integer circuit, equivalent float network).
+
+    The float network (quantised weights on the grid, output layer including λ₁)
+    compiled with λ = 1/k at ``beta`` has the same Boltzmann distribution as the
+    integer circuit, so it can be scored cheaply (e.g. by mean field).
+    """
+    network = as_network(net)
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    if method not in QUANTIZERS:
+        raise ValueError(f"method must be one of {sorted(QUANTIZERS)}, got {method!r}")
+    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1 or q // k < 1:
+        raise ValueError(f"q must be an integer >= k >= 1, got q={q!r}, k={k!r}")
+    first, second = _quantize_layers(network, X, grid, lam1, k, q, method)
+    equivalent = FeedForward([(first[:, :-1] / grid, first[:, -1] / grid), (second[:, :-1] / grid, second[:, -1] / grid)])
+    return _integer_circuit(first, second, grid, k, beta), equivalent
 
 
 def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "optq", betas: Any = None,
