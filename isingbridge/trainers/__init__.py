@@ -1,0 +1,13 @@
+"""Trainers: Boltzmann machines with pluggable samplers (more estimators to come).
+
+Models (:mod:`~isingbridge.trainers.rbm`), gradient estimators
+(:mod:`~isingbridge.trainers.estimators`) and optimizers
+(:mod:`~isingbridge.trainers.optim`) are separate pieces; the scikit-learn-shaped
+:class:`BoltzmannRBM` drives them.
+"""
+from isingbridge.trainers.boltzmann import BoltzmannRBM, to_spins
+from isingbridge.trainers.estimators import CD, PCD, ExactGradient, GradientEstimator
+from isingbridge.trainers.optim import SGD, Adam
+from isingbridge.trainers.rbm import RBM
+
+__all__ = ["Adam", "BoltzmannRBM", "CD", "ExactGradient", "GradientEstimator", "PCD", "RBM", "SGD", "to_spins"]

@@ -1,0 +1,72 @@
+"""Optimizers that apply gradients to named parameter arrays, in place.
+
+They know nothing of the physics: an estimator hands them ``{name: gradient}``
+and they move ``{name: parameter}`` downhill.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SGD", "Adam"]
+
+
+def _check_rate(value: float, name: str) -> float:
+    if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+class SGD:
+    """Stochastic gradient descent with (heavy-ball) momentum."""
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
+        self.learning_rate = _check_rate(learning_rate, "learning_rate")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.velocity: dict[str, np.ndarray] = {}
+
+    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        for name, gradient in gradients.items():
+            v = self.velocity.setdefault(name, np.zeros_like(gradient))
+            v *= self.momentum
+            v -= self.learning_rate * gradient
+            parameters[name] += v
+
+    def state(self) -> dict:
+        return {"velocity": {k: v.copy() for k, v in self.velocity.items()}}
+
+    def load_state(self, state: dict) -> None:
+        self.velocity = {k: np.array(v) for k, v in state["velocity"].items()}
+
+
+class Adam:
+    """Adam (Kingma & Ba) with bias correction."""
+
+    def __init__(self, learning_rate: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        self.learning_rate = _check_rate(learning_rate, "learning_rate")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.m: dict[str, np.ndarray] = {}
+        self.v: dict[str, np.ndarray] = {}
+        self.t = 0
+
+    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        self.t += 1
+        for name, gradient in gradients.items():
+            m = self.m.setdefault(name, np.zeros_like(gradient))
+            v = self.v.setdefault(name, np.zeros_like(gradient))
+            m *= self.beta1
+            m += (1 - self.beta1) * gradient
+            v *= self.beta2
+            v += (1 - self.beta2) * gradient**2
+            m_hat = m / (1 - self.beta1**self.t)
+            v_hat = v / (1 - self.beta2**self.t)
+            parameters[name] -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def state(self) -> dict:
+        return {"m": {k: a.copy() for k, a in self.m.items()}, "v": {k: a.copy() for k, a in self.v.items()}, "t": self.t}
+
+    def load_state(self, state: dict) -> None:
+        self.m = {k: np.array(a) for k, a in state["m"].items()}
+        self.v = {k: np.array(a) for k, a in state["v"].items()}
+        self.t = int(state["t"])

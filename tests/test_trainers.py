@@ -1,0 +1,132 @@
+"""RBM training: exact helpers, estimators, optimizers, the sklearn-shaped estimator."""
+import itertools
+
+import numpy as np
+import pytest
+
+from isingbridge.backends import get
+from isingbridge.backends.exact import spin_rows
+from isingbridge.trainers import CD, PCD, RBM, SGD, Adam, BoltzmannRBM, ExactGradient
+
+
+def nll(model, V):
+    return -model.log_likelihood(V)
+
+
+def test_to_bqm_energy_is_the_model_energy():
+    model = RBM.random(5, 4, scale=0.7, seed=0)
+    model.b[:] = np.random.default_rng(1).normal(size=5)
+    model.c[:] = np.random.default_rng(2).normal(size=4)
+    bqm = model.to_bqm()
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        v, h = rng.choice([-1.0, 1.0], 5), rng.choice([-1.0, 1.0], 4)
+        sample = {("v", i): v[i] for i in range(5)} | {("h", j): h[j] for j in range(4)}
+        assert bqm.energy(sample) == pytest.approx(model.energy(v, h)[0])
+
+
+@pytest.mark.parametrize("beta", [0.5, 1.0, 2.0])
+def test_exact_log_z_matches_brute_force_and_the_exact_backend(beta):
+    model = RBM.random(6, 5, scale=0.8, seed=4, beta=beta)
+    model.b[:] = 0.3
+    assert model.log_partition() == pytest.approx(model.log_partition_bruteforce(), abs=1e-10)
+    assert model.log_partition() == pytest.approx(get("exact").moments(model.to_bqm(), beta=beta).log_z, abs=1e-9)
+
+
+def test_exact_gradient_matches_finite_differences():
+    rng = np.random.default_rng(5)
+    model = RBM.random(5, 3, scale=0.6, seed=6, beta=1.3)
+    model.b[:] = rng.normal(0, 0.3, 5)
+    model.c[:] = rng.normal(0, 0.3, 3)
+    V = rng.choice([-1.0, 1.0], (12, 5))
+    gradient = ExactGradient().gradient(model, V, rng)
+    eps = 1e-6
+    for name, array in model.parameters().items():
+        for index in itertools.islice(np.ndindex(array.shape), 6):
+            saved = array[index]
+            array[index] = saved + eps
+            up = nll(model, V)
+            array[index] = saved - eps
+            down = nll(model, V)
+            array[index] = saved
+            assert gradient[name][index] == pytest.approx((up - down) / (2 * eps), abs=1e-6)
+
+
+def target_distribution():
+    """A small structured distribution over 6 visible spins: two noisy prototypes."""
+    states = spin_rows(np.arange(64, dtype=np.int64), 6)
+    protos = np.array([[1, 1, 1, -1, -1, -1], [-1, 1, -1, 1, -1, 1]], float)
+    score = np.max(states @ protos.T, axis=1)
+    p = np.exp(0.8 * score)
+    return states, p / p.sum()
+
+
+def kl_to_target(model, states, p):
+    log_q = -model.beta * model.free_energy(states) - model.log_partition()
+    return float(np.sum(p * (np.log(p) - log_q)))
+
+
+def sample_target(n, seed):
+    states, p = target_distribution()
+    rng = np.random.default_rng(seed)
+    return states[rng.choice(len(p), size=n, p=p)], states, p
+
+
+@pytest.mark.parametrize("estimator", [lambda: ExactGradient(), lambda: CD(1, "exact"), lambda: PCD(1, 50, "exact")],
+                         ids=["exact", "cd-exact", "pcd-exact"])
+def test_estimators_with_the_exact_sampler_converge(estimator):
+    data, states, p = sample_target(400, 0)
+    rbm = BoltzmannRBM(n_hidden=4, estimator=estimator(), learning_rate=0.05, batch_size=40, n_epochs=40, seed=1)
+    start_kl = kl_to_target(RBM.random(6, 4, scale=0.01, seed=1), states, p)
+    rbm.fit((data + 1) / 2)
+    kl = kl_to_target(rbm.model_, states, p)
+    assert kl < 0.15 < start_kl, (start_kl, kl)
+
+
+def test_gibbs_and_anneal_samplers_reach_comparable_kl():
+    data, states, p = sample_target(400, 1)
+    results = {}
+    for name in ("gibbs", "anneal"):
+        rbm = BoltzmannRBM(n_hidden=4, estimator=PCD(1, 64, name), learning_rate=0.05, batch_size=40, n_epochs=30, seed=2)
+        rbm.fit(data)
+        results[name] = kl_to_target(rbm.model_, states, p)
+    assert max(results.values()) < 0.25, results
+    assert abs(results["gibbs"] - results["anneal"]) < 0.1, results
+
+
+def test_optimizers_minimise_a_quadratic():
+    for optimizer in (SGD(0.1, momentum=0.5), Adam(0.1)):
+        x = {"x": np.array([3.0, -2.0])}
+        for _ in range(300):
+            optimizer.step(x, {"x": 2 * x["x"]})
+        assert np.abs(x["x"]).max() < 1e-2
+
+
+def test_transform_sample_and_partial_fit():
+    data, _, _ = sample_target(100, 3)
+    rbm = BoltzmannRBM(n_hidden=3, estimator=CD(1, "gibbs"), n_epochs=2, seed=0).fit(data)
+    assert rbm.transform(data).shape == (100, 3)
+    samples = rbm.sample(20, seed=1, num_sweeps=50)
+    assert samples.shape == (20, 6) and set(np.unique(samples)) <= {0, 1}
+    before = rbm.epochs_done_
+    rbm.partial_fit(data)
+    assert rbm.epochs_done_ == before + 1
+
+
+def test_bad_input():
+    rbm = BoltzmannRBM(n_hidden=2, n_epochs=1, seed=0)
+    with pytest.raises(ValueError, match="binary"):
+        rbm.fit(np.array([[0, 2], [1, 0]]))
+    with pytest.raises(ValueError, match="NaN"):
+        rbm.fit(np.array([[0, np.nan], [1, 0]]))
+    with pytest.raises(ValueError, match="n_hidden must be >= 1"):
+        BoltzmannRBM(n_hidden=0).fit(np.array([[0, 1]]))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        rbm.transform(np.array([[0, 1]]))
+    rbm.fit(np.array([[0, 1], [1, 0]]))
+    with pytest.raises(ValueError, match="3 features; the model was fitted with 2"):
+        rbm.transform(np.array([[0, 1, 1]]))
+    with pytest.raises(ValueError, match="limit is 24"):
+        ExactGradient().gradient(RBM.random(30, 2, seed=0), np.ones((1, 30)), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="optimizer"):
+        BoltzmannRBM(optimizer="lbfgs").fit(np.array([[0, 1]]))
