@@ -93,11 +93,10 @@ class RBM:
 
     def to_bqm(self) -> dimod.BinaryQuadraticModel:
         """SPIN BQM whose Boltzmann distribution at ``beta`` is this RBM's (labels ('v', i), ('h', j))."""
-        bqm = dimod.BQM(dimod.SPIN)
-        bqm.add_linear_from((label, -float(bias)) for label, bias in zip(self.labels(), np.concatenate([self.b, self.c])))
         rows, cols = np.nonzero(self.W)
-        bqm.add_quadratic_from((("v", int(i)), ("h", int(j)), -float(self.W[i, j])) for i, j in zip(rows, cols))
-        return bqm
+        linear = -np.concatenate([self.b, self.c])
+        quadratic = (rows, cols + self.n_visible, -self.W[rows, cols])
+        return dimod.BQM.from_numpy_vectors(linear, quadratic, 0.0, dimod.SPIN, variable_order=self.labels())
 
     def labels(self) -> list:
         """Variable labels in the order of :meth:`to_bqm`: visible then hidden."""
