@@ -2,7 +2,6 @@
 import itertools
 import warnings
 
-import dimod
 import numpy as np
 import pytest
 

@@ -1,6 +1,5 @@
 """The statevector backend against dense numpy/scipy references."""
 import itertools
-import warnings
 
 import dimod
 import numpy as np

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numba
 import numpy as np
