@@ -130,3 +130,22 @@ def test_bad_input():
         ExactGradient().gradient(RBM.random(30, 2, seed=0), np.ones((1, 30)), np.random.default_rng(0))
     with pytest.raises(ValueError, match="optimizer"):
         BoltzmannRBM(optimizer="lbfgs").fit(np.array([[0, 1]]))
+
+
+@pytest.mark.parametrize("estimator", [lambda: PCD(1, 32, "gibbs"), lambda: CD(1, "anneal")], ids=["pcd-gibbs", "cd-anneal"])
+def test_interrupted_and_resumed_training_equals_an_uninterrupted_run(tmp_path, estimator):
+    data, _, _ = sample_target(120, 4)
+    straight = BoltzmannRBM(n_hidden=3, estimator=estimator(), optimizer="adam", learning_rate=0.02,
+                            batch_size=20, n_epochs=4, seed=7).fit(data)
+    path = tmp_path / "rbm.ckpt"
+    first = BoltzmannRBM(n_hidden=3, estimator=estimator(), optimizer="adam", learning_rate=0.02,
+                         batch_size=20, n_epochs=2, seed=7).fit(data, checkpoint=path)
+    resumed = BoltzmannRBM.load(path)
+    assert resumed.epochs_done_ == 2 and first.epochs_done_ == 2
+    resumed.n_epochs = 4
+    resumed.fit(data, resume=True)
+    for name in ("W", "b", "c"):
+        np.testing.assert_array_equal(getattr(resumed.model_, name), getattr(straight.model_, name))
+    (tmp_path / "junk").write_bytes(__import__("pickle").dumps({"format": "other"}))
+    with pytest.raises(ValueError, match="not a BoltzmannRBM checkpoint"):
+        BoltzmannRBM.load(tmp_path / "junk")

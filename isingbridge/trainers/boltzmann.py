@@ -9,6 +9,8 @@ True
 """
 from __future__ import annotations
 
+import pickle
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,8 @@ from isingbridge.trainers.optim import SGD, Adam
 from isingbridge.trainers.rbm import RBM
 
 __all__ = ["BoltzmannRBM", "to_spins"]
+
+_FORMAT = "isingbridge.BoltzmannRBM/1"
 
 
 def to_spins(X: Any, width: int | None = None) -> np.ndarray:
@@ -109,14 +113,42 @@ class BoltzmannRBM:
         self.epochs_done_ += 1
         return self
 
-    def fit(self, X: Any, y: Any = None) -> "BoltzmannRBM":
-        """Train from scratch for ``n_epochs`` epochs."""
+    def fit(self, X: Any, y: Any = None, *, resume: bool = False, checkpoint: str | Path | None = None) -> "BoltzmannRBM":
+        """Train for ``n_epochs`` epochs.
+
+        Parameters
+        ----------
+        resume : bool
+            Continue a fitted (or :meth:`load`-ed) model up to ``n_epochs`` in
+            total instead of starting over; with the same seed the result equals
+            an uninterrupted run.
+        checkpoint : path, optional
+            :meth:`save` the full training state after every epoch.
+        """
         X = to_spins(X)
-        self._initialise(X.shape[1])
-        epochs = range(check_positive_int(self.n_epochs, "n_epochs"))
-        for _ in tqdm(epochs, desc="RBM", disable=not self.progress):
+        total = check_positive_int(self.n_epochs, "n_epochs")
+        if not (resume and hasattr(self, "model_")):
+            self._initialise(X.shape[1])
+        progress = tqdm(range(self.epochs_done_, total), desc="RBM", disable=not self.progress)
+        for _ in progress:
             self.partial_fit(X)
+            if checkpoint is not None:
+                self.save(checkpoint)
         return self
+
+    def save(self, path: str | Path) -> None:
+        """Write the whole training state (model, optimizer, persistent chains, random state)."""
+        with open(path, "wb") as handle:
+            pickle.dump({"format": _FORMAT, "state": self}, handle)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "BoltzmannRBM":
+        """Read a state written by :meth:`save`; continue with ``fit(X, resume=True)``."""
+        with open(path, "rb") as handle:
+            data = pickle.load(handle)  # noqa: S301 - the user's own checkpoint
+        if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("state"), cls):
+            raise ValueError(f"{path} is not a BoltzmannRBM checkpoint written by save()")
+        return data["state"]
 
     def _fitted(self) -> RBM:
         if not hasattr(self, "model_"):
