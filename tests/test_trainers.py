@@ -149,3 +149,24 @@ def test_interrupted_and_resumed_training_equals_an_uninterrupted_run(tmp_path, 
     (tmp_path / "junk").write_bytes(__import__("pickle").dumps({"format": "other"}))
     with pytest.raises(ValueError, match="not a BoltzmannRBM checkpoint"):
         BoltzmannRBM.load(tmp_path / "junk")
+
+
+def test_ais_log_partition_is_within_its_error_bar_of_exact():
+    rng = np.random.default_rng(8)
+    model = RBM.random(8, 10, scale=0.5, seed=9, beta=1.2)
+    model.b[:] = rng.normal(0, 0.3, 8)
+    model.c[:] = rng.normal(0, 0.3, 10)
+    exact = model.log_partition()
+    estimate, stderr = model.ais_log_partition(n_chains=200, n_steps=500, seed=1)
+    assert 0 < stderr < 0.05
+    assert abs(estimate - exact) < 4 * stderr + 1e-3, (estimate, exact, stderr)
+
+
+def test_score_samples_exact_and_ais_agree():
+    data, _, _ = sample_target(100, 5)
+    rbm = BoltzmannRBM(n_hidden=4, estimator=ExactGradient(), n_epochs=5, seed=0).fit(data)
+    exact = rbm.score_samples(data)
+    ais = rbm.score_samples(data, method="ais", n_chains=200, n_steps=300, seed=0)
+    np.testing.assert_allclose(ais, exact, atol=0.05)
+    with pytest.raises(ValueError, match="method must be"):
+        rbm.score_samples(data, method="guess")

@@ -20,7 +20,7 @@ from isingbridge.backends import get
 from isingbridge.backends.base import check_positive_int
 from isingbridge.trainers.estimators import CD, GradientEstimator
 from isingbridge.trainers.optim import SGD, Adam
-from isingbridge.trainers.rbm import RBM
+from isingbridge.trainers.rbm import MAX_EXACT_VISIBLE, RBM
 
 __all__ = ["BoltzmannRBM", "to_spins"]
 
@@ -160,11 +160,21 @@ class BoltzmannRBM:
         model = self._fitted()
         return model.hidden_mean(to_spins(X, self.n_features_in_))
 
-    def score_samples(self, X: Any) -> np.ndarray:
-        """Exact log p(v) per row (visible layers up to 24 units)."""
+    def score_samples(self, X: Any, *, method: str = "auto", **ais_options: Any) -> np.ndarray:
+        """log p(v) per row: log Z exact (≤ 24 visible units) or by AIS (``method="ais"``, any size).
+
+        ``method="auto"`` picks exact when it can; ``ais_options`` go to
+        :meth:`RBM.ais_log_partition` (``n_chains``, ``n_steps``, ``seed``).
+        """
         model = self._fitted()
         V = to_spins(X, self.n_features_in_)
-        return -model.beta * model.free_energy(V) - model.log_partition()
+        if method not in ("auto", "exact", "ais"):
+            raise ValueError(f"method must be 'auto', 'exact' or 'ais', got {method!r}")
+        if method == "ais" or (method == "auto" and model.n_visible > MAX_EXACT_VISIBLE):
+            log_z, _ = model.ais_log_partition(**ais_options)
+        else:
+            log_z = model.log_partition()
+        return -model.beta * model.free_energy(V) - log_z
 
     def sample(self, n: int, *, backend: Any = "gibbs", seed: Any = None, **options: Any) -> np.ndarray:
         """``n`` visible samples in {0, 1} from the model, drawn by ``backend``."""
