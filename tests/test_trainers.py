@@ -170,3 +170,21 @@ def test_score_samples_exact_and_ais_agree():
     np.testing.assert_allclose(ais, exact, atol=0.05)
     with pytest.raises(ValueError, match="method must be"):
         rbm.score_samples(data, method="guess")
+
+
+def test_dissipative_gaussian_toy_reproduces_the_papers_findings():
+    from isingbridge.trainers.dissipative import gaussian_toy, window_statistics
+
+    results = {}
+    for method in ("cd", "mh", "langevin"):
+        trajectories = gaussian_toy(method, steps=100_000, learning_rate=2e-4, repeats=20, seed=1)
+        steps, mean, std = window_statistics(trajectories, 1000)
+        results[method] = (mean, std)
+        assert abs(mean[-5:].mean() - 1.0) < 0.05  # converged to the target θ̃ = 1 from θ = 3
+    # the same convergence rate: the early windows agree
+    assert np.allclose(results["cd"][0][10], [results["mh"][0][10], results["langevin"][0][10]], atol=0.1)
+    cd_spread = results["cd"][1][-10:].mean()
+    for method in ("mh", "langevin"):
+        assert 2.0 < results[method][1][-10:].mean() / cd_spread < 6.0
+    with pytest.raises(ValueError, match="method must be one of"):
+        gaussian_toy("gibbs")
