@@ -188,3 +188,24 @@ def test_dissipative_gaussian_toy_reproduces_the_papers_findings():
         assert 2.0 < results[method][1][-10:].mean() / cd_spread < 6.0
     with pytest.raises(ValueError, match="method must be one of"):
         gaussian_toy("gibbs")
+
+
+def test_two_lobe_training_with_parameter_noise_learns():
+    from isingbridge.trainers import LangevinSGD, TwoLobe
+
+    data, states, p = sample_target(400, 6)
+    rbm = BoltzmannRBM(n_hidden=4, estimator=TwoLobe(1, 64, "gibbs"), optimizer=LangevinSGD(0.05, 1e-4, seed=0),
+                       batch_size=40, n_epochs=40, seed=3).fit(data)
+    assert kl_to_target(rbm.model_, states, p) < 0.3
+
+
+def test_langevin_optimizer_noise_has_the_thermal_variance():
+    from isingbridge.trainers import LangevinSGD
+
+    optimizer = LangevinSGD(0.01, temperature=0.5, seed=0)
+    x = {"x": np.zeros(20000)}
+    for _ in range(10):
+        optimizer.step(x, {"x": np.zeros(20000)})
+    assert np.var(x["x"]) == pytest.approx(2 * 0.01 * 0.5 * 10, rel=0.05)
+    with pytest.raises(ValueError, match="temperature"):
+        LangevinSGD(0.1, temperature=-1.0)

@@ -6,8 +6,11 @@ Models (:mod:`~isingbridge.trainers.rbm`), gradient estimators
 :class:`BoltzmannRBM` drives them.
 """
 from isingbridge.trainers.boltzmann import BoltzmannRBM, to_spins
-from isingbridge.trainers.estimators import CD, PCD, ExactGradient, GradientEstimator
-from isingbridge.trainers.optim import SGD, Adam
+from isingbridge.trainers.estimators import CD, PCD, ExactGradient, GradientEstimator, TwoLobe
+from isingbridge.trainers.optim import SGD, Adam, LangevinSGD
 from isingbridge.trainers.rbm import RBM
 
-__all__ = ["Adam", "BoltzmannRBM", "CD", "ExactGradient", "GradientEstimator", "PCD", "RBM", "SGD", "to_spins"]
+__all__ = [
+    "Adam", "BoltzmannRBM", "CD", "ExactGradient", "GradientEstimator", "LangevinSGD", "PCD", "RBM", "SGD",
+    "TwoLobe", "to_spins",
+]

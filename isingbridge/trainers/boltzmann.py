@@ -55,7 +55,7 @@ class BoltzmannRBM:
         ``ExactGradient()``, ``CD(k, backend)``, ``PCD(k, n_particles, backend)``
         (default ``CD(1, "gibbs")``).
     learning_rate, batch_size, n_epochs, seed : the usual
-    optimizer : {"sgd", "adam"}
+    optimizer : {"sgd", "adam"} or an optimizer object (e.g. ``LangevinSGD``)
     momentum : float (SGD only)
     beta : float
         Inverse temperature of the model's Boltzmann distribution.
@@ -93,8 +93,10 @@ class BoltzmannRBM:
             self.optimizer_ = SGD(self.learning_rate, self.momentum)
         elif self.optimizer == "adam":
             self.optimizer_ = Adam(self.learning_rate)
+        elif hasattr(self.optimizer, "step"):
+            self.optimizer_ = self.optimizer
         else:
-            raise ValueError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
+            raise ValueError(f"optimizer must be 'sgd', 'adam' or an optimizer object with step(), got {self.optimizer!r}")
         self.n_features_in_ = width
         self.epochs_done_ = 0
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SGD", "Adam"]
+__all__ = ["SGD", "Adam", "LangevinSGD"]
 
 
 def _check_rate(value: float, name: str) -> float:
@@ -70,3 +70,31 @@ class Adam:
         self.m = {k: np.array(a) for k, a in state["m"].items()}
         self.v = {k: np.array(a) for k, a in state["v"].items()}
         self.t = int(state["t"])
+
+
+class LangevinSGD:
+    """Overdamped Langevin dynamics of the parameters: θ ← θ − η g + √(2ηT) ξ, ξ ~ N(0, 1).
+
+    The slow variables of a dissipative device feel the relaxation force plus
+    thermal noise of temperature ``temperature`` (0 gives plain SGD).
+    """
+
+    def __init__(self, learning_rate: float = 0.01, temperature: float = 0.0, seed=None):
+        self.learning_rate = _check_rate(learning_rate, "learning_rate")
+        if not (np.isfinite(temperature) and temperature >= 0):
+            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+        self.temperature = float(temperature)
+        self.rng = np.random.default_rng(seed)
+
+    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        scale = np.sqrt(2.0 * self.learning_rate * self.temperature)
+        for name, gradient in gradients.items():
+            parameters[name] -= self.learning_rate * gradient
+            if scale:
+                parameters[name] += scale * self.rng.standard_normal(gradient.shape)
+
+    def state(self) -> dict:
+        return {"rng": self.rng.bit_generator.state}
+
+    def load_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state["rng"]
