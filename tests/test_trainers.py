@@ -209,3 +209,23 @@ def test_langevin_optimizer_noise_has_the_thermal_variance():
     assert np.var(x["x"]) == pytest.approx(2 * 0.01 * 0.5 * 10, rel=0.05)
     with pytest.raises(ValueError, match="temperature"):
         LangevinSGD(0.1, temperature=-1.0)
+
+
+def test_rbm_fast_path_is_the_gibbs_backends_dense_engine():
+    """The trainers' array route builds exactly the chains the BQM route builds."""
+    from isingbridge.backends.gibbs_cpu import LayerChains
+    from isingbridge.ir import compile_bqm
+
+    model = RBM.random(7, 5, scale=0.8, seed=10)
+    model.b[:] = 0.2
+    model.c[:] = -0.1
+    starts = np.where(np.random.default_rng(0).random((24, 12)) < 0.5, 1, -1).astype(np.int8)
+    via_bqm = LayerChains(compile_bqm(model.to_bqm()), model.beta, 24, np.random.default_rng(5))
+    groups = [np.arange(7), np.arange(7, 12)]
+    direct = LayerChains.from_layers(groups, [[(1, -model.W)], [(0, -model.W.T)]], [-model.b, -model.c],
+                                     model.beta, 24, np.random.default_rng(5))
+    assert [g.tolist() for g in via_bqm.groups] == [g.tolist() for g in groups]
+    for chains in (via_bqm, direct):
+        chains.load(starts)
+        chains.run(7)
+    np.testing.assert_array_equal(via_bqm.states(), direct.states())

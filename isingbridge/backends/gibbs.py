@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import numba
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from isingbridge.backends.base import Backend, Moments, check_positive_int
 from isingbridge.backends.gibbs_cpu import LayerChains, SparseChains
@@ -170,12 +170,24 @@ class GibbsBackend(Backend):
     def __repr__(self) -> str:
         return f"GibbsBackend(device={self.device!r}, num_threads={self.num_threads})"
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_threadpools"] = None  # holds ctypes handles: rebuilt on first use after unpickling
+        return state
+
+    def _controller(self) -> ThreadpoolController:
+        # inspecting the loaded BLAS libraries costs ~2 ms: do it once per backend, not per call
+        if getattr(self, "_threadpools", None) is None:
+            self._threadpools = ThreadpoolController()
+        return self._threadpools
+
     @contextlib.contextmanager
-    def _threads(self):
+    def threads(self):
+        """Run the block with numba at ``num_threads`` and BLAS capped to the same number."""
         previous = numba.get_num_threads()
         numba.set_num_threads(self.num_threads)
         try:
-            with threadpool_limits(limits=self.num_threads, user_api="blas"):
+            with self._controller().limit(limits=self.num_threads, user_api="blas"):
                 yield
         finally:
             numba.set_num_threads(previous)
@@ -206,7 +218,7 @@ class GibbsBackend(Backend):
         _check_burn_in_thin(num_sweeps, burn_in, thin)
         if model.num_variables == 0:
             return np.zeros((num_reads, 0), dtype=np.int8), {}, {}
-        with self._threads():
+        with self.threads():
             engine, method = self._engine(model, beta, num_reads, rng, scan, method, initial_states)
             engine.run(num_sweeps)
             states = engine.states()
@@ -225,7 +237,7 @@ class GibbsBackend(Backend):
             return Moments([], np.zeros(0), np.zeros((0, 0)), float(model.offset), stderr=np.zeros(0), ess=np.zeros(0))
         num_records = (num_sweeps - burn_in) // thin
         stats = ChainStatistics(model, num_chains, num_records, bool(compute_corr))
-        with self._threads():
+        with self.threads():
             engine, method = self._engine(model, beta, num_chains, rng, scan, method, initial_states)
             engine.run(burn_in + (num_sweeps - burn_in) % thin)
             for _ in range(num_records):

@@ -258,21 +258,39 @@ class LayerChains:
     def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator, scan: str = "chromatic"):
         if scan != "chromatic":
             raise ValueError("the dense layer engine updates whole colour classes; use scan='chromatic' or method='sparse'")
-        self.n = model.num_variables
+        groups = model.color_groups()
+        dense = model.dense().astype(np.float32)
+        blocks = []
+        for c, gc in enumerate(groups):
+            coupled = [(d, np.ascontiguousarray(dense[np.ix_(gc, gd)])) for d, gd in enumerate(groups) if d != c]
+            blocks.append([(d, block) for d, block in coupled if block.any()])
+        self._setup(groups, blocks, [model.h[g] for g in groups], beta, num_chains, rng)
+
+    @classmethod
+    def from_layers(cls, groups: list[np.ndarray], blocks: list[list], fields: list[np.ndarray], beta: float,
+                    num_chains: int, rng: np.random.Generator) -> "LayerChains":
+        """Build directly from layer arrays, skipping the BQM (trainers' fast path).
+
+        ``groups[c]`` are the variable indices of layer c, ``blocks[c]`` the
+        pairs ``(d, J_cd)`` of its couplings to other layers and ``fields[c]``
+        its fields, all in dimod's sign (P(s = +1) = 1 / (1 + exp(2β(h + J s)))).
+        """
+        chains = cls.__new__(cls)
+        chains._setup(groups, blocks, fields, beta, num_chains, rng)
+        return chains
+
+    def _setup(self, groups, blocks, fields, beta, num_chains, rng) -> None:
+        self.groups = groups
+        self.n = int(sum(g.size for g in groups))
         self.num_chains = num_chains
         self.block = _block_size(num_chains)
         width = -(-num_chains // self.block) * self.block
         self.rng = rng.integers(1, 2**32, size=(width // self.block, 4, self.block), dtype=np.uint32)
         self.counters = np.zeros(width // self.block, dtype=np.int64)
-        self.groups = model.color_groups()
-        dense = model.dense().astype(np.float32)
-        self.blocks = []
-        for c, gc in enumerate(self.groups):
-            coupled = [(d, np.ascontiguousarray(dense[np.ix_(gc, gd)])) for d, gd in enumerate(self.groups) if d != c]
-            self.blocks.append([(d, block) for d, block in coupled if block.any()])
-        self.fields = [model.h[g].astype(np.float32) for g in self.groups]
+        self.blocks = [[(d, np.ascontiguousarray(J, dtype=np.float32)) for d, J in pairs] for pairs in blocks]
+        self.fields = [np.asarray(f, dtype=np.float32) for f in fields]
         self.two_beta = np.float32(2.0 * beta)
-        self.layers = [np.ones((g.size, width), dtype=np.float32) for g in self.groups]
+        self.layers = [np.ones((g.size, width), dtype=np.float32) for g in groups]
 
     def load(self, states: np.ndarray) -> None:
         for layer, g in zip(self.layers, self.groups):
