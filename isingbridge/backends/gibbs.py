@@ -117,7 +117,8 @@ class GibbsBackend(Backend):
     Parameters
     ----------
     device : {"cpu", "cuda", "auto"}
-        Where the chains run; "auto" takes a GPU when one is usable.
+        Where the chains run; "auto" takes a GPU when one is usable.  No CUDA
+        engine ships yet, so "cuda" raises with the reason and "auto" runs on CPU.
     num_threads : int, optional
         numba threads (default: all cores); BLAS is limited to the same number
         while the backend runs, so the two never oversubscribe the cores.
@@ -200,13 +201,8 @@ class GibbsBackend(Backend):
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if method == "auto":
             method = choose_method(model) if scan == "chromatic" else "sparse"
-        if self.device == "cuda":
-            from isingbridge.backends.gibbs_cuda import CudaChains
-
-            engine = CudaChains(model, beta, num_chains, rng, scan=scan, method=method)
-        else:
-            engine_type = LayerChains if method == "dense" else SparseChains
-            engine = engine_type(model, beta, num_chains, rng, scan=scan)
+        engine_type = LayerChains if method == "dense" else SparseChains
+        engine = engine_type(model, beta, num_chains, rng, scan=scan)
         if initial_states is None:
             initial_states = np.where(rng.random((num_chains, model.num_variables)) < 0.5, 1, -1).astype(np.int8)
         engine.load(initial_states)

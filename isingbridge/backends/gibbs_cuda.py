@@ -1,10 +1,10 @@
 """GPU support of the Gibbs backend: detection and the error users see.
 
-The CUDA engine is built on numba-cuda (the maintained NVIDIA package; it
+The CUDA engine will be built on numba-cuda (the maintained NVIDIA package; it
 shares the kernel language of the CPU engine, so one set of update rules can
-serve both) and installed with ``pip install 'isingbridge[gpu]'``.  This module
-must import on machines without any GPU library: everything CUDA-specific is
-imported lazily.
+serve both), installed with ``pip install 'isingbridge[gpu]'``; it is not
+written yet.  This module must import on machines without any GPU library:
+everything CUDA-specific is imported lazily.
 """
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def gpu_available() -> bool:
 
 
 def _engine_present() -> bool:
-    return "CudaChains" in globals()
+    """Whether this build has a CUDA Gibbs engine (not yet: issue 3's GPU path is open)."""
+    return False
 
 
 def unavailable_reason() -> str:
