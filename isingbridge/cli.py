@@ -108,9 +108,10 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from isingbridge.demo import run_demo
+    from isingbridge.demo import run_demo, run_pipeline
 
     run_demo(seed=args.seed, num_spins=args.spins)
+    run_pipeline(seed=args.seed)
     return 0
 
 

@@ -114,3 +114,13 @@ def test_compile_errors(tmp_path):
         main(["compile", str(missing)])
     with pytest.raises(SystemExit, match="no such network file"):
         main(["compile", str(tmp_path / "none.npz")])
+
+
+def test_demo_pipeline_circuits_are_correct_and_backends_agree():
+    from isingbridge.demo import run_pipeline
+
+    results = run_pipeline(seed=0, echo=None)
+    exact_float, exact_integer = results["exact"]
+    assert exact_float > 0 and exact_integer > 0
+    for name in ("gibbs", "statevector"):
+        assert abs(results[name][0] - exact_float) < 0.05 and abs(results[name][1] - exact_integer) < 0.05
