@@ -81,6 +81,14 @@ class SectorCrossingWarning(UserWarning):
 _FWHT_BLOCK = 1 << 15
 
 
+@numba.njit(inline="always")
+def _butterfly(v: np.ndarray, j: int, h: int) -> None:
+    a = v[j]
+    c = v[j + h]
+    v[j] = a + c
+    v[j + h] = a - c
+
+
 @numba.njit(cache=True)
 def _fwht_serial(v: np.ndarray) -> None:
     """In-place Walsh–Hadamard transform of one short vector (one thread)."""
@@ -89,10 +97,7 @@ def _fwht_serial(v: np.ndarray) -> None:
     while h < dim:
         for i in range(0, dim, 2 * h):
             for j in range(i, i + h):
-                a = v[j]
-                c = v[j + h]
-                v[j] = a + c
-                v[j + h] = a - c
+                _butterfly(v, j, h)
         h *= 2
 
 
@@ -131,11 +136,7 @@ def _fwht_vector(v: np.ndarray) -> None:
         else:
             for k in prange(dim // 2):
                 group = k // h
-                j = group * 2 * h + (k - group * h)
-                a = v[j]
-                c = v[j + h]
-                v[j] = a + c
-                v[j + h] = a - c
+                _butterfly(v, group * 2 * h + (k - group * h), h)
             h *= 2
 
 
