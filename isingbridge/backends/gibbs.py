@@ -226,9 +226,8 @@ class GibbsBackend(Backend):
         burn_in, thin = _check_burn_in_thin(num_sweeps, burn_in, thin)
         if initial_states is not None and num_reads is None:
             num_reads = len(initial_states)
+        # Backend.moments has already matched initial_states' rows against num_reads
         num_chains = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
-        if initial_states is not None and len(initial_states) != num_chains:
-            raise ValueError(f"initial_states has {len(initial_states)} rows but num_reads is {num_chains}")
         if model.num_variables == 0:
             return Moments([], np.zeros(0), np.zeros((0, 0)), float(model.offset), stderr=np.zeros(0), ess=np.zeros(0))
         num_records = (num_sweeps - burn_in) // thin
