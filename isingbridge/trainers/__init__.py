@@ -1,16 +1,21 @@
-"""Trainers: Boltzmann machines with pluggable samplers (more estimators to come).
+"""Trainers: Boltzmann machines with pluggable samplers.
 
-Models (:mod:`~isingbridge.trainers.rbm`), gradient estimators
-(:mod:`~isingbridge.trainers.estimators`) and optimizers
-(:mod:`~isingbridge.trainers.optim`) are separate pieces; the scikit-learn-shaped
-:class:`BoltzmannRBM` drives them.
+Models (:mod:`~isingbridge.trainers.models`), gradient estimators
+(:mod:`~isingbridge.trainers.estimators`, :mod:`~isingbridge.trainers.rapid`)
+and optimizers (:mod:`~isingbridge.trainers.optim`) are separate pieces; the
+scikit-learn-shaped :class:`BoltzmannRBM` and :class:`BoltzmannClassifier` drive
+them, and :mod:`~isingbridge.trainers.diagnostics` measures what they learned.
 """
-from isingbridge.trainers.boltzmann import BoltzmannRBM, to_spins
-from isingbridge.trainers.estimators import CD, PCD, ExactGradient, GradientEstimator, TwoLobe
+from isingbridge.trainers.boltzmann import BoltzmannClassifier, BoltzmannRBM, to_spins
+from isingbridge.trainers.estimators import CD, PCD, Discriminative, ExactGradient, GradientEstimator, TwoLobe
+from isingbridge.trainers.models import (
+    RBM, BoltzmannModel, ClassificationRBM, FullyVisibleBM, PatternBM, PatternRBM,
+)
 from isingbridge.trainers.optim import SGD, Adam, LangevinSGD
-from isingbridge.trainers.rbm import RBM
+from isingbridge.trainers.rapid import RAPID, HopfieldLoadWarning
 
 __all__ = [
-    "Adam", "BoltzmannRBM", "CD", "ExactGradient", "GradientEstimator", "LangevinSGD", "PCD", "RBM", "SGD",
-    "TwoLobe", "to_spins",
+    "Adam", "BoltzmannClassifier", "BoltzmannModel", "BoltzmannRBM", "CD", "ClassificationRBM", "Discriminative",
+    "ExactGradient", "FullyVisibleBM", "GradientEstimator", "HopfieldLoadWarning", "LangevinSGD", "PCD", "PatternBM",
+    "PatternRBM", "RAPID", "RBM", "SGD", "TwoLobe", "to_spins",
 ]

@@ -1,4 +1,8 @@
-"""scikit-learn-shaped Boltzmann machine estimators.
+"""scikit-learn-shaped Boltzmann machine estimators: :class:`BoltzmannRBM` and :class:`BoltzmannClassifier`.
+
+Both drive the same loop (:class:`_Trainer`): mini-batches of visible rows, a
+gradient from the estimator, an optimizer step, the estimator's hooks, the
+model's refresh; callbacks after every epoch; save/resume of the whole state.
 
 >>> import numpy as np
 >>> from isingbridge.trainers import BoltzmannRBM, ExactGradient
@@ -18,13 +22,11 @@ from tqdm.auto import tqdm
 
 from isingbridge.backends import get
 from isingbridge.backends.base import check_positive_int
-from isingbridge.trainers.estimators import CD, GradientEstimator
+from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
+from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
-from isingbridge.trainers.rbm import MAX_EXACT_VISIBLE, RBM
 
-__all__ = ["BoltzmannRBM", "to_spins"]
-
-_FORMAT = "isingbridge.BoltzmannRBM/1"
+__all__ = ["BoltzmannRBM", "BoltzmannClassifier", "to_spins"]
 
 
 def to_spins(X: Any, width: int | None = None) -> np.ndarray:
@@ -45,32 +47,13 @@ def to_spins(X: Any, width: int | None = None) -> np.ndarray:
     raise ValueError(f"data must be binary, in {{0, 1}} or {{-1, +1}}; found values {sorted(values)[:6]}")
 
 
-class BoltzmannRBM:
-    """A restricted Boltzmann machine trained with any gradient estimator and backend.
+class _Trainer:
+    """Epochs, batches, seeds, hooks, callbacks, progress, save/resume: shared by the estimators below."""
 
-    Parameters
-    ----------
-    n_hidden : int
-    estimator : GradientEstimator
-        ``ExactGradient()``, ``CD(k, backend)``, ``PCD(k, n_particles, backend)``
-        (default ``CD(1, "gibbs")``).
-    learning_rate, batch_size, n_epochs, seed : the usual
-    optimizer : {"sgd", "adam"} or an optimizer object (e.g. ``LangevinSGD``)
-    momentum : float (SGD only)
-    beta : float
-        Inverse temperature of the model's Boltzmann distribution.
-    progress : bool
-        Show a tqdm bar with the current epoch.
+    _label = "Boltzmann"
 
-    Attributes (after fit)
-    ----------------------
-    model_ : RBM
-    n_features_in_ : int
-    """
-
-    def __init__(self, n_hidden: int = 16, *, estimator: GradientEstimator | None = None, learning_rate: float = 0.05,
-                 batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd", momentum: float = 0.0,
-                 beta: float = 1.0, seed: Any = None, progress: bool = False):
+    def _set_common(self, n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
+                    progress) -> None:
         self.n_hidden = n_hidden
         self.estimator = estimator
         self.learning_rate = learning_rate
@@ -82,13 +65,20 @@ class BoltzmannRBM:
         self.seed = seed
         self.progress = progress
 
+    def _default_estimator(self) -> GradientEstimator:
+        return CD(1, "gibbs")
+
+    def _new_model(self, width: int) -> BoltzmannModel:
+        return self.estimator_.make_model(width, self.n_hidden, rng=self.rng_, beta=self.beta)
+
     def _initialise(self, width: int) -> None:
         check_positive_int(self.n_hidden, "n_hidden")
         check_positive_int(self.batch_size, "batch_size")
         self.rng_ = np.random.default_rng(self.seed)
-        self.model_ = RBM.random(width, self.n_hidden, scale=0.01, seed=self.rng_, beta=self.beta)
-        self.estimator_ = self.estimator if self.estimator is not None else CD(1, "gibbs")
+        self.estimator_ = self.estimator if self.estimator is not None else self._default_estimator()
         self.estimator_.reset()
+        self.model_ = self._new_model(width)
+        self.estimator_.check_model(self.model_)
         if self.optimizer == "sgd":
             self.optimizer_ = SGD(self.learning_rate, self.momentum)
         elif self.optimizer == "adam":
@@ -97,8 +87,93 @@ class BoltzmannRBM:
             self.optimizer_ = self.optimizer
         else:
             raise ValueError(f"optimizer must be 'sgd', 'adam' or an optimizer object with step(), got {self.optimizer!r}")
-        self.n_features_in_ = width
         self.epochs_done_ = 0
+        self.history_: list[dict] = []
+
+    def _epoch(self, rows: np.ndarray) -> None:
+        """One pass over ``rows`` (visible spins) in shuffled mini-batches."""
+        model, estimator = self.model_, self.estimator_
+        order = self.rng_.permutation(rows.shape[0])
+        for start in range(0, rows.shape[0], self.batch_size):
+            gradient = estimator.gradient(model, rows[order[start:start + self.batch_size]], self.rng_)
+            self.optimizer_.step(model.parameters(), gradient)
+            estimator.after_step(model)
+            model.refresh()
+        estimator.after_epoch(model)
+        self.epochs_done_ += 1
+
+    def _train(self, rows: np.ndarray, resume: bool, checkpoint, callback) -> None:
+        total = check_positive_int(self.n_epochs, "n_epochs")
+        if not (resume and hasattr(self, "model_")):
+            self._initialise(rows.shape[1])
+        bar = tqdm(range(self.epochs_done_, total), desc=self._label, disable=not self.progress)
+        for _ in bar:
+            self._epoch(rows)
+            if callback is not None:
+                metrics = callback(self, self.epochs_done_)
+                if isinstance(metrics, dict):
+                    self.history_.append({"epoch": self.epochs_done_, **metrics})
+                    bar.set_postfix(metrics)
+            if checkpoint is not None:
+                self.save(checkpoint)
+
+    def save(self, path: str | Path) -> None:
+        """Write the whole training state (model, optimizer, persistent chains, random state)."""
+        with open(path, "wb") as handle:
+            pickle.dump({"format": f"isingbridge.{type(self).__name__}/1", "state": self}, handle)
+
+    @classmethod
+    def load(cls, path: str | Path):
+        """Read a state written by :meth:`save`; continue with ``fit(..., resume=True)``."""
+        with open(path, "rb") as handle:
+            data = pickle.load(handle)  # noqa: S301 - the user's own checkpoint
+        if not isinstance(data, dict) or data.get("format") != f"isingbridge.{cls.__name__}/1" \
+                or not isinstance(data.get("state"), cls):
+            raise ValueError(f"{path} is not a {cls.__name__} checkpoint written by save()")
+        return data["state"]
+
+    def _fitted(self):
+        if not hasattr(self, "model_"):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        return self.model_
+
+
+class BoltzmannRBM(_Trainer):
+    """A restricted Boltzmann machine trained with any gradient estimator and backend.
+
+    Parameters
+    ----------
+    n_hidden : int
+    estimator : GradientEstimator
+        ``ExactGradient()``, ``CD(k, backend)``, ``PCD(k, n_particles, backend)``,
+        ``TwoLobe(...)``, ``RAPID(n_patterns, ...)`` (default ``CD(1, "gibbs")``).
+        The estimator builds the model (RAPID builds a pattern-built one).
+    learning_rate, batch_size, n_epochs, seed : the usual
+    optimizer : {"sgd", "adam"} or an optimizer object (e.g. ``LangevinSGD``)
+    momentum : float (SGD only)
+    beta : float
+        Inverse temperature of the model's Boltzmann distribution.
+    progress : bool
+        Show a tqdm bar with the current epoch (and the callback's metrics).
+
+    Attributes (after fit)
+    ----------------------
+    model_ : RBM (or PatternRBM)
+    n_features_in_ : int
+    history_ : list of dict — what the fit callback returned, per epoch
+    """
+
+    _label = "RBM"
+
+    def __init__(self, n_hidden: int = 16, *, estimator: GradientEstimator | None = None, learning_rate: float = 0.05,
+                 batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd", momentum: float = 0.0,
+                 beta: float = 1.0, seed: Any = None, progress: bool = False):
+        self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
+                         progress)
+
+    def _initialise(self, width: int) -> None:
+        super()._initialise(width)
+        self.n_features_in_ = width
 
     def partial_fit(self, X: Any) -> "BoltzmannRBM":
         """One epoch over ``X`` in mini-batches."""
@@ -107,15 +182,11 @@ class BoltzmannRBM:
             self._initialise(X.shape[1])
         else:
             X = to_spins(X, self.n_features_in_)
-        order = self.rng_.permutation(X.shape[0])
-        for start in range(0, X.shape[0], self.batch_size):
-            batch = X[order[start:start + self.batch_size]]
-            gradient = self.estimator_.gradient(self.model_, batch, self.rng_)
-            self.optimizer_.step(self.model_.parameters(), gradient)
-        self.epochs_done_ += 1
+        self._epoch(X)
         return self
 
-    def fit(self, X: Any, y: Any = None, *, resume: bool = False, checkpoint: str | Path | None = None) -> "BoltzmannRBM":
+    def fit(self, X: Any, y: Any = None, *, resume: bool = False, checkpoint: str | Path | None = None,
+            callback=None) -> "BoltzmannRBM":
         """Train for ``n_epochs`` epochs.
 
         Parameters
@@ -126,41 +197,45 @@ class BoltzmannRBM:
             an uninterrupted run.
         checkpoint : path, optional
             :meth:`save` the full training state after every epoch.
+        callback : callable(estimator, epoch) -> dict or None, optional
+            Called after every epoch; a returned dict of metrics is shown on the
+            progress bar and kept in ``history_``.
         """
-        X = to_spins(X)
-        total = check_positive_int(self.n_epochs, "n_epochs")
-        if not (resume and hasattr(self, "model_")):
-            self._initialise(X.shape[1])
-        progress = tqdm(range(self.epochs_done_, total), desc="RBM", disable=not self.progress)
-        for _ in progress:
-            self.partial_fit(X)
-            if checkpoint is not None:
-                self.save(checkpoint)
+        X = to_spins(X, self.n_features_in_ if resume and hasattr(self, "model_") else None)
+        self._train(X, resume, checkpoint, callback)
         return self
-
-    def save(self, path: str | Path) -> None:
-        """Write the whole training state (model, optimizer, persistent chains, random state)."""
-        with open(path, "wb") as handle:
-            pickle.dump({"format": _FORMAT, "state": self}, handle)
-
-    @classmethod
-    def load(cls, path: str | Path) -> "BoltzmannRBM":
-        """Read a state written by :meth:`save`; continue with ``fit(X, resume=True)``."""
-        with open(path, "rb") as handle:
-            data = pickle.load(handle)  # noqa: S301 - the user's own checkpoint
-        if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("state"), cls):
-            raise ValueError(f"{path} is not a BoltzmannRBM checkpoint written by save()")
-        return data["state"]
-
-    def _fitted(self) -> RBM:
-        if not hasattr(self, "model_"):
-            raise RuntimeError("this BoltzmannRBM is not fitted yet; call fit(X) first")
-        return self.model_
 
     def transform(self, X: Any) -> np.ndarray:
         """Hidden-unit means ⟨h | v⟩ in [−1, 1] (features for a downstream classifier)."""
         model = self._fitted()
         return model.hidden_mean(to_spins(X, self.n_features_in_))
+
+    def reconstruct(self, X: Any, known_mask: Any, *, n_sweeps: int = 10, seed: Any = None) -> np.ndarray:
+        """Fill in the unknown pixels of each row by Gibbs sampling with the known ones clamped.
+
+        Parameters
+        ----------
+        X : array (rows × features) in {0, 1} or ±1 (unknown entries may hold anything binary)
+        known_mask : bool array, (features,) or like X
+            True where the pixel is given.
+        n_sweeps : int
+            Block-Gibbs sweeps (h | v, then v | h) from random unknown pixels.
+
+        Returns
+        -------
+        {0, 1} array like X: the known pixels as given, the rest the chain's last state.
+        """
+        model = self._fitted()
+        V = to_spins(X, self.n_features_in_)
+        mask = np.asarray(known_mask)
+        if mask.dtype != bool:
+            raise TypeError(f"known_mask must be a boolean array, got dtype {mask.dtype}")
+        try:
+            np.broadcast_to(mask, V.shape)
+        except ValueError:
+            raise ValueError(f"known_mask of shape {mask.shape} does not fit data of shape {V.shape}") from None
+        states = model.reconstruct(V, mask, check_positive_int(n_sweeps, "n_sweeps"), np.random.default_rng(seed))
+        return ((states + 1) // 2).astype(np.uint8)
 
     def score_samples(self, X: Any, *, method: str = "auto", **ais_options: Any) -> np.ndarray:
         """log p(v) per row: log Z exact (≤ 24 visible units) or by AIS (``method="ais"``, any size).
@@ -186,3 +261,93 @@ class BoltzmannRBM:
         sampleset = get(backend).sample(bqm, beta=model.beta, num_reads=n, seed=seed, **options)
         columns = [sampleset.variables.index(("v", i)) for i in range(model.n_visible)]
         return ((sampleset.record.sample[:, columns] + 1) // 2).astype(np.int8)
+
+
+class BoltzmannClassifier(_Trainer):
+    """A classification RBM: features, label units and hidden units, with exact class probabilities.
+
+    ``predict_proba`` is exact: p(k | x) ∝ exp(−β F(x, e_k)) with the hidden
+    units summed analytically and the label layer restricted to the K one-hot
+    patterns.  Any estimator trains it: ``Discriminative()`` (default; the
+    exact gradient of −log p(y | x)), ``TwoLobe(...)`` (the dissipative
+    classifier of Lobanov 2023 §4: features driven, labels and hidden units
+    sampled), or the generative ``CD``/``PCD``/``ExactGradient`` on the joint
+    p(x, y).
+
+    >>> import numpy as np
+    >>> from isingbridge.trainers import BoltzmannClassifier
+    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]] * 5)
+    >>> y = np.array(["a", "a", "b", "b"] * 5)
+    >>> clf = BoltzmannClassifier(8, learning_rate=0.1, n_epochs=20, seed=0).fit(X, y)
+    >>> clf.predict([[1, 1, 1, 0], [0, 0, 1, 0]]).tolist(), clf.score(X, y)
+    (['a', 'b'], 1.0)
+    """
+
+    _label = "classifier"
+
+    def __init__(self, n_hidden: int = 200, *, estimator: GradientEstimator | None = None,
+                 learning_rate: float = 0.05, batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd",
+                 momentum: float = 0.0, beta: float = 1.0, seed: Any = None, progress: bool = False):
+        self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
+                         progress)
+
+    def _default_estimator(self) -> GradientEstimator:
+        return Discriminative()
+
+    def _new_model(self, width: int) -> ClassificationRBM:
+        return ClassificationRBM.random(width, self.n_hidden, scale=0.01, seed=self.rng_, beta=self.beta,
+                                        n_classes=len(self.classes_))
+
+    def _rows(self, X: Any, y: Any, *, fitting: bool) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}")
+        if fitting:
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(f"a classifier needs at least 2 classes in y, found {self.classes_.tolist()}")
+        X = to_spins(X, None if fitting else self.n_features_in_)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
+        index = self._class_index(y)
+        return np.hstack([X, 2.0 * np.eye(len(self.classes_))[index] - 1.0])
+
+    def _class_index(self, y: np.ndarray) -> np.ndarray:
+        index = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+        unseen = self.classes_[index] != y
+        if np.any(unseen):
+            raise ValueError(f"labels not seen in fit: {np.unique(y[unseen]).tolist()[:5]}; the classes are "
+                             f"{self.classes_.tolist()}")
+        return index
+
+    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint: str | Path | None = None,
+            callback=None) -> "BoltzmannClassifier":
+        """Train for ``n_epochs`` epochs (``resume``, ``checkpoint``, ``callback`` as in :meth:`BoltzmannRBM.fit`)."""
+        continuing = resume and hasattr(self, "model_")
+        rows = self._rows(X, y, fitting=not continuing)
+        if not continuing:
+            self.n_features_in_ = rows.shape[1] - len(self.classes_)
+        self._train(rows, resume, checkpoint, callback)
+        return self
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Exact log p(class | x), columns in ``classes_`` order."""
+        model = self._fitted()
+        X = to_spins(X, self.n_features_in_)
+        return np.vstack([model.predict_log_proba(X[i:i + 1024]) for i in range(0, X.shape[0], 1024)])
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Exact p(class | x), columns in ``classes_`` order."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row."""
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
+
+    def score(self, X: Any, y: Any) -> float:
+        """Mean accuracy (labels must be among those seen in fit)."""
+        y = np.asarray(y)
+        self._fitted()
+        self._class_index(y)
+        return float(np.mean(self.predict(X) == y))

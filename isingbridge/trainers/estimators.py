@@ -1,4 +1,4 @@
-"""Gradient estimators for RBMs: the physics of the gradient, apart from the optimizer.
+"""Gradient estimators for Boltzmann machines: the physics of the gradient, apart from the optimizer.
 
 Each estimator returns the gradient of the mean negative log-likelihood
 L = β⟨F(v)⟩_data + log Z over a batch, as ``{"W": ..., "b": ..., "c": ...}``:
@@ -21,34 +21,49 @@ import numpy as np
 
 from isingbridge.backends import get
 from isingbridge.backends.base import check_positive_int
+from isingbridge.backends.exact import ExactBackend
 from isingbridge.backends.gibbs import GibbsBackend
 from isingbridge.backends.gibbs_cpu import LayerChains
-from isingbridge.trainers.rbm import RBM
+from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM
 
-__all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe"]
-
-
-def _phase(model: RBM, V: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """⟨v hᵀ⟩, ⟨v⟩, ⟨h⟩ over rows v with h summed analytically."""
-    hm = model.hidden_mean(V)
-    return V.T @ hm / V.shape[0], V.mean(axis=0), hm.mean(axis=0)
+__all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient"]
 
 
-def _gradient(model: RBM, data: tuple, negative: tuple) -> dict[str, np.ndarray]:
-    beta = model.beta
-    return {name: -beta * (d - n) for name, d, n in zip(("W", "b", "c"), data, negative)}
+def likelihood_gradient(model: BoltzmannModel, positive: dict, negative: dict) -> dict[str, np.ndarray]:
+    """−β (positive − negative) per parameter, mapped to the model's trainable parameters."""
+    return model.chain_rule({name: -model.beta * (positive[name] - negative[name]) for name in positive})
 
 
 class GradientEstimator:
-    """Base class: ``gradient(model, batch, rng) -> {"W", "b", "c"}`` of the mean NLL."""
+    """Base class: ``gradient(model, batch, rng)`` of the mean NLL over a batch of visible rows.
+
+    Subclasses give the negative phase; the positive phase is the model's
+    :meth:`~isingbridge.trainers.models.BoltzmannModel.statistics` on the batch.
+    The trainer calls :meth:`after_step` after every optimizer step and
+    :meth:`after_epoch` after every pass over the data.
+    """
 
     needs_sampler = False
+    last_states: np.ndarray | None = None  # full states of the last negative phase, where there are any
 
-    def gradient(self, model: RBM, batch: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        return _gradient(model, _phase(model, batch), self.negative_phase(model, batch, rng))
+    def gradient(self, model: BoltzmannModel, batch: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return likelihood_gradient(model, model.statistics(batch), self.negative_phase(model, batch, rng))
 
-    def negative_phase(self, model: RBM, batch: np.ndarray, rng: np.random.Generator) -> tuple:
+    def negative_phase(self, model: BoltzmannModel, batch: np.ndarray, rng: np.random.Generator) -> dict:
         raise NotImplementedError
+
+    def make_model(self, n_visible: int, n_hidden: int, *, rng: np.random.Generator, beta: float) -> BoltzmannModel:
+        """The model this estimator trains, freshly initialised (small random weights)."""
+        return RBM.random(n_visible, n_hidden, scale=0.01, seed=rng, beta=beta)
+
+    def check_model(self, model: BoltzmannModel) -> None:
+        """Raise a clear error now if this estimator cannot train ``model`` (instead of mid-training)."""
+
+    def after_step(self, model: BoltzmannModel) -> None:
+        """Hook after each optimizer step (constraints on parameters)."""
+
+    def after_epoch(self, model: BoltzmannModel) -> None:
+        """Hook after each epoch."""
 
     def reset(self) -> None:
         """Forget any persistent state (new model, new training run)."""
@@ -58,7 +73,12 @@ class ExactGradient(GradientEstimator):
     """The exact model phase by enumerating the visible layer (≤ 24 visible units)."""
 
     def negative_phase(self, model, batch, rng):
-        return model.model_statistics()
+        return model.exact_statistics()
+
+    def check_model(self, model):
+        if model.n_visible > MAX_EXACT_VISIBLE:
+            raise ValueError(f"ExactGradient enumerates the visible layer: {model.n_visible} visible units is more "
+                             f"than {MAX_EXACT_VISIBLE}; use CD, PCD or RAPID with a sampling backend")
 
     def __repr__(self) -> str:
         return "ExactGradient()"
@@ -72,45 +92,53 @@ class _Sampling(GradientEstimator):
         self.backend = get(backend)
         self.options = options
 
+    def check_model(self, model):
+        if isinstance(self.backend, ExactBackend) and model.width > self.backend.max_variables:
+            raise ValueError(f"the exact backend enumerates all {model.width} units of this model (limit "
+                             f"{self.backend.max_variables}); sample the negative phase with 'gibbs' or 'anneal'")
+
     def _continues_chains(self) -> bool:
         return "initial_states" in self.backend.parameters and "num_sweeps" in self.backend.parameters
 
-    def _run(self, model: RBM, starts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """k sweeps of the backend from full (v, h) states (columns in ``model.labels()`` order)."""
-        if isinstance(self.backend, GibbsBackend) and self.backend.device == "cpu" and not self.options:
-            return self._run_layers(model, starts, rng)
-        bqm = model.to_bqm()
+    def _run(self, model: BoltzmannModel, starts: np.ndarray, rng: np.random.Generator,
+             sweeps: int | None = None) -> np.ndarray:
+        """``sweeps`` (default k) sweeps of the backend from full states (columns in ``model.labels()`` order)."""
+        self.last_states = self._sweep(model, starts, rng, self.k if sweeps is None else sweeps)
+        return self.last_states
+
+    def _sweep(self, model, starts, rng, sweeps) -> np.ndarray:
+        layers = model.gibbs_layers()
+        if isinstance(self.backend, GibbsBackend) and self.backend.device == "cpu" and not self.options \
+                and layers is not None:
+            return self._run_layers(model, layers, starts, rng, sweeps)
         options = dict(self.options)
         if self._continues_chains():
-            options.update(initial_states=starts, num_sweeps=self.k)
+            options.update(initial_states=starts, num_sweeps=sweeps)
             if "burn_in" in self.backend.parameters:
                 options["burn_in"] = 0
-        sampleset = self.backend.sample(bqm, beta=model.beta, num_reads=starts.shape[0],
+        sampleset = self.backend.sample(model.to_bqm(), beta=model.beta, num_reads=starts.shape[0],
                                         seed=int(rng.integers(2**31)), **options)
         order = [sampleset.variables.index(v) for v in model.labels()]
         return sampleset.record.sample[:, order].astype(np.float64)
 
-    def _run_layers(self, model: RBM, starts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """The Gibbs backend's dense layer engine fed the RBM's arrays directly (no BQM per batch).
+    def _run_layers(self, model, layers, starts, rng, sweeps) -> np.ndarray:
+        """The Gibbs backend's dense layer engine fed the model's arrays directly (no BQM per batch).
 
-        Same chains as the BQM route (visible layer first in each sweep, dimod's
-        sign: J = −W, h = −b, −c); it only skips building and compiling a model
-        of n_v·n_h couplings for every mini-batch.
+        Same chains as the BQM route; it only skips building and compiling a
+        model of n_v·n_h couplings for every mini-batch.
         """
-        nv = model.n_visible
-        groups = [np.arange(nv), np.arange(nv, nv + model.n_hidden)]
-        blocks = [[(1, -model.W)], [(0, -model.W.T)]]
-        chains = LayerChains.from_layers(groups, blocks, [-model.b, -model.c], model.beta, starts.shape[0],
+        groups, blocks, fields = layers
+        chains = LayerChains.from_layers(groups, blocks, fields, model.beta, starts.shape[0],
                                          np.random.default_rng(int(rng.integers(2**31))))
         with self.backend.threads():
             chains.load(starts.astype(np.int8))
-            chains.run(self.k)
+            chains.run(sweeps)
             return chains.states().astype(np.float64)
 
-    @staticmethod
-    def _hidden_given(model: RBM, V: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        p_up = 0.5 * (1.0 + model.hidden_mean(V))
-        return np.where(rng.random(p_up.shape) < p_up, 1.0, -1.0)
+    def _persistent(self, chains: np.ndarray | None, count: int, width: int, rng) -> np.ndarray:
+        if chains is None or chains.shape != (count, width):
+            return np.where(rng.random((count, width)) < 0.5, 1.0, -1.0)
+        return chains
 
 
 class CD(_Sampling):
@@ -128,9 +156,8 @@ class CD(_Sampling):
         super().__init__(k, backend, **options)
 
     def negative_phase(self, model, batch, rng):
-        starts = np.hstack([batch, self._hidden_given(model, batch, rng)])
-        states = self._run(model, starts, rng)
-        return _phase(model, states[:, : model.n_visible])
+        states = self._run(model, model.complete(batch, rng), rng)
+        return model.statistics(model.split(states)[0])
 
     def __repr__(self) -> str:
         return f"CD(k={self.k}, backend={self.backend.name!r})"
@@ -147,19 +174,19 @@ class PCD(_Sampling):
     def reset(self) -> None:
         self.chains = None
 
+    def _advance(self, model, rng) -> np.ndarray:
+        self.chains = self._run(model, self._persistent(self.chains, self.n_particles, model.width, rng), rng)
+        return self.chains
+
     def negative_phase(self, model, batch, rng):
-        width = model.n_visible + model.n_hidden
-        if self.chains is None or self.chains.shape[1] != width:
-            self.chains = np.where(rng.random((self.n_particles, width)) < 0.5, 1.0, -1.0)
-        self.chains = self._run(model, self.chains, rng)
-        return _phase(model, self.chains[:, : model.n_visible])
+        return model.statistics(model.split(self._advance(model, rng))[0])
 
     def __repr__(self) -> str:
         return f"PCD(k={self.k}, n_particles={self.n_particles}, backend={self.backend.name!r})"
 
 
 class TwoLobe(PCD):
-    """Dissipative two-lobe estimator (Lobanov 2023, §3): E^T = E(x, y; θ) − E(x̃, ỹ; θ).
+    """Dissipative two-lobe estimator (Lobanov 2023, §3–4): E^T = E(x, y; θ) − E(x̃, ỹ; θ).
 
     The data lobe has its visible units x̃ driven by the batch and its hidden
     units ỹ at equilibrium given x̃ (sampled, as a device's fast variables would
@@ -169,20 +196,54 @@ class TwoLobe(PCD):
     both lobes (no analytic averaging), so it is what a physical two-lobe device
     would feel.  Pair it with :class:`~isingbridge.trainers.optim.LangevinSGD` for
     the paper's thermal noise on θ.
+
+    For a :class:`~isingbridge.trainers.models.ClassificationRBM` the free lobe
+    is the paper's §4 device: its features are driven by the same batch as the
+    data lobe and only labels and hidden units are free (persistent label
+    states, ``k`` block-Gibbs sweeps of the model's conditional per update),
+    so the force descends the cross-entropy of p(y | x).
     """
 
-    def gradient(self, model: RBM, batch: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        data_hidden = self._hidden_given(model, batch, rng)
-        width = model.n_visible + model.n_hidden
-        if self.chains is None or self.chains.shape[1] != width:
-            self.chains = np.where(rng.random((self.n_particles, width)) < 0.5, 1.0, -1.0)
-        self.chains = self._run(model, self.chains, rng)
-        free_v, free_h = self.chains[:, : model.n_visible], self.chains[:, model.n_visible:]
+    def gradient(self, model, batch, rng):
+        positive = model.statistics(*model.split(model.complete(batch, rng)))
+        if isinstance(model, ClassificationRBM):
+            free = self._conditional_free_lobe(model, batch, rng)
+        else:
+            free = self._advance(model, rng)
+        return likelihood_gradient(model, positive, model.statistics(*model.split(free)))
 
-        def lobe(v: np.ndarray, h: np.ndarray) -> tuple:
-            return v.T @ h / v.shape[0], v.mean(axis=0), h.mean(axis=0)
-
-        return _gradient(model, lobe(batch, data_hidden), lobe(free_v, free_h))
+    def _conditional_free_lobe(self, model: ClassificationRBM, batch: np.ndarray, rng) -> np.ndarray:
+        X = batch[:, : model.n_features]
+        labels = self._persistent(self.chains, batch.shape[0], model.n_classes, rng)
+        labels, hidden = model.sample_labels(X, labels, self.k, rng)
+        self.chains = labels
+        return np.hstack([X, labels, hidden])
 
     def __repr__(self) -> str:
         return f"TwoLobe(k={self.k}, n_particles={self.n_particles}, backend={self.backend.name!r})"
+
+
+class Discriminative(GradientEstimator):
+    """Exact gradient of the conditional log-likelihood −log p(y | x) of a ClassificationRBM.
+
+    The negative phase is the model's statistics over (x, e_k) for every class
+    k, weighted by the exact p(k | x) (hidden units summed analytically): no
+    sampling, cost O(K · n_visible · n_hidden) per example.  This is the
+    discriminative RBM of Larochelle & Bengio (2008) and the exact limit of the
+    dissipative classifier's force (Lobanov 2023, §4).
+    """
+
+    def negative_phase(self, model, batch, rng):
+        self.check_model(model)
+        X = batch[:, : model.n_features]
+        weights = np.exp(model.predict_log_proba(X)).ravel() / X.shape[0]
+        rows = np.hstack([np.repeat(X, model.n_classes, axis=0), np.tile(model.label_spins(), (X.shape[0], 1))])
+        return model.statistics(rows, weights=weights)
+
+    def check_model(self, model):
+        if not isinstance(model, ClassificationRBM):
+            raise TypeError(f"Discriminative trains a ClassificationRBM (p(y | x)), not a {type(model).__name__}; "
+                            "use BoltzmannClassifier, or CD/PCD/ExactGradient for generative training")
+
+    def __repr__(self) -> str:
+        return "Discriminative()"

@@ -17,7 +17,7 @@ log-likelihoods for visible layers of up to ~24 units, any number of hidden unit
 Examples
 --------
 >>> import numpy as np
->>> from isingbridge.trainers.rbm import RBM
+>>> from isingbridge.trainers.models import RBM
 >>> model = RBM.random(4, 3, seed=0)
 >>> bool(np.isclose(model.log_partition(), model.log_partition_bruteforce()))
 True
@@ -31,21 +31,20 @@ import numpy as np
 from scipy.special import logsumexp
 
 from isingbridge.backends.exact import spin_rows
+from isingbridge.trainers.models.base import (
+    MAX_EXACT_VISIBLE, BoltzmannModel, log_cosh, weighted_mean, weighted_outer,
+)
 
-__all__ = ["RBM", "log_cosh"]
-
-MAX_EXACT_VISIBLE = 24
-_CHUNK = 1 << 14
+__all__ = ["RBM", "ClassificationRBM", "log_cosh", "MAX_EXACT_VISIBLE"]
 
 
-def log_cosh(x: np.ndarray) -> np.ndarray:
-    """log(2 cosh x) without overflow."""
-    a = np.abs(x)
-    return a + np.log1p(np.exp(-2.0 * a))
+def draw_spins(mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """±1 spins with the given means (P(+1) = (1 + mean) / 2)."""
+    return np.where(rng.random(mean.shape) < 0.5 * (1.0 + mean), 1.0, -1.0)
 
 
 @dataclass
-class RBM:
+class RBM(BoltzmannModel):
     """Weights ``W`` (n_visible × n_hidden), visible biases ``b``, hidden biases ``c``, inverse temperature ``beta``."""
 
     W: np.ndarray
@@ -54,9 +53,10 @@ class RBM:
     beta: float = 1.0
 
     @classmethod
-    def random(cls, n_visible: int, n_hidden: int, *, scale: float = 0.1, seed=None, beta: float = 1.0) -> "RBM":
+    def random(cls, n_visible: int, n_hidden: int, *, scale: float = 0.1, seed=None, beta: float = 1.0, **extra):
         rng = np.random.default_rng(seed)
-        return cls(rng.normal(0.0, scale, (n_visible, n_hidden)), np.zeros(n_visible), np.zeros(n_hidden), beta)
+        return cls(rng.normal(0.0, scale, (n_visible, n_hidden)), np.zeros(n_visible), np.zeros(n_hidden), beta,
+                   **extra)
 
     @property
     def n_visible(self) -> int:
@@ -91,54 +91,60 @@ class RBM:
         v = np.atleast_2d(v)
         return -v @ self.b - log_cosh(self.beta * self.hidden_field(v)).sum(axis=1) / self.beta
 
+    def statistics(self, v, h=None, weights=None):
+        """⟨v hᵀ⟩, ⟨v⟩, ⟨h⟩ as {"W", "b", "c"}; h summed analytically (⟨h | v⟩) when not given."""
+        hm = self.hidden_mean(v) if h is None else h
+        return {"W": weighted_outer(v, hm, weights), "b": weighted_mean(v, weights), "c": weighted_mean(hm, weights)}
+
+    def complete(self, v, rng):
+        v = np.asarray(v, dtype=np.float64)
+        return np.hstack([v, draw_spins(self.hidden_mean(v), rng)])
+
+    def gibbs_layers(self):
+        """Visible and hidden layers for the layer engine, in dimod's sign (J = −W, h = −b, −c)."""
+        nv = self.n_visible
+        groups = [np.arange(nv), np.arange(nv, self.width)]
+        return groups, [[(1, -self.W)], [(0, -self.W.T)]], [-self.b, -self.c]
+
     def to_bqm(self) -> dimod.BinaryQuadraticModel:
-        """SPIN BQM whose Boltzmann distribution at ``beta`` is this RBM's (labels ('v', i), ('h', j))."""
+        """SPIN BQM whose Boltzmann distribution at ``beta`` is this RBM's (labels as :meth:`labels`)."""
         rows, cols = np.nonzero(self.W)
         linear = -np.concatenate([self.b, self.c])
         quadratic = (rows, cols + self.n_visible, -self.W[rows, cols])
         return dimod.BQM.from_numpy_vectors(linear, quadratic, 0.0, dimod.SPIN, variable_order=self.labels())
 
     def labels(self) -> list:
-        """Variable labels in the order of :meth:`to_bqm`: visible then hidden."""
+        """Variable labels in the order of :meth:`to_bqm`: visible ('v', i) then hidden ('h', j)."""
         return [("v", i) for i in range(self.n_visible)] + [("h", j) for j in range(self.n_hidden)]
 
     # -- exact helpers ---------------------------------------------------------------
-    def _check_exact(self) -> None:
-        if self.n_visible > MAX_EXACT_VISIBLE:
-            raise ValueError(
-                f"exact log Z enumerates 2^{self.n_visible} visible states; the limit is {MAX_EXACT_VISIBLE} "
-                "visible units: use an AIS estimate or a sampling estimator"
-            )
+    def reconstruct(self, V: np.ndarray, known: np.ndarray, sweeps: int, rng: np.random.Generator) -> np.ndarray:
+        """Block Gibbs with the ``known`` visible units clamped to V, the rest started blank.
 
-    def visible_states(self):
-        """Chunks of all visible states (rows of ±1), for exact sums."""
-        self._check_exact()
-        total = 1 << self.n_visible
-        for start in range(0, total, _CHUNK):
-            yield spin_rows(np.arange(start, min(total, start + _CHUNK), dtype=np.int64), self.n_visible)
+        ``known`` is a boolean mask broadcastable to V; returns the visible
+        states (±1) after ``sweeps`` sweeps (h given v, then v given h).  The
+        unknown units start at 0 (the "unbiased blank image" of the RAPID
+        paper), so the first hidden update hears only the known pixels rather
+        than random noise that outvotes them.
+        """
+        known = np.broadcast_to(known, V.shape)
+        v = np.where(known, V, 0.0)
+        for _ in range(sweeps):
+            h = draw_spins(self.hidden_mean(v), rng)
+            v = np.where(known, V, draw_spins(self.visible_mean(h), rng))
+        return v
 
-    def log_partition(self) -> float:
-        """Exact log Z: the visible layer enumerated, the hidden layer summed analytically."""
-        parts = [logsumexp(-self.beta * self.free_energy(v)) for v in self.visible_states()]
-        return float(logsumexp(parts))
-
-    def log_likelihood(self, V: np.ndarray) -> float:
-        """Mean exact log p(v) over rows of ±1 data."""
-        return float(np.mean(-self.beta * self.free_energy(V)) - self.log_partition())
+    def ground_energy(self) -> float:
+        """The exact minimum of E(v, h): visible layer enumerated, h maximised analytically (h_j = sign field_j)."""
+        best = np.inf
+        for v in self.visible_states():
+            best = min(best, float(np.min(-v @ self.b - np.abs(self.hidden_field(v)).sum(axis=1))))
+        return best
 
     def model_statistics(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Exact ⟨v hᵀ⟩, ⟨v⟩, ⟨h⟩ under the model (hidden units summed analytically)."""
-        log_z = self.log_partition()
-        vh = np.zeros_like(self.W)
-        v_mean = np.zeros(self.n_visible)
-        h_mean = np.zeros(self.n_hidden)
-        for v in self.visible_states():
-            p = np.exp(-self.beta * self.free_energy(v) - log_z)
-            hm = self.hidden_mean(v)
-            vh += (v * p[:, None]).T @ hm
-            v_mean += p @ v
-            h_mean += p @ hm
-        return vh, v_mean, h_mean
+        stats = self.exact_statistics()
+        return stats["W"], stats["b"], stats["c"]
 
     def ais_log_partition(self, *, n_chains: int = 100, n_steps: int = 1000, base_bias: np.ndarray | None = None,
                           seed=None) -> tuple[float, float]:
@@ -181,3 +187,64 @@ class RBM:
         states = spin_rows(np.arange(1 << n, dtype=np.int64), n)
         energies = self.energy(states[:, : self.n_visible], states[:, self.n_visible:])
         return float(logsumexp(-self.beta * energies))
+
+
+@dataclass
+class ClassificationRBM(RBM):
+    """An RBM whose visible layer is features ('v', i) followed by label units ('y', k).
+
+    The label of class k is the spin pattern e_k (+1 at k, −1 elsewhere); the
+    model's class probabilities given features x are exact, with the hidden
+    layer summed analytically and the label layer restricted to those patterns:
+
+        p(k | x) = exp(−β F(x, e_k)) / Σ_k' exp(−β F(x, e_k')).
+
+    Samplers see a plain RBM over (x, y, h), so every backend and every
+    generative estimator trains it unchanged.
+    """
+
+    n_classes: int = 2
+
+    @property
+    def n_features(self) -> int:
+        return self.n_visible - self.n_classes
+
+    def labels(self) -> list:
+        """Features ('v', i), label units ('y', k), hidden ('h', j): the order of :meth:`to_bqm`."""
+        return ([("v", i) for i in range(self.n_features)] + [("y", k) for k in range(self.n_classes)]
+                + [("h", j) for j in range(self.n_hidden)])
+
+    def label_spins(self) -> np.ndarray:
+        """The K label patterns e_k as rows."""
+        return 2.0 * np.eye(self.n_classes) - 1.0
+
+    def class_free_energies(self, X: np.ndarray) -> np.ndarray:
+        """F(x, e_k) for every row x and class k, shape (rows, K)."""
+        nf = self.n_features
+        base = self.c + X @ self.W[:nf]
+        fields = base[:, None, :] + (self.label_spins() @ self.W[nf:])[None, :, :]
+        label_bias = self.label_spins() @ self.b[nf:]
+        return -(X @ self.b[:nf])[:, None] - label_bias[None, :] - log_cosh(self.beta * fields).sum(axis=2) / self.beta
+
+    def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
+        """log p(k | x), exact, shape (rows, K)."""
+        logits = -self.beta * self.class_free_energies(X)
+        return logits - logsumexp(logits, axis=1, keepdims=True)
+
+    def with_labels(self, X: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """Visible rows (x, e_{class}) for integer class indices."""
+        return np.hstack([X, self.label_spins()[classes]])
+
+    def sample_labels(self, X: np.ndarray, y: np.ndarray, sweeps: int,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Block Gibbs over (h, y) with the features clamped to X, started at label states y.
+
+        Returns the label and hidden states after ``sweeps`` sweeps (h then y).
+        """
+        nf = self.n_features
+        base = self.c + X @ self.W[:nf]
+        h = None
+        for _ in range(sweeps):
+            h = draw_spins(np.tanh(self.beta * (base + y @ self.W[nf:])), rng)
+            y = draw_spins(np.tanh(self.beta * (self.b[nf:] + h @ self.W[nf:].T)), rng)
+        return y, h

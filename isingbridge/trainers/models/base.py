@@ -1,0 +1,144 @@
+"""What every Boltzmann machine offers its gradient estimators.
+
+A model is an energy E(v, h; θ) over visible spins v and hidden spins h (maybe
+none) at inverse temperature β, with p(v, h) ∝ exp(−βE).  Estimators never
+touch the energy's formula: they ask the model for
+
+* :meth:`~BoltzmannModel.statistics` — the average of −∂E/∂θ over rows of
+  states (hidden units summed analytically when only v is given), one array per
+  parameter: the positive phase on data, the negative phase on samples;
+* :meth:`~BoltzmannModel.exact_statistics` — the same average under the model,
+  by enumerating the visible layer (small models);
+* :meth:`~BoltzmannModel.complete` / :meth:`~BoltzmannModel.split` — full
+  states (visible then hidden columns, :meth:`labels` order) from visible rows
+  and back, for chains;
+* :meth:`~BoltzmannModel.chain_rule` — the gradient in terms of the trainable
+  parameters when the energy's parameters are built from others (RAPID's
+  patterns), and :meth:`~BoltzmannModel.refresh` to rebuild them after a step.
+
+The log-likelihood gradient of the mean NLL β⟨F⟩_data + log Z is then
+−β (statistics(data) − statistics(model)) for every parameter.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import dimod
+import numpy as np
+from scipy.special import logsumexp
+
+from isingbridge.backends.exact import spin_rows
+
+__all__ = ["BoltzmannModel", "MAX_EXACT_VISIBLE", "log_cosh", "ModelTooLargeForExactError"]
+
+MAX_EXACT_VISIBLE = 24
+_CHUNK = 1 << 14
+
+
+class ModelTooLargeForExactError(ValueError):
+    """Exact sums over the visible layer were asked of a model too wide to enumerate."""
+
+
+def log_cosh(x: np.ndarray) -> np.ndarray:
+    """log(2 cosh x) without overflow."""
+    a = np.abs(x)
+    return a + np.log1p(np.exp(-2.0 * a))
+
+
+class BoltzmannModel:
+    """Base class: exact sums over the visible layer built on ``free_energy`` and ``statistics``."""
+
+    beta: float
+
+    # -- what a model defines -----------------------------------------------------
+    @property
+    def n_visible(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def n_hidden(self) -> int:
+        return 0
+
+    @property
+    def width(self) -> int:
+        """Columns of a full state: visible then hidden."""
+        return self.n_visible + self.n_hidden
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays by name (views: optimizers update them in place)."""
+        raise NotImplementedError
+
+    def free_energy(self, v: np.ndarray) -> np.ndarray:
+        """F(v) = −(1/β) log Σ_h exp(−βE(v, h)), one value per row."""
+        raise NotImplementedError
+
+    def statistics(self, v: np.ndarray, h: np.ndarray | None = None,
+                   weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Average of −∂E/∂θ over rows (uniform, or Σ weights·… when ``weights`` are given)."""
+        raise NotImplementedError
+
+    def labels(self) -> list:
+        raise NotImplementedError
+
+    def to_bqm(self) -> dimod.BinaryQuadraticModel:
+        raise NotImplementedError
+
+    def complete(self, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Full states from visible rows, hidden units drawn from p(h | v)."""
+        return np.asarray(v, dtype=np.float64)
+
+    def split(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(visible rows, hidden rows or None) of full states."""
+        return states[:, : self.n_visible], (states[:, self.n_visible:] if self.n_hidden else None)
+
+    def gibbs_layers(self):
+        """``(groups, blocks, fields)`` for the Gibbs backend's layer engine, or None when not layered."""
+        return None
+
+    def chain_rule(self, gradient: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Map a gradient over the energy's parameters to the trainable ones (identity here)."""
+        return gradient
+
+    def refresh(self) -> None:
+        """Rebuild derived parameters after an optimizer step (nothing to rebuild here)."""
+
+    # -- exact sums over the visible layer ----------------------------------------
+    def visible_states(self) -> Iterator[np.ndarray]:
+        """Chunks of all visible states (rows of ±1), for exact sums."""
+        if self.n_visible > MAX_EXACT_VISIBLE:
+            raise ModelTooLargeForExactError(
+                f"exact sums enumerate 2^{self.n_visible} visible states; the limit is {MAX_EXACT_VISIBLE} "
+                "visible units: use an AIS estimate or a sampling estimator (CD, PCD, RAPID)"
+            )
+        total = 1 << self.n_visible
+        for start in range(0, total, _CHUNK):
+            yield spin_rows(np.arange(start, min(total, start + _CHUNK), dtype=np.int64), self.n_visible)
+
+    def log_partition(self) -> float:
+        """Exact log Z: the visible layer enumerated, the hidden layer summed analytically."""
+        parts = [logsumexp(-self.beta * self.free_energy(v)) for v in self.visible_states()]
+        return float(logsumexp(parts))
+
+    def log_likelihood(self, V: np.ndarray) -> float:
+        """Mean exact log p(v) over rows of ±1 data."""
+        return float(np.mean(-self.beta * self.free_energy(V)) - self.log_partition())
+
+    def exact_statistics(self) -> dict[str, np.ndarray]:
+        """:meth:`statistics` averaged exactly under the model."""
+        log_z = self.log_partition()
+        total: dict[str, np.ndarray] = {}
+        for v in self.visible_states():
+            part = self.statistics(v, weights=np.exp(-self.beta * self.free_energy(v) - log_z))
+            for name, value in part.items():
+                total[name] = total.get(name, 0.0) + value
+        return total
+
+
+def weighted_mean(rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Mean of rows, or Σ_r weights_r·rows_r."""
+    return rows.mean(axis=0) if weights is None else weights @ rows
+
+
+def weighted_outer(a: np.ndarray, b: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """⟨a bᵀ⟩ over rows, uniform or weighted."""
+    return a.T @ b / a.shape[0] if weights is None else (a * weights[:, None]).T @ b

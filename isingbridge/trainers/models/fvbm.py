@@ -1,0 +1,83 @@
+"""Fully visible Boltzmann machines: every unit is data, every pair may couple.
+
+Energy (ML sign), spins s ∈ {−1, +1}^N, W symmetric with zero diagonal:
+
+    E(s) = −Σ_{i<j} W_ij s_i s_j − bᵀ s,       p(s) ∝ exp(−β E(s)).
+
+:meth:`FullyVisibleBM.to_bqm` writes it in dimod's sign (coupling −W_ij, field
+−b_i, labels ('v', i)).  The gradient statistic of the pair parameter W_ij is
+⟨s_i s_j⟩ (the matrix keeps both triangles equal, so optimizers update both).
+
+>>> import numpy as np
+>>> from isingbridge.trainers.models import FullyVisibleBM
+>>> model = FullyVisibleBM.random(5, seed=1)
+>>> from isingbridge.backends import get
+>>> m = get("exact").moments(model.to_bqm(), beta=model.beta)
+>>> bool(np.isclose(m.log_z, model.log_partition()))
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dimod
+import numpy as np
+
+from isingbridge.trainers.models.base import BoltzmannModel, weighted_mean, weighted_outer
+
+__all__ = ["FullyVisibleBM"]
+
+
+def symmetric_random(n: int, scale: float, rng: np.random.Generator) -> np.ndarray:
+    upper = np.triu(rng.normal(0.0, scale, (n, n)), 1)
+    return upper + upper.T
+
+
+@dataclass
+class FullyVisibleBM(BoltzmannModel):
+    """Couplings ``W`` (N × N, symmetric, zero diagonal), biases ``b``, inverse temperature ``beta``."""
+
+    W: np.ndarray
+    b: np.ndarray
+    beta: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.W = np.asarray(self.W, dtype=np.float64)
+        if self.W.ndim != 2 or self.W.shape[0] != self.W.shape[1] or not np.allclose(self.W, self.W.T):
+            raise ValueError("W must be a symmetric square matrix (the couplings W_ij = W_ji)")
+        if np.any(np.diag(self.W) != 0):
+            raise ValueError("W must have a zero diagonal (s_i² = 1 is a constant, not a coupling)")
+
+    @classmethod
+    def random(cls, n_visible: int, *, scale: float = 0.1, seed=None, beta: float = 1.0) -> "FullyVisibleBM":
+        rng = np.random.default_rng(seed)
+        return cls(symmetric_random(n_visible, scale, rng), np.zeros(n_visible), beta)
+
+    @property
+    def n_visible(self) -> int:
+        return self.W.shape[0]
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"W": self.W, "b": self.b}
+
+    def energy(self, s: np.ndarray) -> np.ndarray:
+        s = np.atleast_2d(s)
+        return -0.5 * np.einsum("ri,ij,rj->r", s, self.W, s) - s @ self.b
+
+    def free_energy(self, v: np.ndarray) -> np.ndarray:
+        """No hidden units: the free energy is the energy."""
+        return self.energy(v)
+
+    def statistics(self, v, h=None, weights=None):
+        """⟨s sᵀ⟩ (zero diagonal) and ⟨s⟩ as {"W", "b"}."""
+        corr = weighted_outer(v, v, weights)
+        np.fill_diagonal(corr, 0.0)
+        return {"W": corr, "b": weighted_mean(v, weights)}
+
+    def labels(self) -> list:
+        return [("v", i) for i in range(self.n_visible)]
+
+    def to_bqm(self) -> dimod.BinaryQuadraticModel:
+        rows, cols = np.nonzero(np.triu(self.W, 1))
+        return dimod.BQM.from_numpy_vectors(-self.b, (rows, cols, -self.W[rows, cols]), 0.0, dimod.SPIN,
+                                            variable_order=self.labels())

@@ -1,0 +1,183 @@
+"""Boltzmann machines whose couplings are built from K patterns (RAPID's "regularised axons").
+
+For an RBM the patterns are K rows ξ^k = (ξ_v^k, ξ_h^k) over the visible and
+hidden units and
+
+    W_iα = (1/√K) Σ_k ξ_i^k ξ_α^k                     (Eq. 5 of the RAPID paper),
+
+for a fully visible machine W_ij = (1/√K) Σ_k ξ_i^k ξ_j^k (i ≠ j).  With K/N
+below the Hopfield bound α_c ≈ 0.138 (N = all units) the model is in the
+retrieval phase, not a spin glass, and the patterns themselves are low-energy
+states.  The trainable parameters are the patterns; :meth:`chain_rule` turns a
+gradient over W into one over the patterns and :meth:`refresh` rebuilds W
+after every step, so W always equals the formula above.
+
+>>> import numpy as np
+>>> from isingbridge.trainers.models import PatternRBM
+>>> model = PatternRBM.random(16, 100, n_patterns=8, seed=0)
+>>> bool(np.allclose(model.W, model.xi_v.T @ model.xi_h / np.sqrt(8)))
+True
+>>> round(model.load, 3)
+0.069
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isingbridge.trainers.models.fvbm import FullyVisibleBM
+from isingbridge.trainers.models.rbm import RBM
+
+__all__ = ["PatternRBM", "PatternBM", "HOPFIELD_CAPACITY", "random_patterns"]
+
+HOPFIELD_CAPACITY = 0.138
+
+
+def random_patterns(n_patterns: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    return np.where(rng.random((n_patterns, width)) < 0.5, 1.0, -1.0)
+
+
+def pattern_spins(xi: np.ndarray) -> np.ndarray:
+    """The spin configurations nearest to (possibly continuous) patterns: sign, with 0 → +1."""
+    return np.where(xi >= 0, 1.0, -1.0)
+
+
+class _PatternBuilt:
+    """What both pattern-built machines share: K and the Hopfield load K/N."""
+
+    @property
+    def n_patterns(self) -> int:
+        return self.patterns().shape[0]
+
+    @property
+    def load(self) -> float:
+        """K / N with N = all units: the Hopfield load (retrieval phase below ≈ 0.138)."""
+        return self.n_patterns / self.width
+
+
+@dataclass
+class PatternRBM(_PatternBuilt, RBM):
+    """An RBM with W = ξ_vᵀ ξ_h / √K; ``xi_v`` is K × n_visible, ``xi_h`` is K × n_hidden.
+
+    ``learn_biases`` (default False, as in the paper) adds b and c to the
+    trainable parameters; otherwise they stay at their initial values.
+    """
+
+    xi_v: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    xi_h: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    learn_biases: bool = False
+
+    @classmethod
+    def from_patterns(cls, xi_v: np.ndarray, xi_h: np.ndarray, *, beta: float = 1.0,
+                      learn_biases: bool = False) -> "PatternRBM":
+        xi_v, xi_h = np.array(xi_v, dtype=np.float64), np.array(xi_h, dtype=np.float64)
+        if xi_v.ndim != 2 or xi_h.ndim != 2 or xi_v.shape[0] != xi_h.shape[0]:
+            raise ValueError(f"patterns must be K × n_visible and K × n_hidden with the same K; got {xi_v.shape} "
+                             f"and {xi_h.shape}")
+        model = cls(np.zeros((xi_v.shape[1], xi_h.shape[1])), np.zeros(xi_v.shape[1]), np.zeros(xi_h.shape[1]), beta,
+                    xi_v=xi_v, xi_h=xi_h, learn_biases=learn_biases)
+        model.refresh()
+        return model
+
+    @classmethod
+    def random(cls, n_visible: int, n_hidden: int, *, n_patterns: int = 8, seed=None, beta: float = 1.0,
+               learn_biases: bool = False, **_) -> "PatternRBM":
+        """Random ±1 patterns (the paper's initialisation)."""
+        rng = np.random.default_rng(seed)
+        return cls.from_patterns(random_patterns(n_patterns, n_visible, rng), random_patterns(n_patterns, n_hidden, rng),
+                                 beta=beta, learn_biases=learn_biases)
+
+    def patterns(self) -> np.ndarray:
+        """The K patterns as full states (visible then hidden columns)."""
+        return np.hstack([self.xi_v, self.xi_h])
+
+    def set_patterns(self, xi: np.ndarray) -> None:
+        self.xi_v[...] = xi[:, : self.n_visible]
+        self.xi_h[...] = xi[:, self.n_visible:]
+        self.refresh()
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        names = {"xi_v": self.xi_v, "xi_h": self.xi_h}
+        return {**names, "b": self.b, "c": self.c} if self.learn_biases else names
+
+    def chain_rule(self, gradient):
+        g_w = gradient["W"] / np.sqrt(self.xi_v.shape[0])
+        out = {"xi_v": self.xi_h @ g_w.T, "xi_h": self.xi_v @ g_w}
+        if self.learn_biases:
+            out.update(b=gradient["b"], c=gradient["c"])
+        return out
+
+    def refresh(self) -> None:
+        np.matmul(self.xi_v.T, self.xi_h / np.sqrt(self.xi_v.shape[0]), out=self.W)
+
+    def pattern_statistics(self) -> dict[str, np.ndarray]:
+        """Pattern-induced model statistics: the model average of −∂E/∂θ replaced by the patterns' average.
+
+        As in the paper's Appendix A (Eq. A7 with the sum over v replaced by
+        the K visible patterns), the hidden units are summed analytically at
+        v = ξ_v^k: ⟨v hᵀ⟩ ≈ (1/K) Σ_k ξ_v^k tanh(β(c + Wᵀξ_v^k))ᵀ.  For patterns
+        in the retrieval phase tanh(β(c + Wᵀξ_v^k)) ≈ sign(ξ_h^k-dominated
+        field), which is Eq. 6's (1/K) Σ_k ξ_v^k ξ_h^kᵀ up to pattern cross-talk;
+        keeping the cross-talk makes the update match the data's and the
+        patterns' correlations and stops the patterns from collapsing onto
+        one image (measured: with the bare Eq. 6 they do, on 4×4 Bars).
+        """
+        return self.statistics(self.xi_v)
+
+    def pattern_states(self) -> np.ndarray:
+        """Full states (sign ξ_v, h*) with h* the hidden ground state given each visible pattern."""
+        v = pattern_spins(self.xi_v)
+        return np.hstack([v, pattern_spins(self.hidden_field(v))])
+
+
+@dataclass
+class PatternBM(_PatternBuilt, FullyVisibleBM):
+    """A fully visible machine with W = ξᵀξ / √K (zero diagonal); ``xi`` is K × N."""
+
+    xi: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    learn_biases: bool = False
+
+    def __post_init__(self) -> None:
+        self.xi = np.array(self.xi, dtype=np.float64)
+        if self.xi.ndim != 2 or self.xi.shape[1] != self.W.shape[0]:
+            raise ValueError(f"patterns must be K × {self.W.shape[0]}, got shape {self.xi.shape}")
+        self.refresh()
+
+    @classmethod
+    def from_patterns(cls, xi: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False) -> "PatternBM":
+        n = np.shape(xi)[1]
+        return cls(np.zeros((n, n)), np.zeros(n), beta, xi=xi, learn_biases=learn_biases)
+
+    @classmethod
+    def random(cls, n_visible: int, *, n_patterns: int = 4, seed=None, beta: float = 1.0,
+               learn_biases: bool = False, **_) -> "PatternBM":
+        rng = np.random.default_rng(seed)
+        return cls.from_patterns(random_patterns(n_patterns, n_visible, rng), beta=beta, learn_biases=learn_biases)
+
+    def patterns(self) -> np.ndarray:
+        return self.xi
+
+    def set_patterns(self, xi: np.ndarray) -> None:
+        self.xi[...] = xi
+        self.refresh()
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"xi": self.xi, "b": self.b} if self.learn_biases else {"xi": self.xi}
+
+    def chain_rule(self, gradient):
+        out = {"xi": self.xi @ gradient["W"] / np.sqrt(self.n_patterns)}
+        if self.learn_biases:
+            out["b"] = gradient["b"]
+        return out
+
+    def refresh(self) -> None:
+        np.matmul(self.xi.T, self.xi / np.sqrt(self.n_patterns), out=self.W)
+        np.fill_diagonal(self.W, 0.0)
+
+    def pattern_statistics(self) -> dict[str, np.ndarray]:
+        """⟨s sᵀ⟩ ≈ (1/K) Σ_k ξ^k ξ^kᵀ (zero diagonal) and ⟨s⟩ ≈ mean pattern (Eq. 6)."""
+        return self.statistics(self.xi)
+
+    def pattern_states(self) -> np.ndarray:
+        return pattern_spins(self.xi)
