@@ -13,15 +13,16 @@ True
 """
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from tqdm.auto import tqdm
 
 from isingbridge.backends import get
 from isingbridge.backends.base import check_positive_int
+from isingbridge.trainers.checkpoint import Checkpointing
 from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
@@ -47,7 +48,7 @@ def to_spins(X: Any, width: int | None = None) -> np.ndarray:
     raise ValueError(f"data must be binary, in {{0, 1}} or {{-1, +1}}; found values {sorted(values)[:6]}")
 
 
-class _Trainer:
+class _Trainer(Checkpointing, BaseEstimator):
     """Epochs, batches, seeds, hooks, callbacks, progress, save/resume: shared by the estimators below."""
 
     _label = "Boltzmann"
@@ -117,28 +118,13 @@ class _Trainer:
             if checkpoint is not None:
                 self.save(checkpoint)
 
-    def save(self, path: str | Path) -> None:
-        """Write the whole training state (model, optimizer, persistent chains, random state)."""
-        with open(path, "wb") as handle:
-            pickle.dump({"format": f"isingbridge.{type(self).__name__}/1", "state": self}, handle)
-
-    @classmethod
-    def load(cls, path: str | Path):
-        """Read a state written by :meth:`save`; continue with ``fit(..., resume=True)``."""
-        with open(path, "rb") as handle:
-            data = pickle.load(handle)  # noqa: S301 - the user's own checkpoint
-        if not isinstance(data, dict) or data.get("format") != f"isingbridge.{cls.__name__}/1" \
-                or not isinstance(data.get("state"), cls):
-            raise ValueError(f"{path} is not a {cls.__name__} checkpoint written by save()")
-        return data["state"]
-
     def _fitted(self):
         if not hasattr(self, "model_"):
             raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
         return self.model_
 
 
-class BoltzmannRBM(_Trainer):
+class BoltzmannRBM(TransformerMixin, _Trainer):
     """A restricted Boltzmann machine trained with any gradient estimator and backend.
 
     Parameters
@@ -263,7 +249,7 @@ class BoltzmannRBM(_Trainer):
         return ((sampleset.record.sample[:, columns] + 1) // 2).astype(np.int8)
 
 
-class BoltzmannClassifier(_Trainer):
+class BoltzmannClassifier(ClassifierMixin, _Trainer):
     """A classification RBM: features, label units and hidden units, with exact class probabilities.
 
     ``predict_proba`` is exact: p(k | x) ∝ exp(−β F(x, e_k)) with the hidden

@@ -218,18 +218,48 @@ class ClassificationRBM(RBM):
         """The K label patterns e_k as rows."""
         return 2.0 * np.eye(self.n_classes) - 1.0
 
-    def class_free_energies(self, X: np.ndarray) -> np.ndarray:
-        """F(x, e_k) for every row x and class k, shape (rows, K)."""
+    def _class_fields(self, X: np.ndarray) -> np.ndarray:
+        """Hidden fields c + Wᵀ(x, e_k) for every row and class, shape (rows, K, n_hidden)."""
         nf = self.n_features
         base = self.c + X @ self.W[:nf]
-        fields = base[:, None, :] + (self.label_spins() @ self.W[nf:])[None, :, :]
+        return base[:, None, :] + (self.label_spins() @ self.W[nf:])[None, :, :]
+
+    def _class_free_energies(self, X: np.ndarray, fields: np.ndarray) -> np.ndarray:
+        nf = self.n_features
         label_bias = self.label_spins() @ self.b[nf:]
         return -(X @ self.b[:nf])[:, None] - label_bias[None, :] - log_cosh(self.beta * fields).sum(axis=2) / self.beta
+
+    def class_free_energies(self, X: np.ndarray) -> np.ndarray:
+        """F(x, e_k) for every row x and class k, shape (rows, K)."""
+        return self._class_free_energies(X, self._class_fields(X))
 
     def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
         """log p(k | x), exact, shape (rows, K)."""
         logits = -self.beta * self.class_free_energies(X)
         return logits - logsumexp(logits, axis=1, keepdims=True)
+
+    def conditional_statistics_difference(self, X: np.ndarray, classes: np.ndarray) -> dict[str, np.ndarray]:
+        """⟨−∂E/∂θ⟩ at (x, e_y) minus its average over p(k | x), per parameter (batch means).
+
+        −β times this is the exact gradient of the mean −log p(y | x).  The
+        hidden fields of all K label patterns share the features' part, so the
+        whole gradient costs two feature-sized matrix products.
+        """
+        fields = self._class_fields(X)
+        logits = -self.beta * self._class_free_energies(X, fields)
+        p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        hidden = np.tanh(self.beta * fields)
+        rows = np.arange(X.shape[0])
+        h_true = hidden[rows, classes]
+        difference = h_true - np.einsum("bk,bkh->bh", p, hidden)
+        labels = self.label_spins()
+        n = X.shape[0]
+        w_labels = (labels[classes].T @ h_true - labels.T @ np.einsum("bk,bkh->kh", p, hidden)) / n
+        return {
+            "W": np.vstack([X.T @ difference / n, w_labels]),
+            "b": np.concatenate([np.zeros(self.n_features), (labels[classes] - p @ labels).mean(axis=0)]),
+            "c": difference.mean(axis=0),
+        }
 
     def with_labels(self, X: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Visible rows (x, e_{class}) for integer class indices."""

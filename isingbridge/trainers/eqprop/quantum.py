@@ -1,0 +1,225 @@
+"""Quantum equilibrium propagation (Massar & Mognetti 2024, §III) on the statevector backend.
+
+A network of qubits with Hamiltonian (Eq. 16)
+
+    H(β) = Σ_{i∈in} u_i Z_i + Σ_ij a_ij X_iX_j + b_ij Z_iZ_j  [+ Σ_i h_i Z_i]  + (β/2) Σ_{i∈out} (Z_i − d_i)²
+
+is held in an eigenstate (the ground state, an excited state k) or in its
+Gibbs state at temperature T; its answer is ⟨Z_i⟩ on the output qubits and its
+cost is ⟨C⟩ = ½ Σ_out ⟨(Z_i − d_i)²⟩ = ½ Σ_out (1 + d_i² − 2 d_i ⟨Z_i⟩) in
+the free (β = 0) state.  Because the energy is stationary on eigenstates
+(Eq. 22), ∂E/∂β = ⟨C⟩ and ∂E/∂θ = ⟨∂H/∂θ⟩, so (Eqs. 27–29)
+
+    ∂⟨C⟩/∂θ = ∂/∂β ⟨∂H/∂θ⟩ |_{β=0} ≈ (⟨∂H/∂θ⟩^{(+β)} − ⟨∂H/∂θ⟩^{(−β)}) / 2β,
+
+with ∂H/∂b_ij = Z_iZ_j, ∂H/∂a_ij = X_iX_j, ∂H/∂h_i = Z_i: two nudged states
+give every gradient (error O(β²); the ``"positive"`` variant uses the free
+state and +β, error O(β)).  The same identity holds for the free energy of a
+Gibbs state, so the estimator works at any temperature.  With ±1 targets the
+nudge is a Z field −β d_i on each output (the constant drops out).
+
+Examples
+--------
+>>> import dimod
+>>> from isingbridge import TransverseIsing
+>>> from isingbridge.trainers.eqprop import QuantumEqProp
+>>> bqm = dimod.BQM({"hid": 0.1, "out": 0.1}, {("in", "hid"): -0.5, ("hid", "out"): -0.4}, 0.0, "SPIN")
+>>> net = TransverseIsing(bqm, xx={("in", "hid"): 0.3, ("hid", "out"): 0.2})
+>>> g = QuantumEqProp(beta=1e-3).gradient(net, inputs={"in": 1.0}, targets={"out": 1.0})
+>>> ("hid", "in") in g.zz and ("out", "hid") in g.xx    # keyed by coupling, either order
+True
+>>> g.outputs["out"] < 0, round(g.cost - (1 - g.outputs["out"]), 12)  # u = +1 favours Z_in = −1, and the chain follows
+(True, 0.0)
+
+A positive field u_i lowers the energy of Z_i = −1 (H contains u_i Z_i): to
+make qubit i read x_i, apply u_i = −s·x_i.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from isingbridge.backends.statevector import StatevectorBackend
+from isingbridge.quantum import TransverseIsing, as_transverse_ising
+
+__all__ = ["Couplings", "QuantumEqProp", "QuantumGradient", "LevelCrossingWarning", "check_nudge"]
+
+
+class Couplings(dict):
+    """``{(u, v): value}`` that also answers for (v, u) — a coupling has no direction."""
+
+    def __missing__(self, pair):
+        if isinstance(pair, tuple) and len(pair) == 2 and (pair[1], pair[0]) in self.keys():
+            return dict.__getitem__(self, (pair[1], pair[0]))
+        raise KeyError(pair)
+
+    def __contains__(self, pair) -> bool:
+        return dict.__contains__(self, pair) or (isinstance(pair, tuple) and len(pair) == 2
+                                                 and dict.__contains__(self, (pair[1], pair[0])))
+
+    def get(self, pair, default=None):
+        return self[pair] if pair in self else default
+
+
+class LevelCrossingWarning(UserWarning):
+    """The nudged eigenstate is not the continuation of the free one: a level crossing is within reach of β."""
+
+
+@dataclass
+class QuantumGradient:
+    """EP estimates of ∂⟨C⟩/∂θ per coupling, with the free state's cost and outputs.
+
+    ``zz`` and ``xx`` are keyed by each coupling (u, v) of the model, ``z`` by
+    each qubit that is not an input (its Z field h_i), ``x`` by each qubit with
+    an X field.
+    """
+
+    zz: Couplings
+    xx: Couplings
+    z: dict[Hashable, float]
+    x: dict[Hashable, float]
+    cost: float
+    outputs: dict[Hashable, float]
+    info: dict = field(default_factory=dict)
+
+
+def check_nudge(beta: Any, variant: str) -> float:
+    """β > 0 finite, and a known variant; shared by the EP estimators."""
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)) or not math.isfinite(beta) or beta <= 0:
+        raise ValueError(f"the nudging strength beta must be a finite number > 0 (EP needs a nudge), got {beta!r}")
+    if variant not in ("positive", "symmetric"):
+        raise ValueError(f"variant must be 'positive' or 'symmetric', got {variant!r}")
+    return float(beta)
+
+
+class QuantumEqProp:
+    """Equilibrium-propagation gradients of a qubit network in an eigenstate or a Gibbs state.
+
+    Parameters
+    ----------
+    beta : float
+        Nudging strength (> 0).
+    state : "ground" or int
+        Eigenstate index (0 = ground) when ``temperature`` is None.
+    temperature : float, optional
+        Use the Gibbs state at this temperature (> 0) instead of an eigenstate.
+    variant : {"symmetric", "positive"}
+        ±β nudges (error O(β²)) or free and +β (error O(β)).
+    backend : StatevectorBackend, optional
+    warn_crossings : bool
+        Warn (:class:`LevelCrossingWarning`) when a nudged eigenstate is not the
+        continuation of the free one.  Training with a large β crosses levels on
+        purpose (a saturated ground state only answers to a nudge that flips it),
+        so the classifier turns this off.
+    """
+
+    def __init__(self, beta: float = 0.01, *, state: Any = "ground", temperature: float | None = None,
+                 variant: str = "symmetric", backend: StatevectorBackend | None = None, warn_crossings: bool = True):
+        self.warn_crossings = bool(warn_crossings)
+        self.beta = check_nudge(beta, variant)
+        self.variant = variant
+        if temperature is not None:
+            if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) \
+                    or not math.isfinite(temperature) or temperature <= 0:
+                raise ValueError(f"temperature must be a finite number > 0 (None for an eigenstate), got {temperature!r}")
+            if state not in ("ground", 0):
+                raise ValueError("a Gibbs state (temperature given) mixes all eigenstates; leave state='ground'")
+        elif state != "ground" and (isinstance(state, bool) or not isinstance(state, (int, np.integer)) or state < 0):
+            raise ValueError(f"state must be 'ground' or an eigenstate index >= 0, got {state!r}")
+        self.state = 0 if state == "ground" else int(state)
+        self.temperature = None if temperature is None else float(temperature)
+        self.backend = backend if backend is not None else StatevectorBackend()
+
+    # -- validation -----------------------------------------------------------------
+    @staticmethod
+    def _check_fields(model: TransverseIsing, values: Mapping, what: str, bounded: bool) -> dict:
+        if not isinstance(values, Mapping) or not values:
+            raise ValueError(f"{what} must be a non-empty dict {{qubit label: value}}")
+        checked = {}
+        for label, value in values.items():
+            if label not in model.bqm.variables:
+                raise ValueError(f"{what} names {label!r}, which is not a qubit of the model {model.variables}")
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError(f"{what}[{label!r}] = {value!r} is not finite")
+            if bounded and not -1.0 <= number <= 1.0:
+                raise ValueError(f"target {number} for {label!r} is outside [-1, 1], the range of ⟨Z⟩")
+            checked[label] = number
+        return checked
+
+    # -- the estimator ----------------------------------------------------------------
+    def _moments(self, model: TransverseIsing, previous=None):
+        if self.temperature is not None:
+            return self.backend.moments(model, temperature=self.temperature)
+        return self.backend.moments(model, state=self.state, previous=previous)
+
+    def _vector(self, moments) -> np.ndarray | None:
+        states = moments.info.get("eigenstates")
+        return None if states is None else states.vectors[:, self.state]
+
+    def free_state(self, model: Any, inputs: Mapping) -> Any:
+        """Moments of the free network (β = 0) with the inputs applied."""
+        model = as_transverse_ising(model)
+        return self._moments(model.with_fields(self._check_fields(model, inputs, "inputs", False)))
+
+    def gradient(self, model: Any, inputs: Mapping, targets: Mapping) -> QuantumGradient:
+        """∂⟨C⟩/∂θ for every coupling and field of ``model``, from the free and nudged states."""
+        model = as_transverse_ising(model)
+        inputs = self._check_fields(model, inputs, "inputs", False)
+        targets = self._check_fields(model, targets, "targets", True)
+        driven = model.with_fields(inputs)
+        free = self._moments(driven)
+
+        def nudged(b: float):
+            return self._moments(driven.with_fields({label: -b * d for label, d in targets.items()}))
+
+        if self.variant == "symmetric":
+            plus, minus, scale = nudged(self.beta), nudged(-self.beta), 2.0 * self.beta
+        else:
+            plus, minus, scale = nudged(self.beta), free, self.beta
+        self._check_continuity(free, (plus, minus))
+        index = {label: q for q, label in enumerate(free.variables)}
+
+        def z_corr(m, u, v):
+            return m.corr[index[u], index[v]]
+
+        def x_corr(m, u, v):
+            return m.x_corr[index[u], index[v]]
+
+        zz = Couplings({pair: float((z_corr(plus, *pair) - z_corr(minus, *pair)) / scale)
+                        for pair in model.bqm.quadratic})
+        xx = Couplings({pair: float((x_corr(plus, *pair) - x_corr(minus, *pair)) / scale) for pair in model.xx})
+        z = {label: float((plus.mean[index[label]] - minus.mean[index[label]]) / scale)
+             for label in model.variables if label not in inputs}
+        x = {label: float((plus.x_mean[index[label]] - minus.x_mean[index[label]]) / scale) for label in model.x}
+        outputs = {label: float(free.mean[index[label]]) for label in targets}
+        cost = 0.5 * sum(1.0 + d * d - 2.0 * d * outputs[label] for label, d in targets.items())
+        return QuantumGradient(zz, xx, z, x, float(cost), outputs,
+                               info={"gap": free.info.get("gap"), "temperature": self.temperature})
+
+    def _check_continuity(self, free, nudged_states) -> None:
+        """Warn when a nudged eigenstate is not the free one carried on (a crossing within β)."""
+        if self.temperature is not None or not self.warn_crossings:
+            return
+        reference = self._vector(free)
+        for moments in nudged_states:
+            vector = self._vector(moments)
+            if reference is None or vector is None:
+                continue
+            overlap = float(abs(reference @ vector))
+            if overlap < 0.9:
+                warnings.warn(
+                    f"the nudged eigenstate {self.state} overlaps the free one by only {overlap:.2f} (free gap "
+                    f"{free.info.get('gap', float('nan')):.3g}): a level crossing lies within β = {self.beta}, where "
+                    "the EP gradient is undefined; lower beta or move away from the crossing",
+                    LevelCrossingWarning, stacklevel=3,
+                )
+
+    def __repr__(self) -> str:
+        where = f"temperature={self.temperature}" if self.temperature is not None else f"state={self.state}"
+        return f"QuantumEqProp(beta={self.beta}, {where}, variant={self.variant!r})"

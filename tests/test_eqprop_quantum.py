@@ -1,0 +1,116 @@
+"""Quantum EP: gradients against finite differences of ⟨C⟩ in ground, excited and Gibbs states."""
+import dimod
+import numpy as np
+import pytest
+
+from isingbridge import TransverseIsing
+from isingbridge.backends.statevector import QuantumMemoryError, StatevectorBackend
+from isingbridge.trainers.eqprop import LevelCrossingWarning, QuantumEqProp
+
+INPUTS = {"i0": 0.7, "i1": -0.4}
+TARGETS = {"o": 1.0}
+
+
+def network(seed=3):
+    rng = np.random.default_rng(seed)
+    labels = ["i0", "i1", "h0", "h1", "o"]
+    pairs = [("i0", "h0"), ("i0", "h1"), ("i1", "h0"), ("i1", "h1"), ("h0", "o"), ("h1", "o"), ("h0", "h1")]
+    bqm = dimod.BQM({label: (0.0 if label.startswith("i") else rng.normal(0, 0.3)) for label in labels},
+                    {pair: rng.normal(0, 0.6) for pair in pairs}, 0.0, "SPIN")
+    xx = {pair: rng.normal(0, 0.4) for pair in pairs[:5]}
+    return TransverseIsing(bqm, xx=xx)
+
+
+def cost(model, state, temperature):
+    backend = StatevectorBackend()
+    driven = model.with_fields(INPUTS)
+    if temperature is None:
+        moments = backend.moments(driven, state=state)
+    else:
+        moments = backend.moments(driven, temperature=temperature)
+    z = moments.mean[moments.variables.index("o")]
+    return 0.5 * (1 + 1 - 2 * z)
+
+
+def finite_difference_gradients(model, state, temperature, eps=1e-5):
+    zz, xx = {}, {}
+    for pair in model.bqm.quadratic:
+        values = []
+        for sign in (1, -1):
+            bqm = model.bqm.copy()
+            bqm.add_quadratic(*pair, sign * eps)
+            values.append(cost(TransverseIsing(bqm, model.x, model.xx), state, temperature))
+        zz[pair] = (values[0] - values[1]) / (2 * eps)
+    for pair in model.xx:
+        values = []
+        for sign in (1, -1):
+            shifted = dict(model.xx)
+            shifted[pair] += sign * eps
+            values.append(cost(TransverseIsing(model.bqm, model.x, shifted), state, temperature))
+        xx[pair] = (values[0] - values[1]) / (2 * eps)
+    return zz, xx
+
+
+def max_error(estimate, reference):
+    return max(max(abs(estimate.zz[p] - reference[0][p]) for p in reference[0]),
+               max(abs(estimate.xx[p] - reference[1][p]) for p in reference[1]))
+
+
+@pytest.mark.parametrize("state,temperature", [(0, None), (1, None), (0, 0.5)], ids=["ground", "excited", "gibbs"])
+def test_symmetric_estimate_matches_finite_differences_with_error_quadratic_in_beta(state, temperature):
+    model = network()
+    reference = finite_difference_gradients(model, state, temperature)
+    errors = []
+    for beta in (0.02, 0.01):
+        estimator = QuantumEqProp(beta, state=state if temperature is None else "ground", temperature=temperature)
+        errors.append(max_error(estimator.gradient(model, INPUTS, TARGETS), reference))
+    assert errors[1] < 1e-3
+    assert 3.0 < errors[0] / errors[1] < 5.0, errors  # O(β²): halving β quarters the error
+
+
+def test_positive_estimate_error_is_linear_in_beta():
+    model = network(1)
+    reference = finite_difference_gradients(model, 0, None)
+    errors = [max_error(QuantumEqProp(beta, variant="positive").gradient(model, INPUTS, TARGETS), reference)
+              for beta in (0.02, 0.01)]
+    assert 1.6 < errors[0] / errors[1] < 2.4, errors
+
+
+def test_field_gradients_and_cost_are_consistent():
+    model = network(2)
+    g = QuantumEqProp(1e-3).gradient(model, INPUTS, TARGETS)
+    assert set(g.z) == {"h0", "h1", "o"}
+    assert g.cost == pytest.approx(cost(model, 0, None), abs=1e-12)
+    eps = 1e-5
+    shifted = [cost(model.with_fields({"h0": s * eps}), 0, None) for s in (1, -1)]
+    assert g.z["h0"] == pytest.approx((shifted[0] - shifted[1]) / (2 * eps), abs=1e-5)
+
+
+def test_level_crossing_warns():
+    bqm = dimod.BQM({"in": 0.0, "out": 0.01}, {}, 0.0, "SPIN")
+    model = TransverseIsing(bqm, xx={("in", "out"): 0.05})
+    with pytest.warns(LevelCrossingWarning, match="level crossing"):
+        QuantumEqProp(0.1).gradient(model, {"in": 0.2}, {"out": 1.0})
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LevelCrossingWarning)
+        QuantumEqProp(1e-3).gradient(model, {"in": 0.2}, {"out": 1.0})
+
+
+def test_bad_input():
+    model = network()
+    with pytest.raises(ValueError, match="beta must be a finite number > 0"):
+        QuantumEqProp(0.0)
+    with pytest.raises(ValueError, match="variant"):
+        QuantumEqProp(0.1, variant="negative")
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        QuantumEqProp(0.1, temperature=-1.0)
+    with pytest.raises(ValueError, match="leave state='ground'"):
+        QuantumEqProp(0.1, state=2, temperature=1.0)
+    with pytest.raises(ValueError, match="outside \\[-1, 1\\]"):
+        QuantumEqProp(0.1).gradient(model, INPUTS, {"o": 2.0})
+    with pytest.raises(ValueError, match="'zz' which is not a qubit|not a qubit"):
+        QuantumEqProp(0.1).gradient(model, {"zz": 1.0}, TARGETS)
+    big = TransverseIsing(dimod.BQM({}, {(i, i + 1): -1.0 for i in range(39)}, 0.0, "SPIN"), xx={(0, 1): 0.1})
+    with pytest.raises(QuantumMemoryError):
+        QuantumEqProp(0.1).gradient(big, {0: 1.0}, {39: 1.0})
