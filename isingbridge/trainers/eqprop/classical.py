@@ -1,0 +1,205 @@
+"""Classical equilibrium propagation on the continuous Hopfield energy (Scellier & Bengio 2017; Eq. 1 of
+Massar & Mognetti 2024), for layered networks.
+
+States s_k of layers k = 1..L (layer 0 is the input x, clamped), activation ρ:
+
+    E(s) = ½ Σ_k ‖s_k‖² − Σ_k ρ(s_{k+1})ᵀ W_k ρ(s_k) − Σ_k b_kᵀ ρ(s_k),     C = ½ ‖s_L − d‖²,
+
+and the network answers with the output layer of the minimum of F = E + βC
+(β = 0: free).  Equilibria are found by fixed-point iteration to a tolerance
+(``relax="fixed_point"``: for the hard sigmoid ρ(s) = clip(s, 0, 1) the
+stationary condition of E is exactly s_k = ρ(h_k), h_k = W_{k−1}ρ(s_{k−1}) +
+W_kᵀρ(s_{k+1}) + b_k, and the output solves s_L = ρ((h_L + βd)/(1 + β)))
+or by gradient descent on F (``relax="gradient"``, any ρ).  The EP gradient
+is the difference of ∂E/∂θ (∂E/∂W_k = −ρ(s_{k+1})ρ(s_k)ᵀ, ∂E/∂b_k = −ρ(s_k))
+between the nudged and free equilibria, over β (``"positive"``), or between
++β and −β over 2β (``"symmetric"``, Laborieux et al. 2021); both tend to
+dC/dθ at the free equilibrium as β → 0 (errors O(β) and O(β²)).
+
+>>> import numpy as np
+>>> from isingbridge.trainers.eqprop import EqProp, LayeredHopfield
+>>> net = LayeredHopfield.random([4, 6, 2], seed=0)
+>>> X, D = np.random.default_rng(1).random((3, 4)), np.eye(2)[[0, 1, 0]]
+>>> g = EqProp(beta=0.01).gradient(net, X, D)
+>>> sorted(g.gradients), g.gradients["W0"].shape
+(['W0', 'W1', 'b0', 'b1'], (6, 4))
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isingbridge.backends.base import check_positive_int
+from isingbridge.trainers.eqprop.quantum import check_nudge
+
+__all__ = ["LayeredHopfield", "EqProp", "EqPropResult", "ACTIVATIONS"]
+
+
+def hard_sigmoid(s: np.ndarray) -> np.ndarray:
+    return np.clip(s, 0.0, 1.0)
+
+
+def hard_sigmoid_slope(s: np.ndarray) -> np.ndarray:
+    return ((s > 0.0) & (s < 1.0)).astype(s.dtype)
+
+
+def tanh_slope(s: np.ndarray) -> np.ndarray:
+    return 1.0 - np.tanh(s) ** 2
+
+
+#: name → (ρ, ρ')
+ACTIVATIONS = {"hard_sigmoid": (hard_sigmoid, hard_sigmoid_slope), "tanh": (np.tanh, tanh_slope)}
+
+
+@dataclass
+class LayeredHopfield:
+    """Weights ``W[k]`` (sizes[k+1] × sizes[k]) and biases ``b[k]`` (sizes[k+1]) of a layered Hopfield network."""
+
+    W: list
+    b: list
+    activation: str = "hard_sigmoid"
+
+    def __post_init__(self) -> None:
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        self.rho, self.rho_slope = ACTIVATIONS[self.activation]
+
+    @classmethod
+    def random(cls, sizes: list[int], *, activation: str = "hard_sigmoid", seed=None) -> "LayeredHopfield":
+        """Glorot-uniform weights, zero biases."""
+        rng = np.random.default_rng(seed)
+        if len(sizes) < 2 or any(isinstance(n, bool) or int(n) != n or n < 1 for n in sizes):
+            raise ValueError(f"sizes must list at least an input and an output layer of positive sizes, got {sizes}")
+        W = [rng.uniform(-1, 1, (m, n)) * math.sqrt(6.0 / (m + n)) for n, m in zip(sizes[:-1], sizes[1:])]
+        return cls(W, [np.zeros(m) for m in sizes[1:]], activation)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.W[0].shape[1]] + [w.shape[0] for w in self.W]
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {**{f"W{k}": w for k, w in enumerate(self.W)}, **{f"b{k}": b for k, b in enumerate(self.b)}}
+
+    def energy(self, x: np.ndarray, states: list) -> np.ndarray:
+        """E per row (the input layer clamped to x)."""
+        rho = [x] + [self.rho(s) for s in states]
+        total = sum(0.5 * np.sum(s * s, axis=1) for s in states)
+        for k, w in enumerate(self.W):
+            total = total - np.einsum("ri,ij,rj->r", rho[k + 1], w, rho[k]) - rho[k + 1] @ self.b[k]
+        return total
+
+    def energy_gradient_statistics(self, x: np.ndarray, states: list) -> dict[str, np.ndarray]:
+        """Batch means of −∂E/∂θ: ρ(s_{k+1})ρ(s_k)ᵀ and ρ(s_{k+1})."""
+        rho = [x] + [self.rho(s) for s in states]
+        n = x.shape[0]
+        out = {f"W{k}": rho[k + 1].T @ rho[k] / n for k in range(len(self.W))}
+        out.update({f"b{k}": rho[k + 1].mean(axis=0) for k in range(len(self.W))})
+        return out
+
+    def _field(self, k: int, rho: list, drive: np.ndarray) -> np.ndarray:
+        """h of hidden/output layer k+1 (index into ``rho`` with the input at 0; ``drive`` = the input's share)."""
+        h = drive if k == 0 else rho[k] @ self.W[k].T + self.b[k]
+        if k + 1 < len(self.W):
+            h = h + rho[k + 2] @ self.W[k + 1]
+        return h
+
+    def relax(self, x: np.ndarray, *, beta: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
+              method: str = "fixed_point", tol: float = 1e-6, max_iter: int = 200, step: float = 0.2):
+        """Equilibrium of E + βC from ``start`` (default zeros); returns (states, iterations, converged)."""
+        states = [np.zeros((x.shape[0], w.shape[0])) for w in self.W] if start is None else [s.copy() for s in start]
+        last = len(states) - 1
+        drive = x @ self.W[0].T + self.b[0]  # the clamped input's field never changes: compute it once
+        for iteration in range(1, max_iter + 1):
+            change = 0.0
+            rho = [x] + [self.rho(s) for s in states]
+            for k in range(len(states)):
+                h = self._field(k, rho, drive)
+                if method == "fixed_point":
+                    if self.activation != "hard_sigmoid":
+                        raise ValueError("fixed-point relaxation is exact for the hard sigmoid only; "
+                                         "use method='gradient' for tanh")
+                    if k == last and beta:
+                        new = self.rho((h + beta * targets) / (1.0 + beta))
+                    else:
+                        new = self.rho(h)
+                else:
+                    force = states[k] - self.rho_slope(states[k]) * h
+                    if k == last and beta:
+                        force = force + beta * (states[k] - targets)
+                    new = states[k] - step * force
+                change = max(change, float(np.max(np.abs(new - states[k]))))
+                states[k] = new
+                rho[k + 1] = self.rho(new)
+            if change < tol:
+                return states, iteration, True
+        return states, max_iter, False
+
+    def output(self, x: np.ndarray, **options) -> np.ndarray:
+        """The output layer at the free equilibrium."""
+        return self.relax(x, **options)[0][-1]
+
+
+@dataclass
+class EqPropResult:
+    """Gradients of the mean cost (by parameter name), the free-phase cost and outputs, relaxation info."""
+
+    gradients: dict
+    cost: float
+    outputs: np.ndarray
+    info: dict = field(default_factory=dict)
+
+
+class EqProp:
+    """The EP gradient estimator for :class:`LayeredHopfield` networks.
+
+    Parameters
+    ----------
+    beta : float
+        Nudging strength (> 0; < 1 for the symmetric variant's −β phase with
+        fixed-point relaxation).
+    variant : {"symmetric", "positive"}
+    method : {"fixed_point", "gradient"}
+        Relaxation: exact fixed-point iteration (hard sigmoid) or gradient
+        descent on E + βC with ``step`` (any activation).
+    tol, max_iter, nudge_iter : convergence settings (nudged phases start at the free equilibrium)
+    """
+
+    def __init__(self, beta: float = 0.5, *, variant: str = "symmetric", method: str = "fixed_point",
+                 tol: float = 1e-5, max_iter: int = 100, nudge_iter: int | None = None, step: float = 0.2):
+        self.beta = check_nudge(beta, variant)
+        if method not in ("fixed_point", "gradient"):
+            raise ValueError(f"method must be 'fixed_point' or 'gradient', got {method!r}")
+        if variant == "symmetric" and method == "fixed_point" and self.beta >= 1:
+            raise ValueError("symmetric nudging with fixed-point relaxation needs beta < 1 (the −β phase divides by "
+                             "1 − β)")
+        self.variant, self.method, self.tol, self.step = variant, method, float(tol), float(step)
+        self.max_iter = check_positive_int(max_iter, "max_iter")
+        self.nudge_iter = self.max_iter if nudge_iter is None else check_positive_int(nudge_iter, "nudge_iter")
+
+    def _relax(self, network, x, beta, targets, start, max_iter):
+        return network.relax(x, beta=beta, targets=targets, start=start, method=self.method, tol=self.tol,
+                             max_iter=max_iter, step=self.step)
+
+    def gradient(self, network: LayeredHopfield, X: np.ndarray, D: np.ndarray) -> EqPropResult:
+        """EP estimate of ∂(mean C)/∂θ at the free equilibria of the rows of X with targets D."""
+        X, D = np.asarray(X, dtype=np.float64), np.asarray(D, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != network.sizes[0]:
+            raise ValueError(f"inputs must be rows of {network.sizes[0]} features, got shape {X.shape}")
+        if D.shape != (X.shape[0], network.sizes[-1]):
+            raise ValueError(f"targets must have shape {(X.shape[0], network.sizes[-1])}, got {D.shape}")
+        free, free_iter, converged = self._relax(network, X, 0.0, None, None, self.max_iter)
+        plus = self._relax(network, X, self.beta, D, free, self.nudge_iter)[0]
+        if self.variant == "symmetric":
+            minus, scale = self._relax(network, X, -self.beta, D, free, self.nudge_iter)[0], 2.0 * self.beta
+        else:
+            minus, scale = free, self.beta
+        s_plus = network.energy_gradient_statistics(X, plus)
+        s_minus = network.energy_gradient_statistics(X, minus)
+        gradients = {name: -(s_plus[name] - s_minus[name]) / scale for name in s_plus}
+        cost = float(0.5 * np.mean(np.sum((free[-1] - D) ** 2, axis=1)))
+        return EqPropResult(gradients, cost, free[-1], info={"free_iterations": free_iter, "converged": converged})
+
+    def __repr__(self) -> str:
+        return f"EqProp(beta={self.beta}, variant={self.variant!r}, method={self.method!r})"
