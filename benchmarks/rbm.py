@@ -108,9 +108,9 @@ def accuracy_table(epochs: int) -> None:
         "sklearn BernoulliRBM-200 + LR": lambda: rbm_features(
             BernoulliRBM(200, learning_rate=0.05, batch_size=10, n_iter=epochs, random_state=0)),
         "BoltzmannRBM-200 PCD-1 + LR": lambda: rbm_features(
-            BoltzmannRBM(200, estimator=PCD(1, 100), learning_rate=0.01, batch_size=10, n_epochs=epochs, seed=0)),
+            BoltzmannRBM(200, estimator=PCD(1, 100), learning_rate=0.003, batch_size=10, n_epochs=epochs, seed=0)),
         "BoltzmannClassifier-200 PCD-1 (joint)": lambda: BoltzmannClassifier(
-            200, estimator=PCD(1, 100), learning_rate=0.01, batch_size=10, n_epochs=epochs, seed=0),
+            200, estimator=PCD(1, 100), learning_rate=0.003, batch_size=10, n_epochs=epochs, seed=0),
         "BoltzmannClassifier-200 Discriminative": lambda: BoltzmannClassifier(
             200, estimator=Discriminative(), learning_rate=0.01, batch_size=10, n_epochs=epochs, seed=0),
         "BoltzmannClassifier-200 TwoLobe (dissipative, paper)": lambda: BoltzmannClassifier(
