@@ -114,3 +114,22 @@ def test_bad_input():
     big = TransverseIsing(dimod.BQM({}, {(i, i + 1): -1.0 for i in range(39)}, 0.0, "SPIN"), xx={(0, 1): 0.1})
     with pytest.raises(QuantumMemoryError):
         QuantumEqProp(0.1).gradient(big, {0: 1.0}, {39: 1.0})
+
+
+def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
+    from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
+    y = np.array([0, 1, 1, 0])
+    straight = QuantumEqPropClassifier(4, n_epochs=30, seed=1).fit(X, y)
+    assert straight.score(X, y) == 1.0
+    first = QuantumEqPropClassifier(4, n_epochs=15, seed=1).fit(X, y, checkpoint=tmp_path / "q")
+    resumed = QuantumEqPropClassifier.load(tmp_path / "q")
+    resumed.n_epochs = 30
+    resumed.fit(X, y, resume=True)
+    np.testing.assert_array_equal(resumed.network_.b, straight.network_.b)
+    assert first.epochs_done_ == 15
+    with pytest.raises(ValueError, match="3 features; the network was built for 2"):
+        straight.predict(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        QuantumEqPropClassifier(2, n_epochs=1).fit(X, np.zeros(4))
