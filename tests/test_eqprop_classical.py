@@ -102,3 +102,14 @@ def test_bad_input():
         clf.fit(np.eye(3), [0, 1, 7], resume=True)
     with pytest.raises(ValueError, match="fixed-point relaxation is exact for the hard sigmoid only"):
         LayeredHopfield.random([2, 2], activation="tanh").relax(np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("activation,method", [("tanh", "gradient"), ("hard_sigmoid", "fixed_point")])
+def test_low_temperature_rule_is_the_derivative_of_the_equilibrium_cost(activation, method):
+    from isingbridge.trainers.eqprop import LowTemperatureRule
+
+    net, X, D = small_problem(activation)
+    reference = equilibrium_cost_gradient(net, X, D, method)
+    result = LowTemperatureRule(method=method, tol=1e-13, max_iter=20000).gradient(net, X, D)
+    for name in reference:
+        np.testing.assert_allclose(result.gradients[name], reference[name], atol=2e-6, err_msg=name)

@@ -34,7 +34,7 @@ import numpy as np
 from isingbridge.backends.base import check_positive_int
 from isingbridge.trainers.eqprop.quantum import check_nudge
 
-__all__ = ["LayeredHopfield", "EqProp", "EqPropResult", "ACTIVATIONS"]
+__all__ = ["LayeredHopfield", "EqProp", "LowTemperatureRule", "EqPropResult", "ACTIVATIONS"]
 
 
 def hard_sigmoid(s: np.ndarray) -> np.ndarray:
@@ -45,12 +45,22 @@ def hard_sigmoid_slope(s: np.ndarray) -> np.ndarray:
     return ((s > 0.0) & (s < 1.0)).astype(s.dtype)
 
 
+def hard_sigmoid_curvature(s: np.ndarray) -> np.ndarray:
+    return np.zeros_like(s)
+
+
 def tanh_slope(s: np.ndarray) -> np.ndarray:
     return 1.0 - np.tanh(s) ** 2
 
 
-#: name → (ρ, ρ')
-ACTIVATIONS = {"hard_sigmoid": (hard_sigmoid, hard_sigmoid_slope), "tanh": (np.tanh, tanh_slope)}
+def tanh_curvature(s: np.ndarray) -> np.ndarray:
+    t = np.tanh(s)
+    return -2.0 * t * (1.0 - t * t)
+
+
+#: name → (ρ, ρ', ρ'')
+ACTIVATIONS = {"hard_sigmoid": (hard_sigmoid, hard_sigmoid_slope, hard_sigmoid_curvature),
+               "tanh": (np.tanh, tanh_slope, tanh_curvature)}
 
 
 @dataclass
@@ -64,7 +74,7 @@ class LayeredHopfield:
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
-        self.rho, self.rho_slope = ACTIVATIONS[self.activation]
+        self.rho, self.rho_slope, self.rho_curvature = ACTIVATIONS[self.activation]
 
     @classmethod
     def random(cls, sizes: list[int], *, activation: str = "hard_sigmoid", seed=None) -> "LayeredHopfield":
@@ -136,6 +146,27 @@ class LayeredHopfield:
                 return states, iteration, True
         return states, max_iter, False
 
+    def hessian(self, x: np.ndarray, states: list) -> np.ndarray:
+        """∂²E/∂s∂s of one example (``x`` a row, ``states`` rows of each layer), units stacked layer by layer.
+
+        Diagonal 1 − ρ''(s_i) h_i, off-diagonal −ρ'(s_i) W_ij ρ'(s_j) between
+        connected units (Appendix A 1 of Massar & Mognetti for this energy).
+        """
+        rho = [x] + [self.rho(s) for s in states]
+        sizes = [w.shape[0] for w in self.W]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        H = np.zeros((offsets[-1], offsets[-1]))
+        drive = x @ self.W[0].T + self.b[0]
+        for k, s in enumerate(states):
+            block = slice(offsets[k], offsets[k + 1])
+            H[block, block] = np.diag(1.0 - self.rho_curvature(s) * self._field(k, rho, drive))
+            if k + 1 < len(states):
+                nxt = slice(offsets[k + 1], offsets[k + 2])
+                coupling = -self.rho_slope(states[k + 1])[:, None] * self.W[k + 1] * self.rho_slope(s)[None, :]
+                H[nxt, block] = coupling
+                H[block, nxt] = coupling.T
+        return H
+
     def output(self, x: np.ndarray, **options) -> np.ndarray:
         """The output layer at the free equilibrium."""
         return self.relax(x, **options)[0][-1]
@@ -203,3 +234,48 @@ class EqProp:
 
     def __repr__(self) -> str:
         return f"EqProp(beta={self.beta}, variant={self.variant!r}, method={self.method!r})"
+
+
+class LowTemperatureRule(EqProp):
+    """The deterministic T → 0 rule of Massar & Mognetti (2024), Eq. 50: no nudged phase.
+
+    At the free equilibrium s̄ with Hessian H = ∂²E/∂s∂s, the output error
+    e = (s̄_out − d) is propagated by v = H⁻¹e, and
+
+        ∂C/∂W_ij = ρ'(s̄_i) ρ(s̄_j) v_i + ρ(s̄_i) ρ'(s̄_j) v_j,      ∂C/∂b_i = ρ'(s̄_i) v_i
+
+    (input units have no v).  This is the implicit-function derivative of the
+    cost at the equilibrium — EP's β → 0 limit — for networks whose Hessian one
+    can afford (one solve of size Σ hidden+output units per example).
+    """
+
+    def __init__(self, *, method: str = "fixed_point", tol: float = 1e-8, max_iter: int = 500, step: float = 0.2):
+        super().__init__(0.5, variant="positive", method=method, tol=tol, max_iter=max_iter, step=step)
+
+    def gradient(self, network: LayeredHopfield, X: np.ndarray, D: np.ndarray) -> EqPropResult:
+        X, D = np.asarray(X, dtype=np.float64), np.asarray(D, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != network.sizes[0] or D.shape != (X.shape[0], network.sizes[-1]):
+            raise ValueError(f"inputs must be rows of {network.sizes[0]} features and targets rows of "
+                             f"{network.sizes[-1]}, got {X.shape} and {D.shape}")
+        free, iterations, converged = self._relax(network, X, 0.0, None, None, self.max_iter)
+        sizes = [w.shape[0] for w in network.W]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        gradients = {name: np.zeros_like(value) for name, value in network.parameters().items()}
+        n = X.shape[0]
+        for r in range(n):
+            states = [s[r] for s in free]
+            error = np.zeros(offsets[-1])
+            error[offsets[-2]:] = states[-1] - D[r]
+            v = np.linalg.solve(network.hessian(X[r], states), error)
+            rho = [X[r]] + [network.rho(s) for s in states]
+            slope = [np.zeros_like(X[r])] + [network.rho_slope(s) for s in states]
+            vs = [np.zeros_like(X[r])] + [v[offsets[k]:offsets[k + 1]] for k in range(len(sizes))]
+            for k in range(len(network.W)):
+                gradients[f"W{k}"] += (np.outer(slope[k + 1] * vs[k + 1], rho[k])
+                                       + np.outer(rho[k + 1], slope[k] * vs[k])) / n
+                gradients[f"b{k}"] += slope[k + 1] * vs[k + 1] / n
+        cost = float(0.5 * np.mean(np.sum((free[-1] - D) ** 2, axis=1)))
+        return EqPropResult(gradients, cost, free[-1], info={"free_iterations": iterations, "converged": converged})
+
+    def __repr__(self) -> str:
+        return f"LowTemperatureRule(method={self.method!r})"
