@@ -188,7 +188,7 @@ def experiment_bas(args) -> None:
         plot_samples(samples[:40], unseen[:40], side, args.out / f"rapid_bas_samples_{result['method']}.png")
 
 
-def plot_samples(samples, marked, side, path: Path) -> None:
+def plot_samples(samples, marked, side, path: Path, title: str | None = None) -> None:
     import matplotlib.pyplot as plt
 
     cols = 10
@@ -204,7 +204,7 @@ def plot_samples(samples, marked, side, path: Path) -> None:
                 spine.set_linewidth(2.5)
     for ax in axes.ravel()[len(samples):]:
         ax.axis("off")
-    fig.suptitle("generated samples (red frame: valid and not in the training set)")
+    fig.suptitle(title or "generated samples (red frame: valid and not in the training set)")
     fig.savefig(path, dpi=100)
     print(f"figure: {path}")
 
@@ -221,7 +221,8 @@ def experiment_mnist(args) -> None:
     print(f"MNIST RAPID (V=784, H=3000, K=200, clip, 10 Gibbs sweeps): {args.epochs} epochs in "
           f"{time.perf_counter() - start:.0f} s")
     samples = generate(rbm.model_, 40, 50, seed=2)
-    plot_samples(samples, np.zeros(len(samples), dtype=bool), 28, args.out / "rapid_mnist_samples.png")
+    plot_samples(samples, np.zeros(len(samples), dtype=bool), 28, args.out / "rapid_mnist_samples.png",
+                 title=f"RAPID samples after {args.epochs} epochs (Gibbs from a blank image)")
 
 
 def main() -> None:

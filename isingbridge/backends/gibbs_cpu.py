@@ -304,6 +304,10 @@ class LayerChains:
         return out
 
     def run(self, num_sweeps: int) -> None:
+        with np.errstate(over="ignore"):  # exp overflowing to inf is the intended P(+1) = 0, not an error
+            self._sweeps(num_sweeps)
+
+    def _sweeps(self, num_sweeps: int) -> None:
         for _ in range(num_sweeps):
             for c, layer in enumerate(self.layers):
                 fields = np.repeat(self.fields[c][:, None], layer.shape[1], axis=1)
