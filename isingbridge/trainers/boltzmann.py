@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from tqdm.auto import tqdm
 
 from isingbridge.backends import get
 from isingbridge.backends.base import check_positive_int
-from isingbridge.trainers.checkpoint import Checkpointing
+from isingbridge.trainers.checkpoint import Checkpointing, check_classes
 from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
@@ -115,20 +114,11 @@ class _Trainer(Checkpointing, BaseEstimator):
         self.epochs_done_ += 1
 
     def _train(self, rows: np.ndarray, resume: bool, checkpoint, callback) -> None:
-        total = check_positive_int(self.n_epochs, "n_epochs")
+        check_positive_int(self.n_epochs, "n_epochs")
         if not (resume and hasattr(self, "model_")):
             self._initialise(rows.shape[1])
             self._initialise_visible_biases(rows)
-        bar = tqdm(range(self.epochs_done_, total), desc=self._label, disable=not self.progress)
-        for _ in bar:
-            self._epoch(rows)
-            if callback is not None:
-                metrics = callback(self, self.epochs_done_)
-                if isinstance(metrics, dict):
-                    self.history_.append({"epoch": self.epochs_done_, **metrics})
-                    bar.set_postfix(metrics)
-            if checkpoint is not None:
-                self.save(checkpoint)
+        self._run_epochs(lambda: self._epoch(rows), self._label, checkpoint, callback)
 
     def _fitted(self):
         if not hasattr(self, "model_"):
@@ -301,9 +291,7 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
         if y.ndim != 1:
             raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}")
         if fitting:
-            self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise ValueError(f"a classifier needs at least 2 classes in y, found {self.classes_.tolist()}")
+            self.classes_ = check_classes(y)
         X = to_spins(X, None if fitting else self.n_features_in_)
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")

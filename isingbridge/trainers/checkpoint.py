@@ -1,14 +1,53 @@
-"""Save and resume a whole training state (model, optimizer, persistent chains, random state)."""
+"""What every trainer shares: the epoch loop (progress, callbacks, history) and save/resume of its whole state."""
 from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["Checkpointing"]
+import numpy as np
+from tqdm.auto import tqdm
+
+from isingbridge.backends.base import check_positive_int
+
+__all__ = ["Checkpointing", "check_classes"]
+
+
+def check_classes(y: np.ndarray) -> np.ndarray:
+    """The sorted distinct labels of y, refusing fewer than two."""
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"a classifier needs at least 2 classes in y, found {classes.tolist()}")
+    return classes
 
 
 class Checkpointing:
-    """``save(path)`` / ``Class.load(path)`` for an estimator: one pickle, tagged with the class name."""
+    """``save(path)`` / ``Class.load(path)`` for an estimator (one pickle, tagged with the class name), and the
+    epoch loop that saves after every epoch.
+
+    Trainers keep ``n_epochs``, ``progress``, ``epochs_done_`` and ``history_``.
+    """
+
+    def _run_epochs(self, one_epoch: Callable[[], float | None], label: str, checkpoint, callback) -> None:
+        """Call ``one_epoch`` (which advances ``epochs_done_`` and may return a cost) up to ``n_epochs``.
+
+        Each epoch's cost and whatever dict ``callback(self, epoch)`` returns go
+        into ``history_`` (when there is either) and onto the progress bar; the
+        state is saved to ``checkpoint`` after every epoch.
+        """
+        bar = tqdm(range(self.epochs_done_, check_positive_int(self.n_epochs, "n_epochs")), desc=label,
+                   disable=not self.progress)
+        for _ in bar:
+            cost = one_epoch()
+            record = {} if cost is None else {"cost": cost}
+            metrics = callback(self, self.epochs_done_) if callback is not None else None
+            if isinstance(metrics, dict):
+                record.update(metrics)
+            if record:
+                self.history_.append({"epoch": self.epochs_done_, **record})
+                bar.set_postfix({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in record.items()})
+            if checkpoint is not None:
+                self.save(checkpoint)
 
     def save(self, path: str | Path) -> None:
         """Write the whole training state (model, optimizer, persistent chains, random state)."""

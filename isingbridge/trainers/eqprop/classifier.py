@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from tqdm.auto import tqdm
 
 from isingbridge.backends.base import check_positive_int
-from isingbridge.trainers.checkpoint import Checkpointing
+from isingbridge.trainers.checkpoint import Checkpointing, check_classes
 from isingbridge.trainers.eqprop.classical import EqProp, LayeredHopfield
 from isingbridge.trainers.optim import SGD, Adam
 
@@ -79,9 +78,7 @@ class EqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
         return D
 
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"a classifier needs at least 2 classes in y, found {self.classes_.tolist()}")
+        self.classes_ = check_classes(y)
         sizes = [X.shape[1], *[check_positive_int(n, "hidden layer size") for n in self.hidden_layer_sizes],
                  len(self.classes_)]
         self.rng_ = np.random.default_rng(self.seed)
@@ -106,19 +103,7 @@ class EqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
         D = self._targets(y)
-        bar = tqdm(range(self.epochs_done_, check_positive_int(self.n_epochs, "n_epochs")), desc="EqProp",
-                   disable=not self.progress)
-        for _ in bar:
-            cost = self._epoch(X, D)
-            self.epochs_done_ += 1
-            record = {"epoch": self.epochs_done_, "cost": cost}
-            metrics = callback(self, self.epochs_done_) if callback is not None else None
-            if isinstance(metrics, dict):
-                record.update(metrics)
-            self.history_.append(record)
-            bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k != "epoch"})
-            if checkpoint is not None:
-                self.save(checkpoint)
+        self._run_epochs(lambda: self._epoch(X, D), "EqProp", checkpoint, callback)
         return self
 
     def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
@@ -132,6 +117,7 @@ class EqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
             for k, optimizer in enumerate(self.optimizers_):
                 names = (f"W{k}", f"b{k}")
                 optimizer.step({n: parameters[n] for n in names}, {n: result.gradients[n] for n in names})
+        self.epochs_done_ += 1
         return float(np.mean(costs))
 
     def decision_function(self, X: Any) -> np.ndarray:

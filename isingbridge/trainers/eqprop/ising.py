@@ -190,9 +190,10 @@ class ThermalEqProp:
     def clamped_gradient(self, bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping,
                          **options: Any) -> IsingGradient:
         """The ±β nudged estimator (Eq. 42) at the same temperature and backend."""
-        estimator = IsingEqProp(self.beta, backend=self.backend, temperature_beta=1.0 / self.temperature,
-                                **{"num_reads": self.num_reads, **self.options, **options}
-                                if "num_reads" in self.backend.parameters else {**self.options, **options})
+        options = {**self.options, **options}
+        if "num_reads" in self.backend.parameters:
+            options.setdefault("num_reads", self.num_reads)
+        estimator = IsingEqProp(self.beta, backend=self.backend, temperature_beta=1.0 / self.temperature, **options)
         return estimator.gradient(bqm, inputs, targets)
 
     def __repr__(self) -> str:

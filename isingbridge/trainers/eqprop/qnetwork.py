@@ -29,11 +29,10 @@ from typing import Any
 import dimod
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from tqdm.auto import tqdm
 
 from isingbridge.backends.base import check_positive_int
 from isingbridge.quantum import TransverseIsing
-from isingbridge.trainers.checkpoint import Checkpointing
+from isingbridge.trainers.checkpoint import Checkpointing, check_classes
 from isingbridge.trainers.eqprop.quantum import QuantumEqProp, QuantumGradient
 from isingbridge.trainers.optim import SGD, Adam
 
@@ -148,9 +147,7 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
         return X
 
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"a classifier needs at least 2 classes in y, found {self.classes_.tolist()}")
+        self.classes_ = check_classes(y)
         outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
         self.rng_ = np.random.default_rng(self.seed)
         self.network_ = QuantumNetwork.layered(X.shape[1], check_positive_int(self.n_hidden, "n_hidden"), outputs,
@@ -164,8 +161,9 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
     def _inputs(self, x: np.ndarray) -> dict:
         return {label: -self.input_scale * value for label, value in zip(self.network_.inputs, x)}
 
-    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None) -> "QuantumEqPropClassifier":
-        """Train for ``n_epochs`` (``resume=True`` continues a fitted or loaded classifier)."""
+    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None,
+            callback=None) -> "QuantumEqPropClassifier":
+        """Train for ``n_epochs`` (``resume=True`` continues; ``callback(self, epoch)`` may return metrics)."""
         y = np.asarray(y)
         if not (resume and hasattr(self, "network_")):
             X = self._check_X(X)
@@ -174,18 +172,11 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
         targets = self._targets(y)
-        bar = tqdm(range(self.epochs_done_, check_positive_int(self.n_epochs, "n_epochs")), desc="quantum EP",
-                   disable=not self.progress)
-        for _ in bar:
-            costs = self._epoch(X, targets)
-            self.epochs_done_ += 1
-            self.history_.append({"epoch": self.epochs_done_, "cost": float(np.mean(costs))})
-            bar.set_postfix(cost=f"{np.mean(costs):.4f}")
-            if checkpoint is not None:
-                self.save(checkpoint)
+        self._run_epochs(lambda: self._epoch(X, targets), "quantum EP", checkpoint, callback)
         return self
 
-    def _epoch(self, X: np.ndarray, targets: np.ndarray) -> list[float]:
+    def _epoch(self, X: np.ndarray, targets: np.ndarray) -> float:
+        """One pass in mini-batches; returns the mean free-state cost."""
         network, costs = self.network_, []
         order = self.rng_.permutation(X.shape[0])
         for start in range(0, X.shape[0], self.batch_size):
@@ -199,7 +190,8 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
                 for name, value in network.arrays(gradient).items():
                     total[name] += value / len(batch)
             self.optimizer_.step(network.parameters(), total)
-        return costs
+        self.epochs_done_ += 1
+        return float(np.mean(costs))
 
     def decision_function(self, X: Any) -> np.ndarray:
         """⟨Z⟩ of the output qubits in the free state, one row per sample."""
