@@ -130,4 +130,5 @@ class EqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
                                               step=e.step)[0][-1] for i in range(0, X.shape[0], 500)])
 
     def predict(self, X: Any) -> np.ndarray:
+        """The class whose output unit is most active at the free equilibrium."""
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]

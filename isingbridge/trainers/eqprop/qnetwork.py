@@ -206,6 +206,7 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
         return np.array(rows)
 
     def predict(self, X: Any) -> np.ndarray:
+        """The sign of ⟨Z_out⟩ (two classes) or the output qubit with the largest ⟨Z⟩."""
         z = self.decision_function(X)
         if len(self.classes_) == 2:
             return self.classes_[(z[:, 0] > 0).astype(int)]
