@@ -12,6 +12,12 @@ ratio to each peer.  Peers: dwave-samplers' SimulatedAnnealingSampler at fixed
 β with Gibbs acceptance; OpenJij's SASampler at fixed β and thrml (Extropic's
 JAX block-Gibbs library) when installed, "not installed" otherwise.
 
+On a machine where CuPy sees a GPU the same run adds our CUDA engine
+(``device="cuda"``) in flips/ns (= G updates/s): its steady-state rate, and the
+whole ``sample()`` call's rate (host work included), with the ratio to every
+peer's total rate; thrml then runs on whatever device JAX picks (the GPU when
+jax[cuda] is installed), and the Onsager check is repeated on the GPU result.
+
 Run:  python benchmarks/gibbs.py            (about a minute on 2 cores)
       python benchmarks/gibbs.py --quick    (smaller runs)
 """
@@ -58,15 +64,43 @@ def bipartite(nv: int = 784, nh: int = 500, seed: int = 0) -> dimod.BinaryQuadra
     return dimod.BQM(np.zeros(nv + nh), J, 0.0, "SPIN")
 
 
-def time_ours(bqm, beta, reads, sweeps):
+def time_ours(bqm, beta, reads, sweeps, device="cpu"):
     from isingbridge.backends import get
 
-    gibbs = get("gibbs")
+    gibbs = get("gibbs", device=device)
     gibbs.sample(bqm, beta=beta, num_reads=reads, num_sweeps=2, seed=0)  # compile + warm caches
     start = time.perf_counter()
     ss = gibbs.sample(bqm, beta=beta, num_reads=reads, num_sweeps=sweeps, seed=1)
     elapsed = time.perf_counter() - start
     return elapsed, ss, gibbs.num_threads, ss.info["method"]
+
+
+def time_ours_gpu_engine(bqm, beta, reads, sweeps):
+    """Steady-state rate of our CUDA engine: ``run(sweeps)`` between two device synchronisations.
+
+    The backend's ``sample`` adds one-off host work that does not grow with
+    the sweeps (drawing initial states, copying them in and out, building the
+    SampleSet with energies); the table shows that whole-call rate beside this one.
+    Returns (M updates/s, final states as a SampleSet for the Onsager check).
+    """
+    import cupy
+
+    from isingbridge.backends.gibbs import choose_method
+    from isingbridge.backends.gibbs_cuda import CudaLayerChains, CudaSparseChains
+    from isingbridge.ir import compile_bqm
+
+    model = compile_bqm(bqm)
+    engine_type = CudaLayerChains if choose_method(model) == "dense" else CudaSparseChains
+    engine = engine_type(model, beta, reads, np.random.default_rng(0))
+    engine.load(np.where(np.random.default_rng(1).random((reads, model.num_variables)) < 0.5, 1, -1).astype(np.int8))
+    engine.run(5)
+    cupy.cuda.Device().synchronize()
+    start = time.perf_counter()
+    engine.run(sweeps)
+    cupy.cuda.Device().synchronize()
+    rate = model.num_variables * reads * sweeps / (time.perf_counter() - start) / 1e6
+    states = engine.states()
+    return rate, dimod.SampleSet.from_samples((states, list(model.variables)), "SPIN", energy=model.energies(states))
 
 
 def time_dwave(bqm, beta, reads, sweeps):
@@ -129,56 +163,109 @@ def energy_per_spin(sampleset, n):
     return float(np.mean(sampleset.record.energy)) / n
 
 
+def jax_device() -> str:
+    import jax
+
+    return jax.default_backend()
+
+
+def gpu_present() -> bool:
+    from isingbridge.backends.gibbs_cuda import gpu_available
+
+    return gpu_available()
+
+
+def onsager_line(label, sampleset, n) -> str:
+    e = energy_per_spin(sampleset, n)
+    verdict = "ok" if abs(e - ONSAGER_E_04) <= 0.005 else "FAILED"
+    return (f"(a) {label} energy per spin {e:.4f} vs Onsager {ONSAGER_E_04} "
+            f"(|diff| = {abs(e - ONSAGER_E_04):.4f}, must be <= 0.005: {verdict})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer sweeps (timings noisier)")
+    parser.add_argument("--no-cpu", action="store_true", help="skip our CPU engine (GPU runs)")
     args = parser.parse_args()
     scale = 0.25 if args.quick else 1.0
+    gpu = gpu_present()
+    thrml_installed = importlib.util.find_spec("thrml") is not None
+    thrml_on_gpu = thrml_installed and jax_device() == "gpu"
+    # (name, bqm, beta, our CPU reads, sweeps, peer reads, peer sweeps, our GPU reads, GPU sweeps)
     cases = [
-        ("(a) 128x128 ferromagnet b=0.4", lattice(), 0.4, 256, int(1000 * scale), 8, int(1000 * scale)),
-        ("(b) 3-regular 10k, J=+-1, b=1", regular3(), 1.0, 256, int(400 * scale), 8, int(400 * scale)),
-        ("(c) bipartite 784x500, b=1", bipartite(), 1.0, 512, int(200 * scale), 4, int(50 * scale)),
+        ("(a) 128x128 ferromagnet b=0.4", lattice(), 0.4, 256, int(1000 * scale), 8, int(1000 * scale),
+         8192, int(3000 * scale)),
+        ("(b) 3-regular 10k, J=+-1, b=1", regular3(), 1.0, 256, int(400 * scale), 8, int(400 * scale),
+         8192, int(3000 * scale)),
+        ("(c) bipartite 784x500, b=1", bipartite(), 1.0, 512, int(200 * scale), 4, int(50 * scale),
+         32768, int(500 * scale)),
     ]
     peers = {
         "dwave-samplers": (time_dwave, True),
         "OpenJij": (time_openjij, importlib.util.find_spec("openjij") is not None),
-        "thrml": (time_thrml, importlib.util.find_spec("thrml") is not None),
+        "thrml": (time_thrml, thrml_installed),
     }
     rows = []
     checks = []
-    for name, bqm, beta, reads, sweeps, peer_reads, peer_sweeps in cases:
+    for name, bqm, beta, reads, sweeps, peer_reads, peer_sweeps, gpu_reads, gpu_sweeps in cases:
         n = bqm.num_variables
-        seconds, ss, threads, method = time_ours(bqm, beta, reads, sweeps)
-        ours_total = n * reads * sweeps / seconds / 1e6
-        ours_core = ours_total / threads
-        row = [name, f"{ours_total:.0f}", f"{ours_core:.0f}", method]
-        if name.startswith("(a)"):
-            e = energy_per_spin(ss, n)
-            checks.append(f"(a) energy per spin {e:.4f} vs Onsager {ONSAGER_E_04} (|diff| = {abs(e - ONSAGER_E_04):.4f}, must be <= 0.005)")
+        row = [name]
+        ours_core = None
+        if not args.no_cpu:
+            seconds, ss, threads, method = time_ours(bqm, beta, reads, sweeps)
+            ours_total = n * reads * sweeps / seconds / 1e6
+            ours_core = ours_total / threads
+            row += [f"{ours_total:.0f}", f"{ours_core:.0f}", method]
+            if name.startswith("(a)"):
+                checks.append(onsager_line("CPU", ss, n))
+        ours_gpu = None
+        if gpu:
+            ours_gpu, ss = time_ours_gpu_engine(bqm, beta, gpu_reads, gpu_sweeps)
+            whole_seconds, _, _, method = time_ours(bqm, beta, gpu_reads, max(1, gpu_sweeps // 5), device="cuda")
+            whole = n * gpu_reads * max(1, gpu_sweeps // 5) / whole_seconds / 1e6
+            row += [f"{ours_gpu / 1e3:.0f}", f"{whole / 1e3:.0f}", method]
+            if name.startswith("(a)"):
+                checks.append(onsager_line(f"GPU ({gpu_reads} chains, {gpu_sweeps} sweeps)", ss, n))
         for peer, (fn, installed) in peers.items():
             if not installed:
-                row += ["not installed", "-"]
+                row += ["not installed"] + ["-"] * (int(ours_core is not None) + int(gpu))
                 continue
+            on_gpu = peer == "thrml" and thrml_on_gpu
+            reads_here = 4096 if on_gpu else peer_reads
             try:
-                result = fn(bqm, beta, peer_reads, peer_sweeps)
+                result = fn(bqm, beta, reads_here, peer_sweeps)
                 peer_seconds = result[0] if isinstance(result, tuple) else result
-                peer_rate = n * peer_reads * peer_sweeps / peer_seconds / 1e6
-                per_core = peer_rate if peer != "thrml" else peer_rate / (os.cpu_count() or 1)
-                row += [f"{peer_rate:.3g}", f"{ours_core / per_core:.1f}x"]
+                peer_rate = n * reads_here * peer_sweeps / peer_seconds / 1e6
+                row.append(f"{peer_rate:.3g}")
+                if ours_core is not None:
+                    per_core = peer_rate if peer != "thrml" else peer_rate / (os.cpu_count() or 1)
+                    row.append("-" if peer == "thrml" and thrml_on_gpu else f"{ours_core / per_core:.1f}x")
+                if gpu:
+                    row.append(f"{ours_gpu / peer_rate:.1f}x")
                 if peer == "dwave-samplers" and name.startswith("(a)"):
                     checks.append(f"    dwave-samplers energy per spin {energy_per_spin(result[1], n):.4f} after {peer_sweeps} sweeps")
             except Exception as error:  # a peer's failure is a table entry, not a crash
-                row += [f"failed: {type(error).__name__}", "-"]
+                row += [f"failed: {type(error).__name__}"] + ["-"] * (int(ours_core is not None) + int(gpu))
         rows.append(row)
-    print(f"Gibbs sampling, {os.cpu_count()} CPU cores, numba threads = {numba.get_num_threads()}; M updates/s")
-    header = ["model", "ours", "ours/core", "engine"]
+        print("done:", "  ".join(row), file=sys.stderr, flush=True)
+    print(f"Gibbs sampling, {os.cpu_count()} CPU cores, numba threads = {numba.get_num_threads()}; M updates/s"
+          + ("; GPU in flips/ns" if gpu else "") + (f"; thrml on JAX {jax_device()}" if thrml_installed else ""))
+    header = ["model"]
+    if not args.no_cpu:
+        header += ["ours", "ours/core", "engine"]
+    if gpu:
+        header += ["ours GPU flips/ns", "whole call", "GPU engine"]
     for peer in peers:
-        header += [peer, "ratio/core"]
+        header += [peer] + (["ratio/core"] if not args.no_cpu else []) + (["GPU ratio"] if gpu else [])
     print_table(header, rows)
     for line in checks:
         print(line)
     print("ratio/core = our per-core rate / the peer's per-core rate (single-threaded peers: their total;"
-          " thrml: total / cores)")
+          " thrml on CPU: total / cores); GPU ratio = our GPU total / the peer's total")
+    if gpu:
+        print("ours GPU = steady-state sampling rate of the CUDA engine (synchronised); whole call = the backend's"
+              " sample() with 1/5 of the sweeps, host work included; GPU ratio uses the steady-state rate;"
+              " thrml is timed as one whole call")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,17 @@ import pytest
 from conftest import random_bqm
 from isingbridge.backends import get
 from isingbridge.backends.gibbs import choose_method
-from isingbridge.backends.gibbs_cuda import gpu_available, patch_numpy_for_numba_cuda
+from isingbridge.backends.gibbs_cuda import gpu_available
 from isingbridge.ir import compile_bqm
+
+#: The physics tests run on every device: the CUDA ones are opt-in (-m gpu) and skip without a GPU.
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
+
+
+def gibbs_on(device: str, **options):
+    if device == "cuda" and not gpu_available():
+        pytest.skip("no usable CUDA GPU (CuPy and a device)")
+    return get("gibbs", device=device, **options)
 
 
 def assert_within_5_stderr(m, exact):
@@ -20,16 +29,17 @@ def assert_within_5_stderr(m, exact):
     assert abs(m.energy - exact.energy) < 5 * m.info["energy_stderr"]
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize(
     "seed, beta, clamp, binary",
     [(0, 0.1, None, False), (1, 0.5, {2: 1}, False), (2, 1.0, {0: -1, 5: 1}, True), (3, 3.0, None, False)],
 )
-def test_real_fields_match_exact(seed, beta, clamp, binary):
+def test_real_fields_match_exact(seed, beta, clamp, binary, device):
     bqm = random_bqm(9, seed, field=0.5, coupling=1.0)
     if binary:
         bqm = bqm.change_vartype("BINARY", inplace=False)
         clamp = {k: (v + 1) // 2 for k, v in clamp.items()}
-    m = get("gibbs").moments(bqm, beta=beta, clamp=clamp, num_reads=64, num_sweeps=3000, seed=seed)
+    m = gibbs_on(device).moments(bqm, beta=beta, clamp=clamp, num_reads=64, num_sweeps=3000, seed=seed)
     exact = get("exact").moments(bqm, beta=beta, clamp=clamp)
     assert_within_5_stderr(m, exact)
     if clamp:
@@ -46,21 +56,37 @@ def integer_model(seed):
     return dimod.BQM(linear, quadratic, 0.0, "SPIN")
 
 
-@pytest.mark.parametrize("scan", ["chromatic", "random"])
-def test_integer_fields_match_exact(scan):
+@pytest.mark.parametrize("device, scan", [("cpu", "chromatic"), ("cpu", "random"),
+                                          pytest.param("cuda", "chromatic", marks=pytest.mark.gpu)])
+def test_integer_fields_match_exact(device, scan):
     bqm = integer_model(4)
-    m = get("gibbs").moments(bqm, beta=0.6, num_reads=64, num_sweeps=3000, seed=1, scan=scan, clamp={3: 1})
+    m = gibbs_on(device).moments(bqm, beta=0.6, num_reads=64, num_sweeps=3000, seed=1, scan=scan, clamp={3: 1})
     assert_within_5_stderr(m, get("exact").moments(bqm, beta=0.6, clamp={3: 1}))
 
 
-def test_dense_layer_engine_matches_exact_on_a_small_rbm():
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("beta, field", [(0.3, 2.0), (1.5, -1.0)])
+def test_unit_couplings_match_exact(device, beta, field):
+    """±J couplings with integer fields: the CUDA engine's byte-SIMD path (CPU: threshold tables)."""
+    rng = np.random.default_rng(6)
+    n = 14
+    quadratic = {(i, j): 0.5 * float(rng.choice([-1, 1])) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.3}
+    linear = {i: 0.5 * float(rng.integers(-2, 3)) + (field if i == 0 else 0.0) for i in range(n)}
+    bqm = dimod.BQM(linear, quadratic, 0.0, "SPIN")
+    m = gibbs_on(device).moments(bqm, beta=beta, num_reads=64, num_sweeps=3000, seed=2)
+    assert_within_5_stderr(m, get("exact").moments(bqm, beta=beta))
+
+
+@pytest.mark.parametrize("device, precision", [("cpu", "half"), pytest.param("cuda", "half", marks=pytest.mark.gpu),
+                                               pytest.param("cuda", "single", marks=pytest.mark.gpu)])
+def test_dense_layer_engine_matches_exact_on_a_small_rbm(device, precision):
     rng = np.random.default_rng(5)
     nv, nh = 6, 8
     linear = {("v", i): rng.normal(0, 0.3) for i in range(nv)} | {("h", j): rng.normal(0, 0.3) for j in range(nh)}
     quadratic = {(("v", i), ("h", j)): rng.normal(0, 0.5) for i in range(nv) for j in range(nh)}
     bqm = dimod.BQM(linear, quadratic, 0.0, "SPIN")
-    m = get("gibbs").moments(bqm, num_reads=64, num_sweeps=3000, seed=2, method="dense")
-    assert m.info["method"] == "dense"
+    m = gibbs_on(device, dense_precision=precision).moments(bqm, num_reads=64, num_sweeps=3000, seed=2, method="dense")
+    assert m.info["method"] == "dense" and m.info["device"] == device
     assert_within_5_stderr(m, get("exact").moments(bqm))
 
 
@@ -94,10 +120,12 @@ def test_few_chains_use_batches_within_chains():
     assert np.all(np.isfinite(m.stderr)) and np.all(m.ess > 10)
 
 
-def test_same_seed_same_samples_on_every_engine():
+@pytest.mark.parametrize("device", DEVICES)
+def test_same_seed_same_samples_on_every_engine(device):
     bqm = random_bqm(20, 9, density=0.3)
-    gibbs = get("gibbs")
-    for options in ({}, {"scan": "random"}, {"method": "dense"}):
+    gibbs = gibbs_on(device)
+    engines = ({}, {"scan": "random"}, {"method": "dense"}) if device == "cpu" else ({}, {"method": "dense"})
+    for options in engines:
         a = gibbs.sample(bqm, num_reads=40, num_sweeps=30, seed=11, **options)
         b = gibbs.sample(bqm, num_reads=40, num_sweeps=30, seed=11, **options)
         np.testing.assert_array_equal(a.record.sample, b.record.sample)
@@ -112,9 +140,10 @@ def test_results_do_not_depend_on_thread_count():
     np.testing.assert_array_equal(one.record.sample, many.record.sample)
 
 
-def test_persistent_chains_continue_where_they_stopped():
+@pytest.mark.parametrize("device", DEVICES)
+def test_persistent_chains_continue_where_they_stopped(device):
     ring = dimod.BQM({}, {(i, (i + 1) % 16): -1.0 for i in range(16)}, 0.0, "SPIN")
-    gibbs = get("gibbs")
+    gibbs = gibbs_on(device)
     up = gibbs.sample(ring, beta=4.0, num_reads=32, num_sweeps=5, initial_states=np.ones((32, 16)), seed=0)
     down = gibbs.sample(ring, beta=4.0, num_reads=32, num_sweeps=5, initial_states=-np.ones((32, 16)), seed=0)
     assert up.record.sample.mean() > 0.9 and down.record.sample.mean() < -0.9
@@ -124,10 +153,11 @@ def test_persistent_chains_continue_where_they_stopped():
     assert m.info["final_states"].shape == (32, 16) and m.mean.mean() > 0.8
 
 
-def test_clamped_spins_never_move():
+@pytest.mark.parametrize("device", DEVICES)
+def test_clamped_spins_never_move(device):
     bqm = random_bqm(10, 11)
     clamp = {1: -1, 4: 1}
-    gibbs = get("gibbs")
+    gibbs = gibbs_on(device)
     ss = gibbs.sample(bqm, num_reads=50, num_sweeps=20, clamp=clamp, seed=0)
     for v, value in clamp.items():
         assert np.all(ss.record.sample[:, ss.variables.index(v)] == value)
@@ -184,15 +214,39 @@ def test_unknown_device_and_cuda_without_gpu():
     assert get("gibbs", device="auto").device == "cpu"
 
 
-def test_numpy_row_stack_alias_for_numba_cuda():
-    patch_numpy_for_numba_cuda()
-    assert np.row_stack((np.ones(2), np.zeros(2))).shape == (2, 2)
+def test_bad_dense_precision():
+    with pytest.raises(ValueError, match="dense_precision must be one of"):
+        get("gibbs", dense_precision="fp8")
 
 
 @pytest.mark.gpu
-def test_gpu_matches_exact():
+def test_cuda_engines_continue_exactly_and_refuse_random_scan():
+    """run(10) + run(10) = run(20): the Philox counter carries the sweep, not a generator state."""
+    from isingbridge.backends.gibbs_cuda import CudaLayerChains, CudaSparseChains
+
     if not gpu_available():
-        pytest.skip("no usable CUDA GPU")
-    bqm = random_bqm(9, 13)
-    m = get("gibbs", device="cuda").moments(bqm, num_reads=256, num_sweeps=3000, seed=0)
-    assert_within_5_stderr(m, get("exact").moments(bqm))
+        pytest.skip("no usable CUDA GPU (CuPy and a device)")
+    model = compile_bqm(random_bqm(40, 3, density=0.2))
+    start = np.where(np.random.default_rng(0).random((37, 40)) < 0.5, 1, -1).astype(np.int8)
+    for engine in (CudaSparseChains, CudaLayerChains):
+        whole, split = (engine(model, 0.7, 37, np.random.default_rng(5)) for _ in range(2))
+        whole.load(start), split.load(start)
+        whole.run(20)
+        split.run(10)
+        split.run(10)
+        np.testing.assert_array_equal(whole.states(), split.states())
+    with pytest.raises(ValueError, match="device='cpu' only"):
+        gibbs_on("cuda").sample(random_bqm(4, 0), scan="random")
+
+
+@pytest.mark.gpu
+def test_cuda_and_cpu_engines_agree_on_a_large_lattice():
+    """A 32×32 ferromagnet at β = 0.4 on both devices: energy per spin within errors of each other."""
+    L = 32
+    quadratic = {(i * L + j, ((i + 1) % L) * L + j): -1.0 for i in range(L) for j in range(L)}
+    quadratic.update({(i * L + j, i * L + (j + 1) % L): -1.0 for i in range(L) for j in range(L)})
+    bqm = dimod.BQM({}, quadratic, 0.0, "SPIN")
+    cpu = get("gibbs").moments(bqm, beta=0.4, num_reads=64, num_sweeps=600, seed=0, compute_corr=False)
+    gpu = gibbs_on("cuda").moments(bqm, beta=0.4, num_reads=64, num_sweeps=600, seed=0, compute_corr=False)
+    error = np.hypot(cpu.info["energy_stderr"], gpu.info["energy_stderr"])
+    assert abs(cpu.energy - gpu.energy) < 5 * error

@@ -229,3 +229,22 @@ def test_rbm_fast_path_is_the_gibbs_backends_dense_engine():
         chains.load(starts)
         chains.run(7)
     np.testing.assert_array_equal(via_bqm.states(), direct.states())
+
+
+@pytest.mark.gpu
+def test_pcd_on_the_cuda_gibbs_backend_learns_like_the_cpu_one():
+    """The trainers' dense fast path runs on the GPU engine when the backend's device is cuda."""
+    from isingbridge.backends.gibbs_cuda import gpu_available
+
+    if not gpu_available():
+        pytest.skip("no usable CUDA GPU (CuPy and a device)")
+    data, states, p = sample_target(400, 1)
+    results = {}
+    for device in ("cpu", "cuda"):
+        backend = get("gibbs", device=device)
+        rbm = BoltzmannRBM(n_hidden=4, estimator=PCD(1, 64, backend), learning_rate=0.05, batch_size=40,
+                           n_epochs=30, seed=2)
+        rbm.fit(data)
+        results[device] = kl_to_target(rbm.model_, states, p)
+    assert max(results.values()) < 0.25, results
+    assert abs(results["cpu"] - results["cuda"]) < 0.1, results

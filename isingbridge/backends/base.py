@@ -158,6 +158,7 @@ class Problem:
         self.free_positions = np.array([index[v] for v in self.free.variables], dtype=np.int64)
         self.clamp_positions = np.array([index[v] for v in self.clamp], dtype=np.int64)
         self.clamp_values = np.array(list(self.clamp.values()), dtype=np.int8)
+        self._free_is_full = np.array_equal(self.free_positions, np.arange(len(self.variables)))
 
     @property
     def num_free(self) -> int:
@@ -196,6 +197,8 @@ class Problem:
     def full_states(self, free_states: np.ndarray) -> np.ndarray:
         """Insert the clamped spins into free-spin states (rows)."""
         free_states = np.asarray(free_states, dtype=np.int8)
+        if self._free_is_full:  # nothing clamped and the same variable order: no copy
+            return free_states
         full = np.empty((free_states.shape[0], len(self.variables)), dtype=np.int8)
         full[:, self.free_positions] = free_states
         full[:, self.clamp_positions] = self.clamp_values

@@ -63,20 +63,26 @@ def spin_rows(codes: np.ndarray, num_bits: int) -> np.ndarray:
     return (2.0 * bits - 1.0).astype(np.float64)
 
 
+@numba.njit(cache=True)
+def _assemble_row(row: np.ndarray, base: float, e_low: np.ndarray) -> float:
+    """row[l] += base + e_low[l] in place; return the row's minimum."""
+    lowest = np.inf
+    for l in range(row.size):
+        e = row[l] + base + e_low[l]
+        row[l] = e
+        lowest = min(lowest, e)
+    return lowest
+
+
 @numba.njit(parallel=True, cache=True)
 def _assemble_energies(cross: np.ndarray, e_high: np.ndarray, e_low: np.ndarray) -> float:
     """cross[r, l] += e_high[r] + e_low[l] in place; return the minimum."""
-    rows, cols = cross.shape
+    rows = cross.shape[0]
     row_min = np.empty(rows)
+    # the row loop lives in its own function: numba 0.68.0's parfor pass mistakes an
+    # in-loop running minimum for a prange reduction and fails to compile
     for r in numba.prange(rows):
-        lowest = np.inf
-        base = e_high[r]
-        for l in range(cols):
-            e = cross[r, l] + base + e_low[l]
-            cross[r, l] = e
-            if e < lowest:
-                lowest = e
-        row_min[r] = lowest
+        row_min[r] = _assemble_row(cross[r], e_high[r], e_low)
     return row_min.min()
 
 

@@ -2,7 +2,7 @@
 
 Each update is the p-bit rule s_i ← sign(tanh(−β ∂E/∂s_i) − u), u ~ U(−1, 1),
 i.e. s_i = +1 with probability 1 / (1 + exp(2β f_i)), f_i = h_i + Σ_j J_ij s_j.
-Engines (:mod:`isingbridge.backends.gibbs_cpu`, and the CUDA one when a GPU is
+Engines (:mod:`isingbridge.backends.gibbs_cpu`, and :mod:`~isingbridge.backends.gibbs_cuda` when a GPU is
 present) run the chains; this module drives them: validation, starting states,
 burn-in, thinning, and the statistics of :meth:`GibbsBackend.moments`.
 
@@ -29,7 +29,9 @@ import numba
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from isingbridge.backends import gibbs_cuda
 from isingbridge.backends.base import Backend, Moments, check_positive_int
+from isingbridge.backends.gibbs_cuda import PRECISIONS
 from isingbridge.backends.gibbs_cpu import LayerChains, SparseChains
 from isingbridge.ir import CompiledBQM
 
@@ -117,11 +119,16 @@ class GibbsBackend(Backend):
     Parameters
     ----------
     device : {"cpu", "cuda", "auto"}
-        Where the chains run; "auto" takes a GPU when one is usable.  No CUDA
-        engine ships yet, so "cuda" raises with the reason and "auto" runs on CPU.
+        Where the chains run; "auto" takes a GPU when CuPy sees one
+        (:mod:`isingbridge.backends.gibbs_cuda`, the ``[gpu]`` extra), "cuda"
+        raises with the reason when none is usable.
     num_threads : int, optional
         numba threads (default: all cores); BLAS is limited to the same number
         while the backend runs, so the two never oversubscribe the cores.
+    dense_precision : {"half", "single"}
+        GPU dense/bipartite engine only: fp16 matrix products with fp32
+        accumulation (tensor cores; each update's probability off by at most
+        ~1e-4) or fp32 throughout.  The CPU engines always use float32.
 
     Options of :meth:`sample` and :meth:`moments`
     ----------------------------------------------
@@ -137,7 +144,7 @@ class GibbsBackend(Backend):
         Starting states (persistent chains); :meth:`sample` returns the final
         states, ready to pass back.  Default: uniformly random.
     scan : {"chromatic", "random"}
-        Colour-by-colour sweeps, or N random-site updates per sweep.
+        Colour-by-colour sweeps, or N random-site updates per sweep (CPU only).
     method : {"auto", "sparse", "dense"}
         Neighbour-loop kernels or dense matrix products per colour class.
     compute_corr : bool
@@ -150,26 +157,39 @@ class GibbsBackend(Backend):
         "num_sweeps", "burn_in", "thin", "initial_states", "scan", "method", "compute_corr",
     )
 
-    def __init__(self, *, device: str = "cpu", num_threads: int | None = None, cache_size: int = 16):
+    def __init__(self, *, device: str = "cpu", num_threads: int | None = None, dense_precision: str = "half",
+                 cache_size: int = 16):
         super().__init__(cache_size=cache_size)
         if device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+        if dense_precision not in PRECISIONS:
+            raise ValueError(f"dense_precision must be one of {PRECISIONS}, got {dense_precision!r}")
         if device in ("cuda", "auto"):
-            from isingbridge.backends import gibbs_cuda
-
             usable = gibbs_cuda.gpu_available()
             if device == "cuda" and not usable:
                 raise RuntimeError(gibbs_cuda.unavailable_reason())
             device = "cuda" if usable else "cpu"
         self.device = device
+        self.dense_precision = dense_precision
         self.num_threads = numba.config.NUMBA_NUM_THREADS if num_threads is None else check_positive_int(num_threads, "num_threads")
         self.num_threads = min(self.num_threads, numba.config.NUMBA_NUM_THREADS)
 
     def limits(self) -> str:
-        return "any size; memory N x num_reads bytes (sparse) or 4 N x num_reads (dense)"
+        return "any size; memory N x num_reads bytes (sparse) or 4 N x num_reads (dense; 2 N x num_reads on GPU)"
 
     def __repr__(self) -> str:
         return f"GibbsBackend(device={self.device!r}, num_threads={self.num_threads})"
+
+    def layer_chains(self, groups: list[np.ndarray], blocks: list[list], fields: list[np.ndarray], beta: float,
+                     num_chains: int, rng: np.random.Generator):
+        """The dense layer engine of this backend's device, built from layer arrays (trainers' fast path).
+
+        See :meth:`isingbridge.backends.gibbs_cpu.LayerChains.from_layers` for the arguments.
+        """
+        if self.device == "cuda":
+            return gibbs_cuda.CudaLayerChains.from_layers(groups, blocks, fields, beta, num_chains, rng,
+                                                          self.dense_precision)
+        return LayerChains.from_layers(groups, blocks, fields, beta, num_chains, rng)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -201,10 +221,15 @@ class GibbsBackend(Backend):
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if method == "auto":
             method = choose_method(model) if scan == "chromatic" else "sparse"
-        engine_type = LayerChains if method == "dense" else SparseChains
-        engine = engine_type(model, beta, num_chains, rng, scan=scan)
+        if self.device == "cuda":
+            if method == "dense":
+                engine = gibbs_cuda.CudaLayerChains(model, beta, num_chains, rng, scan, self.dense_precision)
+            else:
+                engine = gibbs_cuda.CudaSparseChains(model, beta, num_chains, rng, scan)
+        else:
+            engine = (LayerChains if method == "dense" else SparseChains)(model, beta, num_chains, rng, scan=scan)
         if initial_states is None:
-            initial_states = np.where(rng.random((num_chains, model.num_variables)) < 0.5, 1, -1).astype(np.int8)
+            initial_states = random_spins(rng, (num_chains, model.num_variables))
         engine.load(initial_states)
         return engine, method
 
@@ -242,6 +267,15 @@ class GibbsBackend(Backend):
         info = {"num_sweeps": num_sweeps, "burn_in": burn_in, "thin": thin, "method": method,
                 "device": self.device, "final_states": final}
         return stats.moments(info)
+
+
+def random_spins(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Uniformly random ±1 int8 spins from one random bit per spin (fast for millions of spins)."""
+    bits = np.frombuffer(rng.bytes(shape[0] * shape[1]), dtype=np.uint8).reshape(shape) & np.uint8(1)
+    spins = bits.view(np.int8)
+    spins *= 2
+    spins -= 1
+    return spins
 
 
 def _batch_stderr(batch_sums: np.ndarray, num_records: int, num_chains: int) -> np.ndarray:

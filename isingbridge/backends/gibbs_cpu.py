@@ -42,7 +42,7 @@ from numba import prange, uint32
 
 from isingbridge.ir import CompiledBQM
 
-__all__ = ["SparseChains", "LayerChains", "integer_quantum", "MAX_BLOCK"]
+__all__ = ["SparseChains", "LayerChains", "integer_quantum", "layer_arrays", "MAX_BLOCK"]
 
 MAX_BLOCK = 128
 _M32 = 0xFFFFFFFF
@@ -178,6 +178,22 @@ def integer_quantum(model: CompiledBQM, max_levels: int = _TABLE_LIMIT) -> float
     return q if float(row_sums.max()) / q <= max_levels else None
 
 
+def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list[np.ndarray]]:
+    """A model split by colour class: ``(groups, blocks, fields)`` as the layer engines take them.
+
+    ``groups[c]`` are the variable indices of colour c, ``blocks[c]`` the
+    nonzero dense couplings ``(d, J_cd)`` to the other colours (float32) and
+    ``fields[c]`` the fields of colour c.
+    """
+    groups = model.color_groups()
+    dense = model.dense().astype(np.float32)
+    blocks = []
+    for c, gc in enumerate(groups):
+        coupled = [(d, np.ascontiguousarray(dense[np.ix_(gc, gd)])) for d, gd in enumerate(groups) if d != c]
+        blocks.append([(d, block) for d, block in coupled if block.any()])
+    return groups, blocks, [model.h[g] for g in groups]
+
+
 class SparseChains:
     """Chains of a model updated by the numba neighbour-loop kernels.
 
@@ -258,13 +274,7 @@ class LayerChains:
     def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator, scan: str = "chromatic"):
         if scan != "chromatic":
             raise ValueError("the dense layer engine updates whole colour classes; use scan='chromatic' or method='sparse'")
-        groups = model.color_groups()
-        dense = model.dense().astype(np.float32)
-        blocks = []
-        for c, gc in enumerate(groups):
-            coupled = [(d, np.ascontiguousarray(dense[np.ix_(gc, gd)])) for d, gd in enumerate(groups) if d != c]
-            blocks.append([(d, block) for d, block in coupled if block.any()])
-        self._setup(groups, blocks, [model.h[g] for g in groups], beta, num_chains, rng)
+        self._setup(*layer_arrays(model), beta, num_chains, rng)
 
     @classmethod
     def from_layers(cls, groups: list[np.ndarray], blocks: list[list], fields: list[np.ndarray], beta: float,

@@ -23,7 +23,6 @@ from isingbridge.backends import get
 from isingbridge.backends.base import check_positive_int
 from isingbridge.backends.exact import ExactBackend
 from isingbridge.backends.gibbs import GibbsBackend
-from isingbridge.backends.gibbs_cpu import LayerChains
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM
 
 __all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient"]
@@ -108,8 +107,7 @@ class _Sampling(GradientEstimator):
 
     def _sweep(self, model, starts, rng, sweeps) -> np.ndarray:
         layers = model.gibbs_layers()
-        if isinstance(self.backend, GibbsBackend) and self.backend.device == "cpu" and not self.options \
-                and layers is not None:
+        if isinstance(self.backend, GibbsBackend) and not self.options and layers is not None:
             return self._run_layers(model, layers, starts, rng, sweeps)
         options = dict(self.options)
         if self._continues_chains():
@@ -128,8 +126,8 @@ class _Sampling(GradientEstimator):
         model of n_v·n_h couplings for every mini-batch.
         """
         groups, blocks, fields = layers
-        chains = LayerChains.from_layers(groups, blocks, fields, model.beta, starts.shape[0],
-                                         np.random.default_rng(int(rng.integers(2**31))))
+        chains = self.backend.layer_chains(groups, blocks, fields, model.beta, starts.shape[0],
+                                           np.random.default_rng(int(rng.integers(2**31))))
         with self.backend.threads():
             chains.load(starts.astype(np.int8))
             chains.run(sweeps)
