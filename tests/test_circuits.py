@@ -197,9 +197,17 @@ def test_sign_network_runs_on_an_embedded_mock_dwave_sampler():
     circuit = compile_network(net, lam=0.2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        outputs = circuit.sampler_outputs(X, system.EmbeddingComposite(MockDWaveSampler()), num_reads=20)
-    agreement = np.mean(np.sign(outputs) == net.predict(X))
+        run = circuit.to_hardware(X, system.EmbeddingComposite(MockDWaveSampler()), net.predict(X), num_reads=20)
+    agreement = np.mean(np.sign(run.outputs) == net.predict(X))
     assert agreement >= 0.9
+    assert run.worst == run.per_bit.min() and run.per_bit.shape == (len(X), 2)
+    # chains are reported: every input row has a break fraction in [0, 1], the embedding covers the free spins
+    assert run.chain_break_fraction.shape == (len(X),) and np.all((run.chain_break_fraction >= 0) & (run.chain_break_fraction <= 1))
+    assert run.qubits >= 5 and run.max_chain_length >= 1
+    plain = circuit.to_hardware(X[:2], "anneal", num_reads=5)  # no embedding: no chain figures
+    assert np.all(np.isnan(plain.chain_break_fraction)) and plain.qubits is None and plain.worst is None
+    with pytest.raises(ValueError, match="targets has 1 rows but x has 2"):
+        circuit.to_hardware(X[:2], "anneal", net.predict(X)[:1], num_reads=5)
 
 
 def test_integer_circuit_matches_its_float_equivalent():
@@ -215,3 +223,21 @@ def test_integer_circuit_matches_its_float_equivalent():
         integer_circuit(net, X, q=2, grid=1.0, lam1=0.5, k=3, beta=1.0)
     with pytest.raises(ValueError, match="method must be one of"):
         integer_circuit(net, X, q=8, grid=1.0, lam1=0.5, k=1, beta=1.0, method="magic")
+
+
+def test_torch_sequential_compiles_like_its_weight_list():
+    """A torch.nn.Sequential (Linear/Tanh) gives the same circuit as its (W, b) list; other modules are refused."""
+    torch = pytest.importorskip("torch")
+    from isingbridge.circuits import as_network, compile_network
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    layers = [(m.weight.detach().numpy().astype(float), m.bias.detach().numpy().astype(float)) for m in net[::2]]
+    ours, reference = compile_network(net, lam=0.2), compile_network(layers, lam=0.2)
+    assert ours.bqm == reference.bqm and ours.outputs == reference.outputs
+    X = all_inputs(3)
+    with torch.no_grad():
+        expected = np.sign(net(torch.tensor(X, dtype=torch.float32)).numpy())
+    np.testing.assert_array_equal(as_network(net).predict(X), expected)  # the network read is torch's network
+    with pytest.raises(ValueError, match="unsupported torch module ReLU"):
+        compile_network(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)))

@@ -164,10 +164,12 @@ class DimodSamplerBackend(Backend):
         states = np.repeat(record.sample[:, columns], record.num_occurrences, axis=0)
         if sampleset.vartype is dimod.BINARY:
             states = 2 * states - 1
-        if "num_reads" in self.sampler.parameters and states.shape[0] > num_reads:
-            states = states[:num_reads]
+        keep = num_reads if "num_reads" in self.sampler.parameters else states.shape[0]
+        # per-read vectors an embedding composite adds (chain_break_fraction) travel with the reads
+        vectors = {name: np.repeat(record[name], record.num_occurrences, axis=0)[:keep]
+                   for name in record.dtype.names if name not in ("sample", "energy", "num_occurrences")}
         info = {"beta_realized": realized, "scale": factor, "sampler_info": dict(sampleset.info)}
-        return states.astype(np.int8), info, {}
+        return states[:keep].astype(np.int8), info, vectors
 
     def estimate_beta_eff(
         self,

@@ -10,7 +10,7 @@
 >>> correctness(circuit, X, Y).correct
 True
 """
-from isingbridge.circuits.compile import IsingCircuit, compile_network
+from isingbridge.circuits.compile import HardwareRun, IsingCircuit, compile_network
 from isingbridge.circuits.correctness import (
     Correctness, CorrectnessMap, correctness, correctness_map, mean_field_means, plot_spin_correctness,
 )
@@ -19,7 +19,7 @@ from isingbridge.circuits.quantize import QuantizedCircuit, integer_circuit, opt
 from isingbridge.circuits.tune import TuneResult, tune
 
 __all__ = [
-    "Correctness", "CorrectnessMap", "FeedForward", "IsingCircuit", "QuantizedCircuit", "TuneResult",
+    "Correctness", "CorrectnessMap", "FeedForward", "HardwareRun", "IsingCircuit", "QuantizedCircuit", "TuneResult",
     "as_network", "compile_network", "correctness", "correctness_map", "integer_circuit", "mean_field_means", "optq",
     "plot_spin_correctness", "quantize_network", "round_to_nearest", "tune",
 ]

@@ -37,7 +37,29 @@ import numpy as np
 from isingbridge.backends import get
 from isingbridge.circuits.network import FeedForward, as_network
 
-__all__ = ["IsingCircuit", "compile_network", "check_spins"]
+__all__ = ["IsingCircuit", "HardwareRun", "compile_network", "check_spins"]
+
+
+@dataclass
+class HardwareRun:
+    """What a dimod sampler did with a circuit (:meth:`IsingCircuit.to_hardware`).
+
+    Attributes
+    ----------
+    outputs : (n_rows, n_outputs) mean output spins per input row
+    chain_break_fraction : (n_rows,) mean fraction of broken chains per read (NaN without an embedding)
+    qubits : physical qubits of the largest embedding used (None without an embedding)
+    max_chain_length : longest chain (None without an embedding)
+    per_bit : (n_rows, n_outputs) y·⟨s⟩ when targets were given
+    worst : worst-case correctness min y·⟨s⟩ when targets were given
+    """
+
+    outputs: np.ndarray
+    chain_break_fraction: np.ndarray
+    qubits: int | None
+    max_chain_length: int | None
+    per_bit: np.ndarray | None = None
+    worst: float | None = None
 
 
 def check_spins(values: Any, width: int, what: str) -> np.ndarray:
@@ -104,24 +126,65 @@ class IsingCircuit:
         return means
 
     def sampler_outputs(self, x: Any, sampler: Any, *, num_reads: int = 100, **options: Any) -> np.ndarray:
-        """Mean output spins when a dimod sampler (an annealer, a QPU) runs the clamped circuit.
+        """Mean output spins when a dimod sampler runs the clamped circuit (:meth:`to_hardware`'s ``outputs``)."""
+        return self.to_hardware(x, sampler, num_reads=num_reads, **options).outputs
 
-        The sampler is used as an optimiser through the adapter of
-        :func:`isingbridge.backends.get`: inputs are fixed before submission,
-        the model is scaled into the device's ``h_range``/``j_range``, an
-        ``EmbeddingComposite`` embeds it with minorminer and reads outputs back
-        through its chains.  Zero-temperature (sign-network) circuits read their
-        answer from it directly.
+    def to_hardware(self, x: Any, sampler: Any, targets: Any = None, *, num_reads: int = 100,
+                    **options: Any) -> "HardwareRun":
+        """Run the clamped circuit on a dimod sampler (an annealer, a QPU) for each input row.
+
+        The sampler is used through the adapter of :func:`isingbridge.backends.get`:
+        inputs are fixed before submission, the model is scaled into the
+        device's ``h_range``/``j_range``; with an ``EmbeddingComposite`` it is
+        embedded by minorminer and outputs are read back through the chains,
+        whose break fractions and sizes are reported.  Zero-temperature
+        (sign-network) circuits read their answer from it directly.
+
+        Parameters
+        ----------
+        x : (n_inputs,) or (n_rows, n_inputs) spins
+        sampler : dimod.Sampler or backend
+        targets : (n_rows, n_outputs) spins, optional
+            When given, the run's per-bit and worst-case correctness are computed.
+        num_reads : int
+            Reads per input row.
+
+        Examples
+        --------
+        >>> import numpy as np, dimod
+        >>> from isingbridge.circuits import compile_network
+        >>> layers = [(np.array([[1.0, 1.0]]), np.array([0.5])), (np.array([[1.0]]), np.array([0.0]))]
+        >>> circuit = compile_network(layers, activation="sign", lam=0.5)   # an OR gate through one hidden spin
+        >>> run = circuit.to_hardware([[1, 1], [-1, -1]], dimod.SimulatedAnnealingSampler(), [[1], [-1]], num_reads=5)
+        >>> run.worst
+        1.0
         """
         rows = check_spins(x, len(self.inputs), "inputs")
         machine = get(sampler)
-        out = np.empty((rows.shape[0], len(self.outputs)))
+        if "return_embedding" in getattr(machine, "extra_parameters", ()):
+            options.setdefault("return_embedding", True)
+        outputs = np.empty((rows.shape[0], len(self.outputs)))
+        breaks = np.full(rows.shape[0], np.nan)
+        qubits, longest = 0, 0
         for r, row in enumerate(rows):
             clamp = {label: int(value) for label, value in zip(self.inputs, row)}
             sampleset = machine.sample(self.bqm, clamp=clamp, num_reads=num_reads, **options)
             columns = [sampleset.variables.index(label) for label in self.outputs]
-            out[r] = np.average(sampleset.record.sample[:, columns], axis=0, weights=sampleset.record.num_occurrences)
-        return out
+            weights = sampleset.record.num_occurrences
+            outputs[r] = np.average(sampleset.record.sample[:, columns], axis=0, weights=weights)
+            if "chain_break_fraction" in sampleset.record.dtype.names:
+                breaks[r] = float(np.average(sampleset.record.chain_break_fraction, weights=weights))
+            embedding = sampleset.info.get("sampler_info", {}).get("embedding_context", {}).get("embedding", {})
+            qubits = max(qubits, sum(len(chain) for chain in embedding.values()))
+            longest = max(longest, max((len(chain) for chain in embedding.values()), default=0))
+        per_bit = worst = None
+        if targets is not None:
+            Y = check_spins(targets, len(self.outputs), "targets")
+            if Y.shape[0] != rows.shape[0]:
+                raise ValueError(f"targets has {Y.shape[0]} rows but x has {rows.shape[0]}")
+            per_bit = Y * outputs
+            worst = float(per_bit.min())
+        return HardwareRun(outputs, breaks, qubits or None, longest or None, per_bit, worst)
 
     def ground_outputs(self, x: Any) -> np.ndarray:
         """Output spins of the clamped ground state for each input row (exact enumeration)."""
