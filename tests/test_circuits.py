@@ -241,3 +241,43 @@ def test_torch_sequential_compiles_like_its_weight_list():
     np.testing.assert_array_equal(as_network(net).predict(X), expected)  # the network read is torch's network
     with pytest.raises(ValueError, match="unsupported torch module ReLU"):
         compile_network(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)))
+
+
+def test_enumerated_worst_is_the_exact_backends_correctness():
+    from isingbridge.circuits import enumerated_worst, integer_circuit
+    from isingbridge.circuits.quantize import _quantize_layers
+
+    X, Y = multiplier_table()
+    net = fit_tanh(X, Y, 4, seed=1)
+    first, second = _quantize_layers(as_network(net), X, 2.0, 0.5, 2, 8, "rtn")
+    circuit, _ = integer_circuit(net, X, q=8, grid=2.0, lam1=0.5, k=2, beta=1.5, method="rtn")
+    worst, beta = enumerated_worst(first, second, 2, X, Y, np.array([circuit.beta]))
+    assert beta == circuit.beta
+    assert worst == pytest.approx(correctness(circuit, X, Y, backend="exact").worst, abs=1e-10)
+
+
+def test_refine_integers_raises_the_worst_case_within_the_bounds():
+    """Coordinate search from a rounded XOR circuit: never worse, bounded, and its figure is the exact one."""
+    from isingbridge.circuits import enumerated_worst, refine_integers
+
+    X = all_inputs(2)
+    Y = -np.prod(X, axis=1, keepdims=True)  # XOR as spins
+    rng = np.random.default_rng(0)
+    first = rng.integers(-1, 2, size=(3, 3)).astype(float)
+    second = rng.integers(-2, 3, size=(1, 4)).astype(float)
+    betas = np.geomspace(0.05, 4.0, 20)
+    start, _ = enumerated_worst(first, second, 2, X, Y, betas)
+    new_first, new_second, worst, beta = refine_integers(first, second, 2, 4, X, Y, betas)
+    assert worst >= start and worst > 0 > start
+    assert np.abs(new_first).max() <= 2 and np.abs(new_second).max() <= 4
+    layers = [(2 * new_first[:, :-1], 2 * new_first[:, -1]), (new_second[:, :-1], new_second[:, -1])]
+    circuit = compile_network(layers, beta=beta, lam=1.0)
+    assert correctness(circuit, X, Y, backend="exact").worst == pytest.approx(worst, abs=1e-10)
+
+
+def test_refine_refuses_circuits_too_large_to_enumerate():
+    rng = np.random.default_rng(1)
+    layers = [(rng.normal(size=(18, 3)), np.zeros(18)), (rng.normal(size=(4, 18)), np.zeros(4))]
+    X = all_inputs(3)
+    with pytest.raises(ValueError, match="at most 20, this network has 22"):
+        quantize_network(layers, X, np.sign(FeedForward(layers).predict(X) + 1e-9), q=4, refine=True)

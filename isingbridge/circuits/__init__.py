@@ -15,11 +15,14 @@ from isingbridge.circuits.correctness import (
     Correctness, CorrectnessMap, correctness, correctness_map, mean_field_means, plot_spin_correctness,
 )
 from isingbridge.circuits.network import FeedForward, as_network
-from isingbridge.circuits.quantize import QuantizedCircuit, integer_circuit, optq, quantize_network, round_to_nearest
+from isingbridge.circuits.quantize import (
+    QuantizedCircuit, enumerated_worst, integer_circuit, optq, quantize_network, refine_integers, round_to_nearest,
+)
 from isingbridge.circuits.tune import TuneResult, tune
 
 __all__ = [
     "Correctness", "CorrectnessMap", "FeedForward", "HardwareRun", "IsingCircuit", "QuantizedCircuit", "TuneResult",
-    "as_network", "compile_network", "correctness", "correctness_map", "integer_circuit", "mean_field_means", "optq",
+    "as_network", "compile_network", "correctness", "correctness_map", "enumerated_worst", "integer_circuit",
+    "mean_field_means", "optq", "refine_integers",
     "plot_spin_correctness", "quantize_network", "round_to_nearest", "tune",
 ]

@@ -27,9 +27,11 @@ import numpy as np
 
 from isingbridge.circuits.compile import IsingCircuit, compile_network
 from isingbridge.circuits.correctness import correctness, mean_field_means, truth_table
+from isingbridge.backends.exact import spin_rows
 from isingbridge.circuits.network import FeedForward, as_network
 
-__all__ = ["round_to_nearest", "optq", "QuantizedCircuit", "quantize_network", "integer_circuit", "QUANTIZERS"]
+__all__ = ["round_to_nearest", "optq", "QuantizedCircuit", "quantize_network", "integer_circuit", "refine_integers",
+           "enumerated_worst", "QUANTIZERS"]
 
 
 def round_to_nearest(weights: np.ndarray, inputs: np.ndarray | None, limit: int) -> np.ndarray:
@@ -138,9 +140,89 @@ def integer_circuit(net: Any, X: Any, *, q: int, grid: float, lam1: float, k: in
     return _integer_circuit(first, second, grid, k, beta), equivalent
 
 
+MAX_REFINE_SPINS = 20  # hidden + output spins enumerated by the refinement's exact evaluator
+REFINED_CANDIDATES = 3  # the best mean-field candidates that refine() starts from
+
+
+def enumerated_worst(first: np.ndarray, second: np.ndarray, k: int, X: np.ndarray, Y: np.ndarray,
+                     betas: np.ndarray, softness: float = 0.0) -> tuple[float, float]:
+    """Exact worst-case correctness of an integer circuit, maximised over ``betas``: ``(worst, beta)``.
+
+    With ``softness`` τ > 0 the minimum over (input, bit) is replaced by the
+    smooth −τ·log Σ exp(−margin/τ), which also rewards raising the margins just
+    above the worst (the plain minimum is flat when several bits tie).
+
+    The circuit of :func:`integer_circuit` has energy E = −Σ_j h_j a_j(x) − Σ_o t_o b_o(h)
+    with a = k·(first·[x, 1]) and b = second·[h, 1] (all integers), so for every
+    input the Boltzmann averages ⟨t_o⟩ follow from enumerating the hidden and
+    output spins — the same numbers the exact backend gives, for all inputs
+    and temperatures in a few array operations.
+    """
+    ones = np.ones((X.shape[0], 1))
+    a = k * (np.column_stack([X, ones]) @ first.T)                      # (inputs, H)
+    H_states = spin_rows(np.arange(1 << first.shape[0]), first.shape[0])  # (2^H, H)
+    T_states = spin_rows(np.arange(1 << second.shape[0]), second.shape[0])
+    b = np.column_stack([H_states, np.ones(len(H_states))]) @ second.T   # (2^H, O)
+    energy = -(a @ H_states.T)[:, :, None] - (b @ T_states.T)[None, :, :]  # (inputs, 2^H, 2^O)
+    energy = energy.reshape(X.shape[0], -1)
+    energy -= energy.min(axis=1, keepdims=True)
+    outputs = np.tile(T_states, (len(H_states), 1))                   # (2^H·2^O, O), matches the reshape
+    best = (-np.inf, float(betas[0]))
+    for beta in betas:
+        weights = np.exp(-beta * energy)
+        means = (weights @ outputs) / weights.sum(axis=1, keepdims=True)
+        margins = Y * means
+        worst = float(margins.min())
+        if softness > 0:
+            worst = float(worst - softness * np.log(np.exp(-(margins - worst) / softness).sum()))
+        if worst > best[0]:
+            best = (worst, float(beta))
+    return best
+
+
+def refine_integers(first: np.ndarray, second: np.ndarray, k: int, q: int, X: np.ndarray, Y: np.ndarray,
+                    betas: np.ndarray, max_passes: int = 50, softness: float = 0.02
+                    ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Greedy ±1 coordinate search over the integers, scored by exact (soft) worst-case correctness.
+
+    Beyond the paper's post-training quantisers: they minimise a layer's
+    output error, while the circuit is judged by its worst (input, bit) margin,
+    which a few integer steps can move a lot at small q.  Each pass tries every
+    single ±1 change within the bounds (⌊q/k⌋ for the input layer, q for the
+    output layer) and keeps the best; it stops when no change helps.  The
+    search scores the soft minimum of :func:`enumerated_worst` (``softness``);
+    the returned ``worst`` is the plain minimum at the best β.
+
+    Returns ``(first, second, worst, beta)``.
+    """
+    bounds = (q // k, q)
+    layers = [first.copy(), second.copy()]
+    worst, beta = enumerated_worst(*layers, k, X, Y, betas, softness)
+    for _ in range(max_passes):
+        best_move = None
+        for index, layer in enumerate(layers):
+            for position in np.ndindex(layer.shape):
+                for step in (-1.0, 1.0):
+                    value = layer[position] + step
+                    if abs(value) > bounds[index]:
+                        continue
+                    layer[position] = value
+                    trial = enumerated_worst(*layers, k, X, Y, betas, softness)
+                    layer[position] = value - step
+                    if trial[0] > worst + 1e-12 and (best_move is None or trial[0] > best_move[0][0]):
+                        best_move = (trial, index, position, value)
+        if best_move is None:
+            break
+        (worst, beta), index, position, value = best_move
+        layers[index][position] = value
+    worst, beta = enumerated_worst(*layers, k, X, Y, betas)
+    return layers[0], layers[1], worst, beta
+
+
 def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "optq", betas: Any = None,
                      lam1s: Any = None, ks: Any = (1, 2, 3, 4, 6, 8, 12, 16), grids: Any = None, backend: Any = "exact",
-                     float_circuit: IsingCircuit | None = None, confirm: int = 8, **options: Any) -> QuantizedCircuit:
+                     float_circuit: IsingCircuit | None = None, confirm: int = 8, refine: bool = False,
+                     **options: Any) -> QuantizedCircuit:
     """Search the §7 recipe's parameters for the most correct circuit with integers in [−q, q].
 
     Parameters
@@ -154,6 +236,9 @@ def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "opt
     backend : where candidates are confirmed ("exact", "gibbs", ...)
     float_circuit : the float circuit to compare with (for ``retained``)
     confirm : how many of the best mean-field candidates are confirmed on ``backend``
+    refine : bool
+        Follow the quantiser with :func:`refine_integers` (exact enumeration;
+        hidden + output spins ≤ 20) on each confirmed candidate.
 
     Returns
     -------
@@ -181,9 +266,16 @@ def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "opt
     if not candidates:
         raise ValueError("no quantised candidate kept any output coupling; raise q or widen the grids")
 
+    if refine and network.sizes[1] + network.sizes[2] > MAX_REFINE_SPINS:
+        raise ValueError(f"refine enumerates the hidden and output spins: at most {MAX_REFINE_SPINS}, "
+                         f"this network has {network.sizes[1] + network.sizes[2]}")
     candidates.sort(key=lambda c: c[0], reverse=True)
     best = None
-    for _, grid, lam1, k, beta, first, second in candidates[:confirm]:
+    for rank, (_, grid, lam1, k, beta, first, second) in enumerate(candidates[:confirm]):
+        if refine and rank < REFINED_CANDIDATES:
+            first, second, _, integer_beta = refine_integers(first, second, k, q, X, Y,
+                                                             np.geomspace(0.02, 8.0, 30) / k)
+            beta = integer_beta * grid * k  # _integer_circuit divides by grid·k
         circuit = _integer_circuit(first, second, grid, k, beta)
         worst = correctness(circuit, X, Y, backend=backend, **options).worst
         if best is None or worst > best[0]:
