@@ -32,7 +32,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 
 from isingbridge.backends import get
-from isingbridge.datasets import binarize, downsample, load_mnist_subset
+from isingbridge.datasets import binarize, downsample
 from isingbridge.trainers import BoltzmannClassifier, BoltzmannRBM, TwoLobe
 from isingbridge.trainers.optim import LangevinSGD
 

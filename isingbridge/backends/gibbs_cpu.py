@@ -42,7 +42,7 @@ from numba import prange, uint32
 
 from isingbridge.ir import CompiledBQM
 
-__all__ = ["SparseChains", "LayerChains", "integer_quantum", "layer_arrays", "MAX_BLOCK"]
+__all__ = ["SparseChains", "LayerChains", "integer_quantum", "layer_arrays", "per_chain_fields", "MAX_BLOCK"]
 
 MAX_BLOCK = 128
 _M32 = 0xFFFFFFFF
@@ -178,6 +178,21 @@ def integer_quantum(model: CompiledBQM, max_levels: int = _TABLE_LIMIT) -> float
     return q if float(row_sums.max()) / q <= max_levels else None
 
 
+def per_chain_fields(fields: np.ndarray, size: int, num_chains: int, width: int) -> np.ndarray:
+    """A layer's fields as float32: ``(size,)`` shared by all chains, or ``(size, num_chains)``
+    (one column per chain, e.g. clamped inputs that differ between chains) padded to ``width``."""
+    fields = np.asarray(fields, dtype=np.float32)
+    if fields.ndim == 1 and fields.shape == (size,):
+        return fields
+    if fields.shape != (size, num_chains):
+        raise ValueError(f"a layer of {size} units needs fields shaped ({size},) or ({size}, {num_chains}), "
+                         f"got {fields.shape}")
+    padded = np.empty((size, width), dtype=np.float32)
+    padded[:, :num_chains] = fields
+    padded[:, num_chains:] = fields[:, :1]
+    return padded
+
+
 def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list[np.ndarray]]:
     """A model split by colour class: ``(groups, blocks, fields)`` as the layer engines take them.
 
@@ -283,7 +298,8 @@ class LayerChains:
 
         ``groups[c]`` are the variable indices of layer c, ``blocks[c]`` the
         pairs ``(d, J_cd)`` of its couplings to other layers and ``fields[c]``
-        its fields, all in dimod's sign (P(s = +1) = 1 / (1 + exp(2β(h + J s)))).
+        its fields, all in dimod's sign (P(s = +1) = 1 / (1 + exp(2β(h + J s)))):
+        one vector for all chains, or one column per chain ``(size, num_chains)``.
         """
         chains = cls.__new__(cls)
         chains._setup(groups, blocks, fields, beta, num_chains, rng)
@@ -298,7 +314,7 @@ class LayerChains:
         self.rng = rng.integers(1, 2**32, size=(width // self.block, 4, self.block), dtype=np.uint32)
         self.counters = np.zeros(width // self.block, dtype=np.int64)
         self.blocks = [[(d, np.ascontiguousarray(J, dtype=np.float32)) for d, J in pairs] for pairs in blocks]
-        self.fields = [np.asarray(f, dtype=np.float32) for f in fields]
+        self.fields = [per_chain_fields(f, g.size, num_chains, width) for f, g in zip(fields, groups)]
         self.two_beta = np.float32(2.0 * beta)
         self.layers = [np.ones((g.size, width), dtype=np.float32) for g in groups]
 
@@ -320,7 +336,8 @@ class LayerChains:
     def _sweeps(self, num_sweeps: int) -> None:
         for _ in range(num_sweeps):
             for c, layer in enumerate(self.layers):
-                fields = np.repeat(self.fields[c][:, None], layer.shape[1], axis=1)
+                base = self.fields[c]
+                fields = np.repeat(base[:, None], layer.shape[1], axis=1) if base.ndim == 1 else base.copy()
                 for d, block in self.blocks[c]:
                     fields += block @ self.layers[d]
                 fields *= self.two_beta

@@ -37,7 +37,7 @@ import functools
 
 import numpy as np
 
-from isingbridge.backends.gibbs_cpu import integer_quantum, layer_arrays
+from isingbridge.backends.gibbs_cpu import integer_quantum, layer_arrays, per_chain_fields
 from isingbridge.ir import CompiledBQM
 
 __all__ = ["gpu_available", "unavailable_reason", "CudaSparseChains", "CudaLayerChains", "PRECISIONS"]
@@ -386,7 +386,10 @@ class CudaLayerChains:
         self.n = int(sum(g.size for g in groups))
         self.num_chains, self.width = num_chains, _padded_width(num_chains)
         self.blocks = [[(d, cp.asarray(J, dtype=self.dtype)) for d, J in pairs] for pairs in blocks]
-        self.fields = [cp.asarray(f, dtype=cp.float32) for f in fields]
+        host = [per_chain_fields(f, g.size, num_chains, self.width) for f, g in zip(fields, groups)]
+        # per-chain fields join the coupling term (in fp32 before rounding); the kernel then adds h = 0
+        self.fields = [cp.asarray(f if f.ndim == 1 else np.zeros(f.shape[0], np.float32)) for f in host]
+        self.chain_fields = [None if f.ndim == 1 else cp.asarray(f) for f in host]
         self.two_beta = np.float32(2.0 * beta)
         self.layers = [cp.ones((g.size, self.width), dtype=self.dtype) for g in groups]
         self.key = _philox_key(rng)
@@ -411,9 +414,11 @@ class CudaLayerChains:
         quads = self.width // 4
         for _ in range(num_sweeps):
             for c, layer in enumerate(self.layers):
-                if self.blocks[c]:
-                    products = [cp.matmul(block, self.layers[d]) for d, block in self.blocks[c]]
-                    coupling = products[0] if len(products) == 1 else sum(products[1:], products[0])
+                products = [cp.matmul(block, self.layers[d]) for d, block in self.blocks[c]]
+                if self.chain_fields[c] is not None:
+                    products.append(self.chain_fields[c])
+                if products:
+                    coupling = sum(products[1:], products[0]).astype(self.dtype, copy=False)
                 else:
                     coupling = cp.zeros_like(layer)
                 rows = layer.shape[0]

@@ -1,0 +1,251 @@
+"""Equilibrium propagation on a layered Ising network: the setting of Laydevant et al. (2024).
+
+A feed-forward stack of ±1 spins, input → hidden layers → outputs, with
+energy E = −Σ_k s_{k+1}ᵀ W_k s_k − Σ_k b_kᵀ s_{k+1} (weights W = −J in dimod's
+sign) and the inputs clamped.  The free phase is a Boltzmann sample of the
+hidden and output spins; the nudged phase adds β·C with C = −Σ_o d_o s_o
+(= ½‖s_out − d‖² up to a constant) and continues from the free states, as the
+paper's reverse anneal does; the update is W_k += η (⟨s_{k+1} s_kᵀ⟩_nudged −
+⟨s_{k+1} s_kᵀ⟩_free) / β.  Labels are one-hot over ``replicas`` output spins
+per class (their paper: 4), and prediction is the class with the largest
+summed free-phase output.
+
+Phases run as arrays, not BQMs: on the Gibbs backend through its layer engine
+(:meth:`~isingbridge.backends.gibbs.GibbsBackend.layer_chains`; every chain has
+its own clamped input, so the first hidden layer's fields are per chain), on
+any other backend (the annealer, a dimod sampler) one BQM per example, with the
+nudged phase started from the free reads where the backend takes
+``initial_states``.
+
+>>> import numpy as np
+>>> from isingbridge.trainers.eqprop import IsingLayers
+>>> net = IsingLayers.random([4, 3, 2], seed=0)
+>>> free, nudged = net.sample_phases(np.ones((2, 4)), -np.ones((2, 2)), nudge=5.0, reads=3, sweeps=5,
+...                                  nudge_sweeps=5, backend="gibbs", rng=np.random.default_rng(0))
+>>> free.shape, nudged.shape   # (examples × reads, hidden + output spins)
+((6, 5), (6, 5))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dimod
+import numpy as np
+
+from isingbridge.backends import get
+from isingbridge.backends.base import check_beta, check_positive_int
+from isingbridge.backends.gibbs import GibbsBackend, random_spins
+from isingbridge.trainers.checkpoint import check_classes
+from isingbridge.trainers.eqprop.quantum import check_nudge
+from isingbridge.trainers.eqprop.training import LayeredEqPropTrainer, layer_optimizers, one_hot_targets, step_layers
+
+__all__ = ["IsingLayers", "IsingEqPropClassifier"]
+
+
+@dataclass
+class IsingLayers:
+    """Weights ``W[k]`` (n_{k+1} × n_k) and biases ``b[k]`` (n_{k+1}) of a layered ±1 network at inverse temperature ``beta``."""
+
+    W: list[np.ndarray]
+    b: list[np.ndarray]
+    beta: float = 1.0
+
+    @classmethod
+    def random(cls, sizes: list[int], *, seed: Any = None, beta: float = 1.0) -> "IsingLayers":
+        """Uniform weights in ±1/√fan_in, zero biases."""
+        rng = np.random.default_rng(seed)
+        W = [rng.uniform(-1, 1, size=(n_out, n_in)) / np.sqrt(n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        return cls(W, [np.zeros(n) for n in sizes[1:]], check_beta(beta))
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.W[0].shape[1]] + [W.shape[0] for W in self.W]
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays by name (views, so optimizers update them in place)."""
+        return {**{f"W{k}": W for k, W in enumerate(self.W)}, **{f"b{k}": b for k, b in enumerate(self.b)}}
+
+    def _free_slices(self) -> list[slice]:
+        edges = np.cumsum([0] + self.sizes[1:])
+        return [slice(int(a), int(z)) for a, z in zip(edges[:-1], edges[1:])]
+
+    def _fields(self, X: np.ndarray, output_shift: np.ndarray | None) -> list[np.ndarray]:
+        """Each free layer's field b + (clamped input drive) in the W sign, per chain where it varies."""
+        fields = [b.copy() for b in self.b]
+        fields[0] = (X @ self.W[0].T + self.b[0]).T  # (n_1, chains)
+        if output_shift is not None:
+            fields[-1] = (np.broadcast_to(fields[-1].T if fields[-1].ndim == 2 else fields[-1], output_shift.shape)
+                          + output_shift).T
+        return fields
+
+    def to_bqm(self, x: np.ndarray, output_shift: np.ndarray | None = None) -> dimod.BinaryQuadraticModel:
+        """The free spins' BQM for one clamped input (labels 0 … N−1 in free-layer order), dimod's sign."""
+        fields = self._fields(np.atleast_2d(x), None if output_shift is None else np.atleast_2d(output_shift))
+        bqm = dimod.BQM(-np.concatenate([np.ravel(f) for f in fields]), {}, 0.0, "SPIN")
+        slices = self._free_slices()
+        for k in range(1, len(self.W)):
+            rows, cols = np.nonzero(self.W[k])
+            bqm.add_quadratic_from(zip((slices[k].start + rows).tolist(), (slices[k - 1].start + cols).tolist(),
+                                       (-self.W[k][rows, cols]).tolist()))
+        return bqm
+
+    def sample_phases(self, X: np.ndarray, D: np.ndarray | None, *, nudge: float, reads: int, sweeps: int,
+                      nudge_sweeps: int, backend: Any, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """Free and nudged states, ``(len(X)·reads, hidden + output)`` spins each (nudged None when ``D`` is).
+
+        Rows are example-major: the reads of example i are rows i·reads … i·reads + reads − 1.
+        """
+        backend = get(backend)
+        X = np.repeat(np.asarray(X, dtype=np.float64), reads, axis=0)
+        shift = None if D is None else nudge * np.repeat(np.asarray(D, dtype=np.float64), reads, axis=0)
+        if isinstance(backend, GibbsBackend):
+            return self._gibbs_phases(X, shift, sweeps, nudge_sweeps, backend, rng)
+        return self._backend_phases(X, shift, reads, sweeps, nudge_sweeps, backend, rng)
+
+    def _gibbs_phases(self, X, shift, sweeps, nudge_sweeps, backend: GibbsBackend, rng):
+        slices = self._free_slices()
+        groups = [np.arange(s.start, s.stop) for s in slices]
+        blocks = [[(d, -self.W[c] if d < c else -self.W[d].T) for d in (c - 1, c + 1) if 0 <= d < len(slices)]
+                  for c in range(len(slices))]
+
+        def run(output_shift, start, count):
+            fields = [-f for f in self._fields(X, output_shift)]
+            chains = backend.layer_chains(groups, blocks, fields, self.beta, X.shape[0], rng)
+            chains.load(start)
+            with backend.threads():
+                chains.run(count)
+            return chains.states()
+
+        free = run(None, random_spins(rng, (X.shape[0], slices[-1].stop)), sweeps)
+        return free, (None if shift is None else run(shift, free, nudge_sweeps))
+
+    def _backend_phases(self, X, shift, reads, sweeps, nudge_sweeps, backend, rng):
+        free, nudged = [], []
+        options = {"num_sweeps": sweeps} if "num_sweeps" in backend.parameters else {}
+        for i in range(0, X.shape[0], reads):
+            seed = int(rng.integers(2**31))
+            ss = backend.sample(self.to_bqm(X[i]), beta=self.beta, num_reads=reads, seed=seed, **options)
+            states = ss.record.sample[:, np.argsort(list(ss.variables))]
+            free.append(states)
+            if shift is not None:
+                more = {"initial_states": states, "num_sweeps": nudge_sweeps} \
+                    if "initial_states" in backend.parameters else options
+                ss = backend.sample(self.to_bqm(X[i], shift[i]), beta=self.beta, num_reads=reads, seed=seed + 1, **more)
+                nudged.append(ss.record.sample[:, np.argsort(list(ss.variables))])
+        return np.vstack(free).astype(np.int8), (np.vstack(nudged).astype(np.int8) if nudged else None)
+
+    def gradient(self, X: np.ndarray, free: np.ndarray, nudged: np.ndarray, nudge: float, reads: int) -> dict:
+        """∂C/∂θ ≈ −(⟨∂(−E)/∂θ⟩_nudged − ⟨∂(−E)/∂θ⟩_free)/β_nudge, averaged over chains (descend it)."""
+        X = np.repeat(np.asarray(X, dtype=np.float64), reads, axis=0)
+        slices = self._free_slices()
+        grads, n = {}, X.shape[0]
+        for k in range(len(self.W)):
+            below_f = X if k == 0 else free[:, slices[k - 1]].astype(np.float64)
+            below_n = X if k == 0 else nudged[:, slices[k - 1]].astype(np.float64)
+            above_f, above_n = free[:, slices[k]].astype(np.float64), nudged[:, slices[k]].astype(np.float64)
+            grads[f"W{k}"] = -(above_n.T @ below_n - above_f.T @ below_f) / (n * nudge)
+            grads[f"b{k}"] = -(above_n.mean(axis=0) - above_f.mean(axis=0)) / nudge
+        return grads
+
+
+class IsingEqPropClassifier(LayeredEqPropTrainer):
+    """A layered Ising network trained by equilibrium propagation on a sampler (Laydevant et al. 2024).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int
+        Their MNIST network: (120,).
+    replicas : int
+        Output spins per class (theirs: 4).
+    beta : float
+        Nudging strength (theirs: 5).
+    num_reads : int
+        Samples per example and phase (theirs: 10).
+    num_sweeps, nudge_sweeps : int
+        Sweeps of the free phase (from random spins) and of the nudged phase (from the free states).
+    temperature_beta : float
+        Inverse temperature of the sampled Boltzmann distribution.
+    backend : str, Backend or dimod.Sampler
+        "gibbs" (array fast path), "anneal", a dimod sampler, ...
+    learning_rate : float or list of float (one per layer)
+    optimizer : {"sgd", "adam"}
+    momentum, batch_size, n_epochs, seed, progress : the usual
+
+    Features in {0, 1} (or [0, 1], thresholded at 0.5) become clamped spins ±1.
+    """
+
+    _label = "Ising EqProp"
+
+    def __init__(self, hidden_layer_sizes: tuple = (120,), *, replicas: int = 4, beta: float = 5.0,
+                 num_reads: int = 10, num_sweeps: int = 20, nudge_sweeps: int = 10, temperature_beta: float = 1.0,
+                 backend: Any = "gibbs", learning_rate: Any = 0.01, optimizer: str = "sgd", momentum: float = 0.0,
+                 batch_size: int = 20, n_epochs: int = 10, seed: Any = None, progress: bool = False):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.replicas = replicas
+        self.beta = beta
+        self.num_reads = num_reads
+        self.num_sweeps = num_sweeps
+        self.nudge_sweeps = nudge_sweeps
+        self.temperature_beta = temperature_beta
+        self.backend = backend
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.seed = seed
+        self.progress = progress
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        X = super()._check_X(X)
+        if X.min(initial=0.0) < -1 or X.max(initial=0.0) > 1:
+            raise ValueError("features must lie in [0, 1] (or be spins ±1); scale pixels by 1/255 first")
+        return np.where(X >= 0.5, 1.0, -1.0) if X.min(initial=0.0) >= 0 else np.where(X > 0, 1.0, -1.0)
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        return one_hot_targets(self.classes_, y, -1.0, self.replicas)
+
+    def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.classes_ = check_classes(y)
+        check_nudge(self.beta, "positive")
+        for name in ("replicas", "num_reads", "num_sweeps", "nudge_sweeps", "batch_size"):
+            check_positive_int(getattr(self, name), name)
+        sizes = [X.shape[1], *[check_positive_int(n, "hidden layer size") for n in self.hidden_layer_sizes],
+                 len(self.classes_) * self.replicas]
+        self.rng_ = np.random.default_rng(self.seed)
+        self.network_ = IsingLayers.random(sizes, seed=self.rng_, beta=self.temperature_beta)
+        self.backend_ = get(self.backend)
+        self.optimizers_ = layer_optimizers(self.learning_rate, len(self.network_.W), self.optimizer, self.momentum)
+        self.epochs_done_ = 0
+        self.history_: list[dict] = []
+
+    def _phases(self, X: np.ndarray, D: np.ndarray | None):
+        return self.network_.sample_phases(X, D, nudge=self.beta, reads=self.num_reads, sweeps=self.num_sweeps,
+                                           nudge_sweeps=self.nudge_sweeps, backend=self.backend_, rng=self.rng_)
+
+    def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
+        network, errors = self.network_, []
+        order = self.rng_.permutation(X.shape[0])
+        parameters = network.parameters()
+        for start in range(0, X.shape[0], self.batch_size):
+            rows = order[start:start + self.batch_size]
+            free, nudged = self._phases(X[rows], D[rows])
+            outputs = free[:, network._free_slices()[-1]].reshape(len(rows), self.num_reads, -1).mean(axis=1)
+            errors.append(float(np.mean((outputs - D[rows]) ** 2)))
+            gradients = network.gradient(X[rows], free, nudged, self.beta, self.num_reads)
+            step_layers(self.optimizers_, parameters, gradients)
+        self.epochs_done_ += 1
+        return float(np.mean(errors))
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Free-phase mean of each class's output spins (summed over its replicas), per example."""
+        if not hasattr(self, "network_"):
+            raise RuntimeError("this IsingEqPropClassifier is not fitted yet; call fit first")
+        X = self._check_X(X)
+        scores = []
+        for start in range(0, X.shape[0], 500):
+            free, _ = self._phases(X[start:start + 500], None)
+            out = free[:, self.network_._free_slices()[-1]].astype(np.float64)
+            scores.append(out.reshape(-1, self.num_reads, len(self.classes_), self.replicas).mean(axis=1).sum(axis=2))
+        return np.vstack(scores)

@@ -1,0 +1,71 @@
+"""What the layered EP classifiers share: one-hot targets, per-layer optimizers, and the fit loop."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from isingbridge.trainers.checkpoint import Checkpointing
+from isingbridge.trainers.optim import SGD, Adam
+
+__all__ = ["LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers"]
+
+
+def one_hot_targets(classes: np.ndarray, y: np.ndarray, low: float, replicas: int = 1) -> np.ndarray:
+    """Rows of ``low`` with 1 at each label's class (``replicas`` units per class); unseen labels raise."""
+    index = np.searchsorted(classes, y)
+    unseen = (index >= len(classes)) | (classes[np.minimum(index, len(classes) - 1)] != y)
+    if np.any(unseen):
+        raise ValueError(f"labels not seen in fit: {np.unique(y[unseen]).tolist()[:5]}")
+    D = np.full((len(y), len(classes), replicas), low)
+    D[np.arange(len(y)), index] = 1.0
+    return D.reshape(len(y), -1)
+
+
+def layer_optimizers(learning_rate: Any, num_layers: int, optimizer: str, momentum: float) -> list:
+    """One optimizer per weight layer; ``learning_rate`` is one rate or a list of one per layer."""
+    rates = learning_rate if isinstance(learning_rate, (list, tuple)) else [learning_rate] * num_layers
+    if len(rates) != num_layers:
+        raise ValueError(f"learning_rate lists {len(rates)} rates; the network has {num_layers} layers")
+    make = (lambda r: Adam(r)) if optimizer == "adam" else (lambda r: SGD(r, momentum))
+    return [make(r) for r in rates]
+
+
+def step_layers(optimizers: list, parameters: dict, gradients: dict) -> None:
+    """Apply each layer's optimizer to its ``W{k}`` and ``b{k}``."""
+    for k, optimizer in enumerate(optimizers):
+        names = (f"W{k}", f"b{k}")
+        optimizer.step({n: parameters[n] for n in names}, {n: gradients[n] for n in names})
+
+
+class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
+    """``fit`` / ``predict`` of a layered EP classifier; subclasses give ``_check_X``, ``_initialise``,
+    ``_targets``, ``_epoch`` (returns the epoch's cost), ``decision_function`` and ``_label``."""
+
+    _label = "EqProp"
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or not np.all(np.isfinite(X)):
+            raise ValueError("X must be a finite 2-D array (samples × features)")
+        if hasattr(self, "network_") and X.shape[1] != self.network_.sizes[0]:
+            raise ValueError(f"X has {X.shape[1]} features; the network was built for {self.network_.sizes[0]}")
+        return X
+
+    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None, callback=None):
+        """Train for ``n_epochs``; ``resume=True`` continues; ``callback(self, epoch)`` may return metrics."""
+        y = np.asarray(y)
+        X = self._check_X(X)
+        if not (resume and hasattr(self, "network_")):
+            self._initialise(X, y)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
+        D = self._targets(y)
+        self._run_epochs(lambda: self._epoch(X, D), self._label, checkpoint, callback)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The class of the largest :meth:`decision_function` score."""
+        scores = self.decision_function(X)  # raises first when not fitted
+        return self.classes_[np.argmax(scores, axis=1)]

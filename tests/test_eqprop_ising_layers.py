@@ -1,0 +1,103 @@
+"""Layered Ising EP (Laydevant et al.): sampled phases and gradients against exact enumeration."""
+import numpy as np
+import pytest
+
+from isingbridge.backends import get
+from isingbridge.datasets import load_digits_binary
+from isingbridge.trainers.eqprop import IsingEqPropClassifier, IsingLayers
+
+X_ONE = np.array([[1.0, -1.0, 1.0]])
+D_ONE = np.array([[1.0, -1.0]])
+
+
+def tiny(seed=0):
+    net = IsingLayers.random([3, 4, 2], seed=seed, beta=0.8)
+    net.b[0][:] = [0.2, -0.1, 0.0, 0.3]
+    net.b[1][:] = [-0.2, 0.1]
+    return net
+
+
+def exact_gradient(net, x, d, nudge):
+    """−(⟨s sᵀ⟩_nudged − ⟨s sᵀ⟩_free)/β from exact moments of the free spins' BQMs (inputs folded into fields)."""
+    exact = get("exact")
+    free = exact.moments(net.to_bqm(x), beta=net.beta)
+    nudged = exact.moments(net.to_bqm(x, nudge * d), beta=net.beta)
+    h = slice(0, 4)
+    o = slice(4, 6)
+    return {
+        "W0": -np.outer(nudged.mean[h] - free.mean[h], x) / nudge,
+        "b0": -(nudged.mean[h] - free.mean[h]) / nudge,
+        "W1": -(nudged.corr[o, h] - free.corr[o, h]) / nudge,
+        "b1": -(nudged.mean[o] - free.mean[o]) / nudge,
+    }
+
+
+@pytest.mark.parametrize("backend", ["gibbs", "anneal"])
+def test_sampled_gradient_matches_the_exact_one(backend):
+    net, nudge = tiny(), 2.0
+    reads = 20000 if backend == "gibbs" else 3000
+    free, nudged = net.sample_phases(X_ONE, D_ONE, nudge=nudge, reads=reads, sweeps=30, nudge_sweeps=30,
+                                     backend=backend, rng=np.random.default_rng(1))
+    sampled = net.gradient(X_ONE, free, nudged, nudge, reads)
+    exact = exact_gradient(net, X_ONE[0], D_ONE[0], nudge)
+    for name, value in exact.items():
+        # each entry is a difference of two means of ±1 products over `reads` chains
+        stderr = np.sqrt(2.0 / reads) / nudge
+        assert np.max(np.abs(sampled[name] - value)) < 5 * stderr, (name, sampled[name], value)
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def test_free_phase_matches_exact_moments_per_example(device):
+    """Every chain has its own clamped input: per-chain fields on the layer engine of either device."""
+    from isingbridge.backends.gibbs_cuda import gpu_available
+
+    if device == "cuda" and not gpu_available():
+        pytest.skip("no usable CUDA GPU (CuPy and a device)")
+    net = tiny(3)
+    X = np.array([[1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]])
+    reads = 20000
+    free, _ = net.sample_phases(X, None, nudge=1.0, reads=reads, sweeps=30, nudge_sweeps=1,
+                                backend=get("gibbs", device=device), rng=np.random.default_rng(2))
+    for i, x in enumerate(X):
+        mean = free[i * reads:(i + 1) * reads].mean(axis=0)
+        exact = get("exact").moments(net.to_bqm(x), beta=net.beta).mean
+        assert np.max(np.abs(mean - exact)) < 5 / np.sqrt(reads)
+
+
+def test_classifier_learns_8x8_digits():
+    X, y = load_digits_binary()
+    clf = IsingEqPropClassifier((64,), replicas=2, learning_rate=0.05, n_epochs=4, seed=0)
+    clf.fit(X[:1200], y[:1200])
+    assert clf.score(X[1200:], y[1200:]) > 0.8
+    assert len(clf.history_) == 4
+
+
+def test_classifier_resumes_and_runs_on_the_annealer():
+    X, y = load_digits_binary()
+    clf = IsingEqPropClassifier((16,), replicas=1, num_reads=2, num_sweeps=5, nudge_sweeps=3, backend="anneal",
+                                n_epochs=1, batch_size=10, seed=0).fit(X[:40], y[:40])
+    assert clf.predict(X[:5]).shape == (5,)
+    one_go = IsingEqPropClassifier((16,), n_epochs=2, seed=1).fit(X[:200], y[:200])
+    split = IsingEqPropClassifier((16,), n_epochs=1, seed=1).fit(X[:200], y[:200])
+    split.set_params(n_epochs=2).fit(X[:200], y[:200], resume=True)  # n_epochs counts from the start
+    for a, b in zip(one_go.network_.W, split.network_.W):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bad_input():
+    X, y = load_digits_binary()
+    with pytest.raises(ValueError, match="features must lie in"):
+        IsingEqPropClassifier().fit(X * 16, y)
+    with pytest.raises(ValueError, match="beta"):
+        IsingEqPropClassifier(beta=0.0).fit(X[:20], y[:20])
+    clf = IsingEqPropClassifier((8,), n_epochs=1, seed=0).fit(X[:50], y[:50] % 3)
+    with pytest.raises(ValueError, match="labels not seen in fit"):
+        clf.fit(X[:10], np.full(10, 7), resume=True)
+    with pytest.raises(ValueError, match="64 features; the network was built for 64|has 10 features"):
+        clf.predict(X[:3, :10])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        IsingEqPropClassifier().predict(X[:2])
+    with pytest.raises(ValueError, match=r"fields shaped \(4,\) or \(4, 3\)"):
+        net = tiny()
+        get("gibbs").layer_chains([np.arange(4), np.arange(4, 6)], [[(1, -net.W[1].T)], [(0, -net.W[1])]],
+                                  [np.zeros((4, 2)), np.zeros(2)], 1.0, 3, np.random.default_rng(0))
