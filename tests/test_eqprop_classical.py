@@ -113,3 +113,37 @@ def test_low_temperature_rule_is_the_derivative_of_the_equilibrium_cost(activati
     result = LowTemperatureRule(method=method, tol=1e-13, max_iter=20000).gradient(net, X, D)
     for name in reference:
         np.testing.assert_allclose(result.gradients[name], reference[name], atol=2e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("activation, method", [("tanh", "gradient"), ("hard_sigmoid", "fixed_point")])
+def test_general_topology_ep_matches_the_equilibrium_cost_derivative(activation, method):
+    """A Hopfield network with random sparse symmetric couplings (hidden–hidden, hidden–output, output–output)."""
+    from isingbridge.trainers.eqprop import HopfieldNetwork
+
+    net = HopfieldNetwork.random(3, 7, 2, density=0.5, activation=activation, seed=4)
+    net.W *= 2.0
+    net.U *= 2.0
+    net.b[:] = np.random.default_rng(5).normal(0, 0.3, 7) + (0.5 if activation == "hard_sigmoid" else 0.0)
+    rng = np.random.default_rng(6)
+    X, D = rng.random((4, 3)), np.eye(2)[[0, 1, 1, 0]]
+    reference = equilibrium_cost_gradient(net, X, D, method)
+    assert np.all(reference["W"][~net.mask] == 0)  # uncoupled pairs: no gradient
+    if activation == "tanh":
+        sym = errors(net, X, D, reference, "symmetric", method, (0.04, 0.02))
+        assert sym[1] < 5e-4 and 3.0 < sym[0] / sym[1] < 5.0, sym   # O(β²)
+    else:
+        pos = errors(net, X, D, reference, "positive", method, (0.02, 0.01))
+        assert pos[1] < 0.01 and 1.6 < pos[0] / pos[1] < 2.4, pos  # O(β)
+
+
+def test_general_topology_bad_input():
+    from isingbridge.trainers.eqprop import HopfieldNetwork
+
+    mask = np.zeros((4, 4), bool)
+    mask[0, 1] = True
+    with pytest.raises(ValueError, match="mask must be symmetric"):
+        HopfieldNetwork(np.zeros((4, 4)), np.zeros((4, 2)), np.zeros(4), mask, 1)
+    with pytest.raises(ValueError, match="n_outputs must be between 1 and the 4 free units"):
+        HopfieldNetwork(np.zeros((4, 4)), np.zeros((4, 2)), np.zeros(4), mask | mask.T, 5)
+    with pytest.raises(ValueError, match="N × N"):
+        HopfieldNetwork(np.zeros((4, 3)), np.zeros((4, 2)), np.zeros(4), mask | mask.T, 1)

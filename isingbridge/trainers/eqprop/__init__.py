@@ -11,11 +11,13 @@ a Gibbs state (Massar & Mognetti 2024), on the statevector backend;
 :mod:`~isingbridge.trainers.eqprop.qnetwork` — trainable qubit networks and
 :class:`QuantumEqPropClassifier`.
 """
-from isingbridge.trainers.eqprop.classical import EqProp, EqPropResult, LayeredHopfield, LowTemperatureRule
+from isingbridge.trainers.eqprop.classical import (
+    EqProp, EqPropResult, HopfieldNetwork, LayeredHopfield, LowTemperatureRule,
+)
 from isingbridge.trainers.eqprop.classifier import EqPropClassifier
 from isingbridge.trainers.eqprop.ising import IsingEqProp, IsingGradient, ThermalEqProp
 from isingbridge.trainers.eqprop.ising_layers import IsingEqPropClassifier, IsingLayers
 from isingbridge.trainers.eqprop.qnetwork import QuantumEqPropClassifier, QuantumNetwork
 from isingbridge.trainers.eqprop.quantum import LevelCrossingWarning, QuantumEqProp, QuantumGradient
 
-__all__ = ["EqPropClassifier", "IsingEqPropClassifier", "IsingLayers", "EqProp", "EqPropResult", "LayeredHopfield", "LowTemperatureRule", "IsingEqProp", "IsingGradient", "ThermalEqProp", "LevelCrossingWarning", "QuantumEqProp", "QuantumEqPropClassifier", "QuantumGradient", "QuantumNetwork"]
+__all__ = ["EqPropClassifier", "HopfieldNetwork", "IsingEqPropClassifier", "IsingLayers", "EqProp", "EqPropResult", "LayeredHopfield", "LowTemperatureRule", "IsingEqProp", "IsingGradient", "ThermalEqProp", "LevelCrossingWarning", "QuantumEqProp", "QuantumEqPropClassifier", "QuantumGradient", "QuantumNetwork"]

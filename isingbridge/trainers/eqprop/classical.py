@@ -173,6 +173,123 @@ class LayeredHopfield:
 
 
 @dataclass
+class HopfieldNetwork:
+    """A continuous Hopfield network of any topology (Eq. 1): free units coupled by a symmetric masked ``W``.
+
+    E = ½‖s‖² − ½ ρ(s)ᵀ W̃ ρ(s) − ρ(s)ᵀ (U x + b), with W̃ = mask ⊙ (W + Wᵀ)/2 (zero
+    diagonal), inputs x clamped and the last ``n_outputs`` free units the outputs.
+    Parameters ``W`` (N × N), ``U`` (N × n_inputs), ``b`` (N).  It has the
+    interface :class:`EqProp` uses, so the same estimator trains layered and
+    general networks; ``relax`` returns the states as [hidden units, output units].
+
+    >>> import numpy as np
+    >>> net = HopfieldNetwork.random(3, 5, 2, density=0.6, seed=0)
+    >>> result = EqProp(0.1).gradient(net, np.random.default_rng(0).random((4, 3)), np.eye(2)[[0, 1, 0, 1]])
+    >>> sorted(result.gradients)
+    ['U', 'W', 'b']
+    """
+
+    W: np.ndarray
+    U: np.ndarray
+    b: np.ndarray
+    mask: np.ndarray
+    n_outputs: int
+    activation: str = "hard_sigmoid"
+    damping: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        n = self.W.shape[0]
+        if self.W.shape != (n, n) or self.mask.shape != (n, n) or self.U.shape[0] != n or self.b.shape != (n,):
+            raise ValueError(f"W and mask must be N × N, U N × n_inputs and b of length N (N = {n})")
+        if not 1 <= self.n_outputs <= n:
+            raise ValueError(f"n_outputs must be between 1 and the {n} free units, got {self.n_outputs}")
+        if not np.array_equal(self.mask, self.mask.T):
+            raise ValueError("mask must be symmetric (couplings are undirected)")
+        self.mask = self.mask.astype(bool) & ~np.eye(n, dtype=bool)
+        self.rho, self.rho_slope, self.rho_curvature = ACTIVATIONS[self.activation]
+
+    @classmethod
+    def random(cls, n_inputs: int, n_free: int, n_outputs: int, *, density: float = 0.5, input_density: float = 1.0,
+               activation: str = "hard_sigmoid", seed=None) -> "HopfieldNetwork":
+        """Random symmetric connectivity of the given density, uniform ±1/√fan-in weights, zero biases."""
+        rng = np.random.default_rng(seed)
+        upper = np.triu(rng.random((n_free, n_free)) < density, k=1)
+        mask = upper | upper.T
+        scale = 1.0 / math.sqrt(max(1.0, density * n_free + input_density * n_inputs))
+        W = rng.uniform(-1, 1, (n_free, n_free)) * scale
+        W = (W + W.T) / 2 * mask
+        U = rng.uniform(-1, 1, (n_free, n_inputs)) * scale * (rng.random((n_free, n_inputs)) < input_density)
+        return cls(W, U, np.zeros(n_free), mask, n_outputs, activation)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.U.shape[1], self.W.shape[0] - self.n_outputs, self.n_outputs]
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"W": self.W, "U": self.U, "b": self.b}
+
+    def coupling(self) -> np.ndarray:
+        return self.mask * (self.W + self.W.T) / 2
+
+    def _join(self, states: list) -> np.ndarray:
+        return np.hstack(states)
+
+    def _split(self, s: np.ndarray) -> list:
+        return [s[:, : -self.n_outputs], s[:, -self.n_outputs:]]
+
+    def energy(self, x: np.ndarray, states: list) -> np.ndarray:
+        """E per row (inputs clamped to x)."""
+        s = self._join(states)
+        r = self.rho(s)
+        return (0.5 * np.sum(s * s, axis=1) - 0.5 * np.einsum("ri,ij,rj->r", r, self.coupling(), r)
+                - np.sum(r * (x @ self.U.T + self.b), axis=1))
+
+    def energy_gradient_statistics(self, x: np.ndarray, states: list) -> dict[str, np.ndarray]:
+        """Batch means of −∂E/∂θ: ½ρρᵀ on the mask for each entry of W, ρxᵀ for U, ρ for b."""
+        r = self.rho(self._join(states))
+        n = x.shape[0]
+        return {"W": 0.5 * self.mask * (r.T @ r) / n, "U": r.T @ x / n, "b": r.mean(axis=0)}
+
+    def relax(self, x: np.ndarray, *, beta: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
+              method: str = "fixed_point", tol: float = 1e-6, max_iter: int = 200, step: float = 0.2):
+        """Equilibrium of E + βC (C on the outputs) from ``start`` (default zeros): (states, iterations, converged).
+
+        ``fixed_point`` iterates s ← s + damping·(ρ(h) − s) on all units at once
+        (the hard sigmoid's fixed points are exact stationary points of E);
+        ``gradient`` descends E + βC with ``step``.
+        """
+        n = self.W.shape[0]
+        s = np.zeros((x.shape[0], n)) if start is None else self._join(start).copy()
+        W, drive = self.coupling(), x @ self.U.T + self.b
+        out = slice(n - self.n_outputs, n)
+        if method == "fixed_point" and self.activation != "hard_sigmoid":
+            raise ValueError("fixed-point relaxation is exact for the hard sigmoid only; use method='gradient' for tanh")
+        for iteration in range(1, max_iter + 1):
+            h = self.rho(s) @ W + drive
+            if method == "fixed_point":
+                target = self.rho(h)
+                if beta:
+                    target[:, out] = self.rho((h[:, out] + beta * targets) / (1.0 + beta))
+                new = s + self.damping * (target - s)
+            else:
+                force = s - self.rho_slope(s) * h
+                if beta:
+                    force[:, out] += beta * (s[:, out] - targets)
+                new = s - step * force
+            change = float(np.max(np.abs(new - s))) if new.size else 0.0
+            s = new
+            if change < tol:
+                return self._split(s), iteration, True
+        return self._split(s), max_iter, False
+
+    def output(self, x: np.ndarray, **options) -> np.ndarray:
+        """The output units at the free equilibrium."""
+        return self.relax(x, **options)[0][-1]
+
+
+@dataclass
 class EqPropResult:
     """Gradients of the mean cost (by parameter name), the free-phase cost and outputs, relaxation info."""
 
