@@ -30,7 +30,12 @@ __all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discri
 
 def likelihood_gradient(model: BoltzmannModel, positive: dict, negative: dict) -> dict[str, np.ndarray]:
     """−β (positive − negative) per parameter, mapped to the model's trainable parameters."""
-    return model.chain_rule({name: -model.beta * (positive[name] - negative[name]) for name in positive})
+    gradient = {}
+    for name in positive:
+        difference = np.subtract(negative[name], positive[name])  # one temporary per parameter, scaled in place
+        difference *= model.beta
+        gradient[name] = difference
+    return model.chain_rule(gradient)
 
 
 class GradientEstimator:

@@ -27,6 +27,10 @@ class SGD:
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        if not self.momentum:  # plain SGD: no velocity to keep
+            for name, gradient in gradients.items():
+                parameters[name] -= self.learning_rate * gradient
+            return
         for name, gradient in gradients.items():
             v = self.velocity.setdefault(name, np.zeros_like(gradient))
             v *= self.momentum

@@ -141,4 +141,4 @@ def weighted_mean(rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
 
 def weighted_outer(a: np.ndarray, b: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """⟨a bᵀ⟩ over rows, uniform or weighted."""
-    return a.T @ b / a.shape[0] if weights is None else (a * weights[:, None]).T @ b
+    return (a / a.shape[0]).T @ b if weights is None else (a * weights[:, None]).T @ b  # scale the thin factor

@@ -104,7 +104,8 @@ class RBM(BoltzmannModel):
         """Visible and hidden layers for the layer engine, in dimod's sign (J = −W, h = −b, −c)."""
         nv = self.n_visible
         groups = [np.arange(nv), np.arange(nv, self.width)]
-        return groups, [[(1, -self.W)], [(0, -self.W.T)]], [-self.b, -self.c]
+        negated = np.negative(self.W, dtype=np.float32)  # the engines' precision, made in one pass
+        return groups, [[(1, negated)], [(0, np.ascontiguousarray(negated.T))]], [-self.b, -self.c]
 
     def to_bqm(self) -> dimod.BinaryQuadraticModel:
         """SPIN BQM whose Boltzmann distribution at ``beta`` is this RBM's (labels as :meth:`labels`)."""
