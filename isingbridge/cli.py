@@ -77,7 +77,9 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     bqm = _load_bqm(args.model)
     clamp = _parse_clamp(args.clamp, bqm)
     try:
-        backend = get(args.backend)
+        if args.device is not None and args.backend != "gibbs":
+            raise ValueError(f"--device applies to the gibbs backend only, not {args.backend!r}")
+        backend = get(args.backend, **({} if args.device is None else {"device": args.device}))
         if args.moments:
             options = {} if backend.exact else {"num_reads": args.num_reads}
             m = backend.moments(bqm, beta=args.beta, clamp=clamp, seed=args.seed, **options)
@@ -89,7 +91,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         else:
             sampleset = backend.sample(bqm, beta=args.beta, num_reads=args.num_reads, clamp=clamp, seed=args.seed)
             text = json.dumps(sampleset.to_serializable(use_bytes=False), default=_jsonable)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, RuntimeError) as error:
         raise SystemExit(f"error: {error}") from None
     if args.output:
         Path(args.output).write_text(text)
@@ -194,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--num-reads", type=int, default=100, help="number of samples (default 100)")
     sample.add_argument("--clamp", help="fixed spins, e.g. a=1,b=-1")
     sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument("--device", choices=["cpu", "cuda", "auto"], help="gibbs backend: where the chains run")
     sample.add_argument("--moments", action="store_true", help="write moments (mean, corr, energy, log_z, stderr) instead of samples")
     sample.add_argument("-o", "--output", help="write to this file instead of stdout")
     sample.set_defaults(run=_cmd_sample)

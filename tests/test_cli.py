@@ -51,6 +51,7 @@ def test_backends_lists_exact_and_anneal(capsys):
         (["--clamp", "a"], "label=\\+1"),
         (["--beta", "-1"], "beta must be positive"),
         (["--backend", "nope"], "unknown backend"),
+        (["--device", "cuda"], "--device applies to the gibbs backend only"),
     ],
 )
 def test_sample_errors_are_clear(model_file, args, message):
@@ -124,3 +125,15 @@ def test_demo_pipeline_circuits_are_correct_and_backends_agree():
     assert exact_float > 0 and exact_integer > 0
     for name in ("gibbs", "statevector"):
         assert abs(results[name][0] - exact_float) < 0.05 and abs(results[name][1] - exact_integer) < 0.05
+
+
+def test_sample_on_a_gibbs_device(model_file, tmp_path):
+    from isingbridge.backends.gibbs_cuda import gpu_available
+
+    _, path = model_file
+    out = tmp_path / "s.json"
+    main(["sample", str(path), "--backend", "gibbs", "--device", "auto", "--num-reads", "8", "--seed", "1", "-o", str(out)])
+    assert len(dimod.SampleSet.from_serializable(json.loads(out.read_text()))) == 8
+    if not gpu_available():
+        with pytest.raises(SystemExit, match="device='cuda'"):
+            main(["sample", str(path), "--backend", "gibbs", "--device", "cuda"])
