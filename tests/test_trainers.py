@@ -248,3 +248,24 @@ def test_pcd_on_the_cuda_gibbs_backend_learns_like_the_cpu_one():
         results[device] = kl_to_target(rbm.model_, states, p)
     assert max(results.values()) < 0.25, results
     assert abs(results["cpu"] - results["cuda"]) < 0.1, results
+
+
+def test_float32_training_learns_like_float64_and_stays_float32():
+    data, states, p = sample_target(400, 1)
+    results = {}
+    for dtype in ("float64", "float32"):
+        rbm = BoltzmannRBM(n_hidden=4, estimator=PCD(1, 64, "gibbs"), learning_rate=0.05, batch_size=40,
+                           n_epochs=30, seed=2, dtype=dtype).fit(data)
+        assert all(a.dtype == np.dtype(dtype) for a in rbm.model_.parameters().values())
+        results[dtype] = kl_to_target(rbm.model_, states, p)
+    assert max(results.values()) < 0.25 and abs(results["float32"] - results["float64"]) < 0.1, results
+
+
+def test_bad_dtype_and_float32_on_a_model_that_cannot():
+    from isingbridge.trainers import RAPID
+
+    data, _, _ = sample_target(50, 1)
+    with pytest.raises(ValueError, match="dtype must be 'float64' or 'float32'"):
+        BoltzmannRBM(n_hidden=4, dtype="float16", n_epochs=1).fit(data)
+    with pytest.raises(ValueError, match="trains in float64 only"):
+        BoltzmannRBM(n_hidden=30, estimator=RAPID(2), dtype="float32", n_epochs=1).fit(data)

@@ -53,7 +53,8 @@ class _Trainer(Checkpointing, BaseEstimator):
     _label = "Boltzmann"
 
     def _set_common(self, n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
-                    progress) -> None:
+                    progress, dtype="float64") -> None:
+        self.dtype = dtype
         self.n_hidden = n_hidden
         self.estimator = estimator
         self.learning_rate = learning_rate
@@ -77,7 +78,9 @@ class _Trainer(Checkpointing, BaseEstimator):
         self.rng_ = np.random.default_rng(self.seed)
         self.estimator_ = self.estimator if self.estimator is not None else self._default_estimator()
         self.estimator_.reset()
-        self.model_ = self._new_model(width)
+        if str(np.dtype(self.dtype)) not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
+        self.model_ = self._new_model(width).astype(self.dtype)
         self.estimator_.check_model(self.model_)
         if self.optimizer == "sgd":
             self.optimizer_ = SGD(self.learning_rate, self.momentum)
@@ -104,6 +107,7 @@ class _Trainer(Checkpointing, BaseEstimator):
     def _epoch(self, rows: np.ndarray) -> None:
         """One pass over ``rows`` (visible spins) in shuffled mini-batches."""
         model, estimator = self.model_, self.estimator_
+        rows = rows.astype(model.dtype, copy=False)
         order = self.rng_.permutation(rows.shape[0])
         for start in range(0, rows.shape[0], self.batch_size):
             gradient = estimator.gradient(model, rows[order[start:start + self.batch_size]], self.rng_)
@@ -143,6 +147,11 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         Inverse temperature of the model's Boltzmann distribution.
     progress : bool
         Show a tqdm bar with the current epoch (and the callback's metrics).
+    dtype : {"float64", "float32"}
+        Precision of the parameters and of every training array.  float32
+        halves memory traffic and BLAS time; the Gibbs engines already run in
+        float32, and gradients of ±1 statistics lose nothing at float32's 1e-7
+        relative precision for learning rates above ~1e-6.  RBMs only.
 
     Attributes (after fit)
     ----------------------
@@ -155,9 +164,9 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
 
     def __init__(self, n_hidden: int = 16, *, estimator: GradientEstimator | None = None, learning_rate: float = 0.05,
                  batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd", momentum: float = 0.0,
-                 beta: float = 1.0, seed: Any = None, progress: bool = False):
+                 beta: float = 1.0, seed: Any = None, progress: bool = False, dtype: str = "float64"):
         self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
-                         progress)
+                         progress, dtype)
 
     def _initialise(self, width: int) -> None:
         super()._initialise(width)
@@ -275,9 +284,10 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
 
     def __init__(self, n_hidden: int = 200, *, estimator: GradientEstimator | None = None,
                  learning_rate: float = 0.05, batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd",
-                 momentum: float = 0.0, beta: float = 1.0, seed: Any = None, progress: bool = False):
+                 momentum: float = 0.0, beta: float = 1.0, seed: Any = None, progress: bool = False,
+                 dtype: str = "float64"):
         self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
-                         progress)
+                         progress, dtype)
 
     def _default_estimator(self) -> GradientEstimator:
         return Discriminative()

@@ -122,7 +122,7 @@ class _Sampling(GradientEstimator):
         sampleset = self.backend.sample(model.to_bqm(), beta=model.beta, num_reads=starts.shape[0],
                                         seed=int(rng.integers(2**31)), **options)
         order = [sampleset.variables.index(v) for v in model.labels()]
-        return sampleset.record.sample[:, order].astype(np.float64)
+        return sampleset.record.sample[:, order].astype(model.dtype)
 
     def _run_layers(self, model, layers, starts, rng, sweeps) -> np.ndarray:
         """The Gibbs backend's dense layer engine fed the model's arrays directly (no BQM per batch).
@@ -136,7 +136,7 @@ class _Sampling(GradientEstimator):
         with self.backend.threads():
             chains.load(starts.astype(np.int8))
             chains.run(sweeps)
-            return chains.states().astype(np.float64)
+            return chains.states().astype(model.dtype)
 
     def _persistent(self, chains: np.ndarray | None, count: int, width: int, rng) -> np.ndarray:
         if chains is None or chains.shape != (count, width):

@@ -83,9 +83,21 @@ class BoltzmannModel:
     def to_bqm(self) -> dimod.BinaryQuadraticModel:
         raise NotImplementedError
 
+    @property
+    def dtype(self) -> np.dtype:
+        """Floating type of the parameters (and of the states trainers build for this model)."""
+        return np.dtype(np.float64)
+
+    def astype(self, dtype) -> "BoltzmannModel":
+        """A copy with parameters of ``dtype`` (float32 training); models that cannot say so."""
+        if np.dtype(dtype) == np.float64:
+            return self
+        raise ValueError(f"{type(self).__name__} trains in float64 only; dtype='float32' is for RBM and "
+                         "ClassificationRBM")
+
     def complete(self, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Full states from visible rows, hidden units drawn from p(h | v)."""
-        return np.asarray(v, dtype=np.float64)
+        return np.asarray(v, dtype=self.dtype)
 
     def split(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(visible rows, hidden rows or None) of full states."""

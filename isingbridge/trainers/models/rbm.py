@@ -24,6 +24,7 @@ True
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import dimod
@@ -40,7 +41,7 @@ __all__ = ["RBM", "ClassificationRBM", "log_cosh", "MAX_EXACT_VISIBLE"]
 
 def draw_spins(mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """±1 spins with the given means (P(+1) = (1 + mean) / 2)."""
-    return np.where(rng.random(mean.shape) < 0.5 * (1.0 + mean), 1.0, -1.0)
+    return np.where(rng.random(mean.shape) < 0.5 * (1.0 + mean), 1.0, -1.0).astype(mean.dtype, copy=False)
 
 
 @dataclass
@@ -97,8 +98,18 @@ class RBM(BoltzmannModel):
         return {"W": weighted_outer(v, hm, weights), "b": weighted_mean(v, weights), "c": weighted_mean(hm, weights)}
 
     def complete(self, v, rng):
-        v = np.asarray(v, dtype=np.float64)
+        v = np.asarray(v, dtype=self.dtype)
         return np.hstack([v, draw_spins(self.hidden_mean(v), rng)])
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.W.dtype
+
+    def astype(self, dtype) -> "RBM":
+        """A copy with ``W``, ``b``, ``c`` in ``dtype`` (float32 halves the memory traffic and BLAS time)."""
+        if type(self) not in (RBM, ClassificationRBM):
+            return super().astype(dtype)
+        return dataclasses.replace(self, W=self.W.astype(dtype), b=self.b.astype(dtype), c=self.c.astype(dtype))
 
     def gibbs_layers(self):
         """Visible and hidden layers for the layer engine, in dimod's sign (J = −W, h = −b, −c)."""
