@@ -133,3 +133,7 @@ def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
         straight.predict(np.ones((1, 3)))
     with pytest.raises(ValueError, match="at least 2 classes"):
         QuantumEqPropClassifier(2, n_epochs=1).fit(X, np.zeros(4))
+    with pytest.raises(ValueError, match="labels not seen in fit: \\[7\\]"):
+        straight.fit(X, np.array([0, 1, 7, 0]), resume=True)
+    with pytest.raises(RuntimeError, match="QuantumEqPropClassifier is not fitted yet"):
+        QuantumEqPropClassifier().predict(X)

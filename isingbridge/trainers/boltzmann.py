@@ -125,8 +125,7 @@ class _Trainer(Checkpointing, BaseEstimator):
         self._run_epochs(lambda: self._epoch(rows), self._label, checkpoint, callback)
 
     def _fitted(self):
-        if not hasattr(self, "model_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        self._check_fitted("model_")
         return self.model_
 
 

@@ -28,6 +28,11 @@ class Checkpointing:
     Trainers keep ``n_epochs``, ``progress``, ``epochs_done_`` and ``history_``.
     """
 
+    def _check_fitted(self, attribute: str) -> None:
+        """Raise the "not fitted" error unless ``fit`` has set ``attribute``."""
+        if not hasattr(self, attribute):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+
     def _run_epochs(self, one_epoch: Callable[[], float | None], label: str, checkpoint, callback) -> None:
         """Call ``one_epoch`` (which advances ``epochs_done_`` and may return a cost) up to ``n_epochs``.
 

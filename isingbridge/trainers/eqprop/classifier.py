@@ -86,8 +86,7 @@ class EqPropClassifier(LayeredEqPropTrainer):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Output-layer activity at the free equilibrium."""
-        if not hasattr(self, "network_"):
-            raise RuntimeError("this EqPropClassifier is not fitted yet; call fit first")
+        self._check_fitted("network_")
         X = self._check_X(X)
         e = self.estimator_
         return np.vstack([self.network_.relax(X[i:i + 500], method=e.method, tol=e.tol, max_iter=e.max_iter,

@@ -74,9 +74,8 @@ class IsingLayers:
         """Each free layer's field b + (clamped input drive) in the W sign, per chain where it varies."""
         fields = [b.copy() for b in self.b]
         fields[0] = (X @ self.W[0].T + self.b[0]).T  # (n_1, chains)
-        if output_shift is not None:
-            fields[-1] = (np.broadcast_to(fields[-1].T if fields[-1].ndim == 2 else fields[-1], output_shift.shape)
-                          + output_shift).T
+        if output_shift is not None:  # (.T of the 1-D bias is the bias itself)
+            fields[-1] = (fields[-1].T + output_shift).T
         return fields
 
     def to_bqm(self, x: np.ndarray, output_shift: np.ndarray | None = None) -> dimod.BinaryQuadraticModel:
@@ -240,8 +239,7 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Free-phase mean of each class's output spins (summed over its replicas), per example."""
-        if not hasattr(self, "network_"):
-            raise RuntimeError("this IsingEqPropClassifier is not fitted yet; call fit first")
+        self._check_fitted("network_")
         X = self._check_X(X)
         scores = []
         for start in range(0, X.shape[0], 500):

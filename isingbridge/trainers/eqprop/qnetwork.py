@@ -28,12 +28,12 @@ from typing import Any
 
 import dimod
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from isingbridge.backends.base import check_positive_int
 from isingbridge.quantum import TransverseIsing
-from isingbridge.trainers.checkpoint import Checkpointing, check_classes
+from isingbridge.trainers.checkpoint import check_classes
 from isingbridge.trainers.eqprop.quantum import QuantumEqProp, QuantumGradient
+from isingbridge.trainers.eqprop.training import LayeredEqPropTrainer, one_hot_targets
 from isingbridge.trainers.optim import SGD, Adam
 
 __all__ = ["QuantumNetwork", "QuantumEqPropClassifier"]
@@ -66,6 +66,10 @@ class QuantumNetwork:
                    rng.normal(0, 0.1 * scale, n_hidden + n_outputs))
 
     @property
+    def sizes(self) -> list[int]:
+        return [self.n_inputs, self.n_hidden, self.n_outputs]
+
+    @property
     def inputs(self) -> list:
         return [("in", i) for i in range(self.n_inputs)]
 
@@ -92,7 +96,7 @@ class QuantumNetwork:
                 "h": np.array([gradient.z[label] for label in self.biased])}
 
 
-class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
+class QuantumEqPropClassifier(LayeredEqPropTrainer):
     """A layered qubit network trained by quantum equilibrium propagation (statevector simulation).
 
     Parameters
@@ -115,6 +119,8 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
     learning_rate, n_epochs, batch_size, optimizer ("adam" or "sgd"), seed, progress : the usual
     """
 
+    _label = "quantum EP"
+
     def __init__(self, n_hidden: int = 4, *, beta: float = 0.5, temperature: float | None = None,
                  state: Any = "ground", input_scale: float = 1.0, connect_hidden: bool = False,
                  learning_rate: float = 0.05, n_epochs: int = 50, batch_size: int = 8, optimizer: str = "adam",
@@ -133,18 +139,8 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
         self.progress = progress
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
-        index = np.searchsorted(self.classes_, y)
-        if len(self.classes_) == 2:
-            return np.where(index == 1, 1.0, -1.0)[:, None]
-        return 2.0 * np.eye(len(self.classes_))[index] - 1.0
-
-    def _check_X(self, X: Any) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or not np.all(np.isfinite(X)):
-            raise ValueError("X must be a finite 2-D array (samples × features)")
-        if hasattr(self, "network_") and X.shape[1] != self.network_.n_inputs:
-            raise ValueError(f"X has {X.shape[1]} features; the network was built for {self.network_.n_inputs}")
-        return X
+        one_hot = one_hot_targets(self.classes_, y, -1.0)
+        return one_hot[:, 1:] if len(self.classes_) == 2 else one_hot  # two classes: one output qubit
 
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_ = check_classes(y)
@@ -160,20 +156,6 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
 
     def _inputs(self, x: np.ndarray) -> dict:
         return {label: -self.input_scale * value for label, value in zip(self.network_.inputs, x)}
-
-    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None,
-            callback=None) -> "QuantumEqPropClassifier":
-        """Train for ``n_epochs`` (``resume=True`` continues; ``callback(self, epoch)`` may return metrics)."""
-        y = np.asarray(y)
-        if not (resume and hasattr(self, "network_")):
-            X = self._check_X(X)
-            self._initialise(X, y)
-        X = self._check_X(X)
-        if X.shape[0] != y.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
-        targets = self._targets(y)
-        self._run_epochs(lambda: self._epoch(X, targets), "quantum EP", checkpoint, callback)
-        return self
 
     def _epoch(self, X: np.ndarray, targets: np.ndarray) -> float:
         """One pass in mini-batches; returns the mean free-state cost."""
@@ -195,8 +177,7 @@ class QuantumEqPropClassifier(Checkpointing, ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """⟨Z⟩ of the output qubits in the free state, one row per sample."""
-        if not hasattr(self, "network_"):
-            raise RuntimeError("this QuantumEqPropClassifier is not fitted yet; call fit first")
+        self._check_fitted("network_")
         X = self._check_X(X)
         model = self.network_.to_model()
         rows = []

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from isingbridge.trainers.models.base import BoltzmannModel
 from isingbridge.trainers.models.fvbm import FullyVisibleBM
 from isingbridge.trainers.models.rbm import RBM
 
@@ -45,6 +46,10 @@ def pattern_spins(xi: np.ndarray) -> np.ndarray:
 
 class _PatternBuilt:
     """What both pattern-built machines share: K and the Hopfield load K/N."""
+
+    def astype(self, dtype):
+        """float64 only: the weights are rebuilt from the patterns after every step."""
+        return BoltzmannModel.astype(self, dtype)
 
     @property
     def n_patterns(self) -> int:

@@ -107,8 +107,6 @@ class RBM(BoltzmannModel):
 
     def astype(self, dtype) -> "RBM":
         """A copy with ``W``, ``b``, ``c`` in ``dtype`` (float32 halves the memory traffic and BLAS time)."""
-        if type(self) not in (RBM, ClassificationRBM):
-            return super().astype(dtype)
         return dataclasses.replace(self, W=self.W.astype(dtype), b=self.b.astype(dtype), c=self.c.astype(dtype))
 
     def gibbs_layers(self):
