@@ -90,6 +90,8 @@ def test_bad_input():
         IsingEqPropClassifier().fit(X * 16, y)
     with pytest.raises(ValueError, match="beta"):
         IsingEqPropClassifier(beta=0.0).fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match="learning_rate lists 1 rates; the network has 2 layers"):
+        IsingEqPropClassifier((8,), learning_rate=[0.1]).fit(X[:20], y[:20])
     clf = IsingEqPropClassifier((8,), n_epochs=1, seed=0).fit(X[:50], y[:50] % 3)
     with pytest.raises(ValueError, match="labels not seen in fit"):
         clf.fit(X[:10], np.full(10, 7), resume=True)

@@ -250,3 +250,13 @@ def test_cuda_and_cpu_engines_agree_on_a_large_lattice():
     gpu = gibbs_on("cuda").moments(bqm, beta=0.4, num_reads=64, num_sweeps=600, seed=0, compute_corr=False)
     error = np.hypot(cpu.info["energy_stderr"], gpu.info["energy_stderr"])
     assert abs(cpu.energy - gpu.energy) < 5 * error
+
+
+def test_random_spins_are_fair_and_deterministic():
+    from isingbridge.backends.gibbs import random_spins
+
+    a = random_spins(np.random.default_rng(3), (400, 250))
+    assert a.dtype == np.int8 and a.shape == (400, 250) and set(np.unique(a)) == {-1, 1}
+    assert abs(a.mean()) < 5 / np.sqrt(a.size)  # a fair coin per spin, 5 standard errors
+    assert abs(np.mean(a[:, :-1] * a[:, 1:])) < 5 / np.sqrt(a.size)  # neighbours uncorrelated
+    np.testing.assert_array_equal(a, random_spins(np.random.default_rng(3), (400, 250)))
