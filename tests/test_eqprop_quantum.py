@@ -137,3 +137,20 @@ def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
         straight.fit(X, np.array([0, 1, 7, 0]), resume=True)
     with pytest.raises(RuntimeError, match="QuantumEqPropClassifier is not fitted yet"):
         QuantumEqPropClassifier().predict(X)
+
+
+def test_quantum_classifier_encodes_each_feature_on_one_qubit_per_scale():
+    from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
+    y = np.array([0, 1, 1, 0])
+    clf = QuantumEqPropClassifier(2, input_scale=[1.0, 2.5], n_epochs=1, seed=0).fit(X, y)
+    assert clf.network_.n_inputs == 4
+    fields = clf._inputs(np.array([0.2, -0.4]))
+    assert fields == pytest.approx({("in", 0): -0.2, ("in", 1): 0.4, ("in", 2): -0.5, ("in", 3): 1.0})
+    assert clf.decision_function(X).shape == (4, 1)
+    with pytest.raises(ValueError, match="3 features; the network was built for 2"):
+        clf.predict(np.ones((1, 3)))
+    for bad in ([], [1.0, np.nan], [[1.0]]):
+        with pytest.raises(ValueError, match="input_scale must be"):
+            QuantumEqPropClassifier(2, input_scale=bad, n_epochs=1).fit(X, y)

@@ -269,3 +269,64 @@ def test_bad_dtype_and_float32_on_a_model_that_cannot():
         BoltzmannRBM(n_hidden=4, dtype="float16", n_epochs=1).fit(data)
     with pytest.raises(ValueError, match="trains in float64 only"):
         BoltzmannRBM(n_hidden=30, estimator=RAPID(2), dtype="float32", n_epochs=1).fit(data)
+
+
+def test_layer_engine_conditional_means_are_the_models_hidden_means():
+    """⟨h | v⟩ read off the last hidden update equals tanh(β(c + Wᵀv)) at the final visible states."""
+    from isingbridge.backends.gibbs_cpu import LayerChains
+
+    model = RBM.random(9, 6, scale=0.7, seed=3, beta=0.8)
+    model.c[:] = np.linspace(-0.5, 0.5, 6)
+    groups, blocks, fields = model.gibbs_layers()
+    chains = LayerChains.from_layers(groups, blocks, fields, model.beta, 13, np.random.default_rng(1))
+    with pytest.raises(RuntimeError, match="run at least one sweep"):
+        chains.conditional_means(1)
+    chains.load(np.where(np.random.default_rng(2).random((13, 15)) < 0.5, 1, -1).astype(np.int8))
+    chains.run(3)
+    v = chains.states()[:, :9].astype(float)
+    np.testing.assert_allclose(chains.conditional_means(1), model.hidden_mean(v), atol=2e-6)
+
+
+@pytest.mark.parametrize("kind", ["rbm", "classification", "patterns"])
+def test_fused_statistics_difference_equals_the_difference_of_statistics(kind):
+    from isingbridge.trainers.models import ClassificationRBM, PatternRBM
+
+    rng = np.random.default_rng(4)
+    model = {"rbm": lambda: RBM.random(8, 5, scale=0.5, seed=1),
+             "classification": lambda: ClassificationRBM.random(8, 5, scale=0.5, seed=1, n_classes=3),
+             "patterns": lambda: PatternRBM.random(8, 5, n_patterns=2, seed=1)}[kind]()
+    negative, positive = (np.where(rng.random((n, model.n_visible)) < 0.5, 1.0, -1.0) for n in (7, 3))
+    hidden = np.tanh(rng.normal(size=(7, model.n_hidden)))
+    for given in (None, hidden):
+        fused = model.statistics_difference(negative, positive, given)
+        a, b = model.statistics(negative, given), model.statistics(positive)
+        for name in a:
+            np.testing.assert_allclose(fused[name], a[name] - b[name], atol=1e-12)
+
+
+def test_to_spins_checks_in_the_datas_own_type_and_returns_the_asked_dtype():
+    from isingbridge.trainers import to_spins
+
+    spins = to_spins(np.array([[0, 1], [1, 1]], dtype=np.uint8), dtype=np.float32)
+    assert spins.dtype == np.float32 and spins.tolist() == [[-1, 1], [1, 1]]
+    assert to_spins(np.array([[True, False]])).tolist() == [[1, -1]]
+    assert to_spins([[-1, 1]]).tolist() == [[-1, 1]]
+    with pytest.raises(ValueError, match="mix 0 and -1"):
+        to_spins([[0, -1], [1, 1]])
+    with pytest.raises(ValueError, match="found values \\[2\\]"):
+        to_spins(np.array([[0, 2]], dtype=np.uint8))
+    with pytest.raises(ValueError, match="NaN or infinity \\(row 1, column 0\\)"):
+        to_spins([[0, 1], [np.inf, 1]])
+
+
+def test_plain_sgd_keeps_no_scratch_in_checkpoints():
+    import pickle
+
+    optimizer = SGD(0.5)
+    parameters = {"W": np.ones((3, 2), dtype=np.float32)}
+    gradient = {"W": np.full((3, 2), 2.0, dtype=np.float32)}
+    optimizer.step(parameters, gradient)
+    optimizer.step(parameters, gradient)
+    np.testing.assert_array_equal(parameters["W"], -1.0)
+    assert parameters["W"].dtype == np.float32 and gradient["W"][0, 0] == 2.0  # the gradient is not consumed
+    assert pickle.loads(pickle.dumps(optimizer))._scratch == {}

@@ -159,6 +159,12 @@ def _layer_flip(boltzmann, layer, rng, counters, block):
         counters[b] = c
 
 
+def _blas_ready(J: np.ndarray) -> np.ndarray:
+    """float32 and C- or F-contiguous (numpy hands either to BLAS without a copy)."""
+    J = np.asarray(J, dtype=np.float32)
+    return J if J.flags.c_contiguous or J.flags.f_contiguous else np.ascontiguousarray(J)
+
+
 def _block_size(num_chains: int) -> int:
     """Chains per block: up to MAX_BLOCK, a multiple of 8 (vector width)."""
     return min(MAX_BLOCK, max(8, -(-num_chains // 8) * 8))
@@ -313,10 +319,12 @@ class LayerChains:
         width = -(-num_chains // self.block) * self.block
         self.rng = rng.integers(1, 2**32, size=(width // self.block, 4, self.block), dtype=np.uint32)
         self.counters = np.zeros(width // self.block, dtype=np.int64)
-        self.blocks = [[(d, np.ascontiguousarray(J, dtype=np.float32)) for d, J in pairs] for pairs in blocks]
+        # C- or F-ordered blocks both go straight to BLAS (a transposed view needs no copy)
+        self.blocks = [[(d, _blas_ready(J)) for d, J in pairs] for pairs in blocks]
         self.fields = [per_chain_fields(f, g.size, num_chains, width) for f, g in zip(fields, groups)]
         self.two_beta = np.float32(2.0 * beta)
         self.layers = [np.ones((g.size, width), dtype=np.float32) for g in groups]
+        self._boltzmann: list[np.ndarray | None] = [None] * len(groups)
 
     def load(self, states: np.ndarray) -> None:
         for layer, g in zip(self.layers, self.groups):
@@ -343,3 +351,16 @@ class LayerChains:
                 fields *= self.two_beta
                 np.exp(fields, out=fields)  # numpy's SIMD exp; overflow to inf means P(+1) = 0
                 _layer_flip(fields, layer, self.rng, self.counters, self.block)
+                self._boltzmann[c] = fields
+
+    def conditional_means(self, c: int) -> np.ndarray:
+        """⟨s⟩ of layer ``c`` given the other layers at its last update, ``(num_chains, size)``.
+
+        The Rao–Blackwellised statistic a trainer wants after a sweep (for an
+        RBM's hidden layer: ⟨h | v⟩ at the final v), read off the update's own
+        Boltzmann factors instead of another matrix product.
+        """
+        boltzmann = self._boltzmann[c]
+        if boltzmann is None:
+            raise RuntimeError(f"layer {c} has not been updated yet: run at least one sweep first")
+        return (2.0 / (1.0 + boltzmann[:, : self.num_chains]) - 1.0).T  # P(+1) − P(−1), P(+1) = 1 / (1 + e)

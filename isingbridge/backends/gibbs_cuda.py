@@ -385,7 +385,8 @@ class CudaLayerChains:
         self.groups = groups
         self.n = int(sum(g.size for g in groups))
         self.num_chains, self.width = num_chains, _padded_width(num_chains)
-        self.blocks = [[(d, cp.asarray(J, dtype=self.dtype)) for d, J in pairs] for pairs in blocks]
+        self.blocks = [[(d, cp.asarray(np.ascontiguousarray(J), dtype=self.dtype)) for d, J in pairs]
+                       for pairs in blocks]
         host = [per_chain_fields(f, g.size, num_chains, self.width) for f, g in zip(fields, groups)]
         # per-chain fields join the coupling term (in fp32 before rounding); the kernel then adds h = 0
         self.fields = [cp.asarray(f if f.ndim == 1 else np.zeros(f.shape[0], np.float32)) for f in host]

@@ -29,22 +29,34 @@ from isingbridge.trainers.optim import SGD, Adam
 __all__ = ["BoltzmannRBM", "BoltzmannClassifier", "to_spins"]
 
 
-def to_spins(X: Any, width: int | None = None) -> np.ndarray:
-    """Data in {0, 1} or {−1, +1} as ±1 spins (float rows), with clear errors otherwise."""
-    X = np.asarray(X, dtype=np.float64)
+def to_spins(X: Any, width: int | None = None, dtype: Any = np.float64) -> np.ndarray:
+    """Data in {0, 1} or {−1, +1} as ±1 spins (rows of ``dtype``), with clear errors otherwise.
+
+    The checks run on the data's own type (bytes for MNIST, not float64
+    copies) and the spins are written once, in ``dtype``: on MNIST-5k this
+    used to cost a third of a float32 epoch.
+    """
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        X = X.astype(np.float64)
     if X.ndim != 2:
         raise ValueError(f"data must be a 2-D array (samples × features), got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
+    if X.dtype.kind == "f" and not np.all(np.isfinite(X)):
         row, column = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"data contain NaN or infinity (row {row}, column {column})")
     if width is not None and X.shape[1] != width:
         raise ValueError(f"data have {X.shape[1]} features; the model was fitted with {width}")
-    values = set(np.unique(X).tolist())
-    if values <= {0.0, 1.0}:
-        return 2.0 * X - 1.0
-    if values <= {-1.0, 1.0}:
-        return X
-    raise ValueError(f"data must be binary, in {{0, 1}} or {{-1, +1}}; found values {sorted(values)[:6]}")
+    zeros, ones, minus = X == 0, X == 1, X == -1
+    if not np.all(zeros | ones | minus):
+        found = np.unique(X[~(zeros | ones | minus)])[:6].tolist()
+        raise ValueError(f"data must be binary, in {{0, 1}} or {{-1, +1}}; found values {found}")
+    if not np.any(zeros):
+        return X.astype(dtype)
+    if np.any(minus):
+        raise ValueError("data mix 0 and -1: use {0, 1} or {-1, +1}, not both")
+    spins = np.multiply(X, 2, dtype=dtype)
+    spins -= 1
+    return spins
 
 
 class _Trainer(Checkpointing, BaseEstimator):
@@ -174,10 +186,10 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
     def partial_fit(self, X: Any) -> "BoltzmannRBM":
         """One epoch over ``X`` in mini-batches."""
         if not hasattr(self, "model_"):
-            X = to_spins(X)
+            X = to_spins(X, dtype=self.dtype)
             self._initialise(X.shape[1])
         else:
-            X = to_spins(X, self.n_features_in_)
+            X = to_spins(X, self.n_features_in_, self.dtype)
         self._epoch(X)
         return self
 
@@ -197,7 +209,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
             Called after every epoch; a returned dict of metrics is shown on the
             progress bar and kept in ``history_``.
         """
-        X = to_spins(X, self.n_features_in_ if resume and hasattr(self, "model_") else None)
+        X = to_spins(X, self.n_features_in_ if resume and hasattr(self, "model_") else None, self.dtype)
         self._train(X, resume, checkpoint, callback)
         return self
 

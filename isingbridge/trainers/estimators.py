@@ -25,17 +25,21 @@ from isingbridge.backends.exact import ExactBackend
 from isingbridge.backends.gibbs import GibbsBackend
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM
 
-__all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient"]
+__all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient",
+           "difference_gradient"]
 
 
 def likelihood_gradient(model: BoltzmannModel, positive: dict, negative: dict) -> dict[str, np.ndarray]:
     """−β (positive − negative) per parameter, mapped to the model's trainable parameters."""
-    gradient = {}
-    for name in positive:
-        difference = np.subtract(negative[name], positive[name])  # one temporary per parameter, scaled in place
-        difference *= model.beta
-        gradient[name] = difference
-    return model.chain_rule(gradient)
+    return difference_gradient(model, {name: np.subtract(negative[name], positive[name]) for name in positive})
+
+
+def difference_gradient(model: BoltzmannModel, difference: dict) -> dict[str, np.ndarray]:
+    """β · (negative − positive statistics), scaled in place, mapped to the trainable parameters."""
+    if model.beta != 1.0:
+        for value in difference.values():
+            value *= model.beta
+    return model.chain_rule(difference)
 
 
 class GradientEstimator:
@@ -119,6 +123,7 @@ class _Sampling(GradientEstimator):
             options.update(initial_states=starts, num_sweeps=sweeps)
             if "burn_in" in self.backend.parameters:
                 options["burn_in"] = 0
+        self.last_means = None
         sampleset = self.backend.sample(model.to_bqm(), beta=model.beta, num_reads=starts.shape[0],
                                         seed=int(rng.integers(2**31)), **options)
         order = [sampleset.variables.index(v) for v in model.labels()]
@@ -128,7 +133,9 @@ class _Sampling(GradientEstimator):
         """The Gibbs backend's dense layer engine fed the model's arrays directly (no BQM per batch).
 
         Same chains as the BQM route; it only skips building and compiling a
-        model of n_v·n_h couplings for every mini-batch.
+        model of n_v·n_h couplings for every mini-batch.  For an RBM it also
+        keeps ⟨h | v⟩ at the final v from the last hidden update
+        (``last_means``), which spares the negative phase a matrix product.
         """
         groups, blocks, fields = layers
         chains = self.backend.layer_chains(groups, blocks, fields, model.beta, starts.shape[0],
@@ -136,6 +143,8 @@ class _Sampling(GradientEstimator):
         with self.backend.threads():
             chains.load(starts.astype(np.int8))
             chains.run(sweeps)
+            hidden_last = isinstance(model, RBM) and hasattr(chains, "conditional_means")  # layers (v, h)
+            self.last_means = chains.conditional_means(1).astype(model.dtype) if hidden_last else None
             return chains.states().astype(model.dtype)
 
     def _persistent(self, chains: np.ndarray | None, count: int, width: int, rng) -> np.ndarray:
@@ -144,7 +153,24 @@ class _Sampling(GradientEstimator):
         return chains
 
 
-class CD(_Sampling):
+class _Chains(_Sampling):
+    """CD and PCD: the negative phase is a set of chain states, scored with the batch in one fused pass."""
+
+    last_means: np.ndarray | None = None
+
+    def _negative_visible(self, model, batch, rng) -> np.ndarray:
+        """Visible rows of the negative phase (``last_means`` set when the sampler gave ⟨h | v⟩)."""
+        raise NotImplementedError
+
+    def gradient(self, model, batch, rng):
+        v = self._negative_visible(model, batch, rng)
+        return difference_gradient(model, model.statistics_difference(v, batch, self.last_means))
+
+    def negative_phase(self, model, batch, rng):
+        return model.statistics(self._negative_visible(model, batch, rng), self.last_means)
+
+
+class CD(_Chains):
     """Contrastive divergence: k sweeps of ``backend`` started at the batch (h drawn given v).
 
     Parameters
@@ -158,15 +184,14 @@ class CD(_Sampling):
     def __init__(self, k: int = 1, backend: Any = "gibbs", **options: Any):
         super().__init__(k, backend, **options)
 
-    def negative_phase(self, model, batch, rng):
-        states = self._run(model, model.complete(batch, rng), rng)
-        return model.statistics(model.split(states)[0])
+    def _negative_visible(self, model, batch, rng):
+        return model.split(self._run(model, model.complete(batch, rng), rng))[0]
 
     def __repr__(self) -> str:
         return f"CD(k={self.k}, backend={self.backend.name!r})"
 
 
-class PCD(_Sampling):
+class PCD(_Chains):
     """Persistent contrastive divergence: ``n_particles`` chains carried across gradients."""
 
     def __init__(self, k: int = 1, n_particles: int = 100, backend: Any = "gibbs", **options: Any):
@@ -181,8 +206,8 @@ class PCD(_Sampling):
         self.chains = self._run(model, self._persistent(self.chains, self.n_particles, model.width, rng), rng)
         return self.chains
 
-    def negative_phase(self, model, batch, rng):
-        return model.statistics(model.split(self._advance(model, rng))[0])
+    def _negative_visible(self, model, batch, rng):
+        return model.split(self._advance(model, rng))[0]
 
     def __repr__(self) -> str:
         return f"PCD(k={self.k}, n_particles={self.n_particles}, backend={self.backend.name!r})"

@@ -112,8 +112,12 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         Train and predict in the Gibbs state at this temperature (default: the ground state).
     state : "ground" or int
         Eigenstate to train and predict in (when ``temperature`` is None).
-    input_scale : float
+    input_scale : float or sequence of floats
         s in the input fields u = −s·x (features should be roughly in [−1, 1]).
+        A sequence encodes every feature on one input qubit per scale
+        (feature f drives qubits with u = −s₁x_f, −s₂x_f, …): a fixed,
+        redundant encoding that gives the network more input couplings to
+        shape its decision function with (two moons needs it, see the README).
     connect_hidden : bool
         Couple the hidden qubits to each other too.
     learning_rate, n_epochs, batch_size, optimizer ("adam" or "sgd"), seed, progress : the usual
@@ -122,7 +126,7 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
     _label = "quantum EP"
 
     def __init__(self, n_hidden: int = 4, *, beta: float = 0.5, temperature: float | None = None,
-                 state: Any = "ground", input_scale: float = 1.0, connect_hidden: bool = False,
+                 state: Any = "ground", input_scale: Any = 1.0, connect_hidden: bool = False,
                  learning_rate: float = 0.05, n_epochs: int = 50, batch_size: int = 8, optimizer: str = "adam",
                  seed: Any = None, progress: bool = False):
         self.n_hidden = n_hidden
@@ -146,7 +150,8 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         self.classes_ = check_classes(y)
         outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
         self.rng_ = np.random.default_rng(self.seed)
-        self.network_ = QuantumNetwork.layered(X.shape[1], check_positive_int(self.n_hidden, "n_hidden"), outputs,
+        self.scales_ = self._check_scales(self.input_scale)
+        self.network_ = QuantumNetwork.layered(X.shape[1] * len(self.scales_), check_positive_int(self.n_hidden, "n_hidden"), outputs,
                                                connect_hidden=self.connect_hidden, seed=self.rng_)
         self.estimator_ = QuantumEqProp(self.beta, state=self.state, temperature=self.temperature,
                                         warn_crossings=False)
@@ -154,8 +159,20 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         self.epochs_done_ = 0
         self.history_: list[dict] = []
 
+    @staticmethod
+    def _check_scales(input_scale: Any) -> np.ndarray:
+        scales = np.atleast_1d(np.asarray(input_scale, dtype=np.float64))
+        if scales.ndim != 1 or scales.size == 0 or not np.all(np.isfinite(scales)):
+            raise ValueError(f"input_scale must be a finite number or a non-empty sequence of them, got {input_scale!r}")
+        return scales
+
+    def _n_features(self) -> int:
+        return self.network_.n_inputs // len(self.scales_)
+
     def _inputs(self, x: np.ndarray) -> dict:
-        return {label: -self.input_scale * value for label, value in zip(self.network_.inputs, x)}
+        """Z fields of the input qubits: feature f on qubits f, f + F, f + 2F, … (one per scale)."""
+        fields = -np.outer(self.scales_, x).ravel()
+        return dict(zip(self.network_.inputs, fields))
 
     def _epoch(self, X: np.ndarray, targets: np.ndarray) -> float:
         """One pass in mini-batches; returns the mean free-state cost."""

@@ -49,9 +49,13 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or not np.all(np.isfinite(X)):
             raise ValueError("X must be a finite 2-D array (samples × features)")
-        if hasattr(self, "network_") and X.shape[1] != self.network_.sizes[0]:
-            raise ValueError(f"X has {X.shape[1]} features; the network was built for {self.network_.sizes[0]}")
+        if hasattr(self, "network_") and X.shape[1] != self._n_features():
+            raise ValueError(f"X has {X.shape[1]} features; the network was built for {self._n_features()}")
         return X
+
+    def _n_features(self) -> int:
+        """Features per sample the fitted network takes (its input layer, unless inputs are encoded)."""
+        return self.network_.sizes[0]
 
     def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None, callback=None):
         """Train for ``n_epochs``; ``resume=True`` continues; ``callback(self, epoch)`` may return metrics."""

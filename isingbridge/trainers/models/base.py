@@ -77,6 +77,14 @@ class BoltzmannModel:
         """Average of −∂E/∂θ over rows (uniform, or Σ weights·… when ``weights`` are given)."""
         raise NotImplementedError
 
+    def statistics_difference(self, negative_v: np.ndarray, positive_v: np.ndarray,
+                              negative_h: np.ndarray | None = None,
+                              positive_h: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """statistics(negative_v, negative_h) − statistics(positive_v, positive_h), per parameter."""
+        negative = self.statistics(negative_v, negative_h)
+        positive = self.statistics(positive_v, positive_h)
+        return {name: np.subtract(negative[name], positive[name]) for name in negative}
+
     def labels(self) -> list:
         raise NotImplementedError
 
