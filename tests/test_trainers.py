@@ -319,14 +319,14 @@ def test_to_spins_checks_in_the_datas_own_type_and_returns_the_asked_dtype():
         to_spins([[0, 1], [np.inf, 1]])
 
 
-def test_plain_sgd_keeps_no_scratch_in_checkpoints():
-    import pickle
-
+def test_plain_sgd_descends_in_place_in_the_parameters_dtype():
     optimizer = SGD(0.5)
-    parameters = {"W": np.ones((3, 2), dtype=np.float32)}
-    gradient = {"W": np.full((3, 2), 2.0, dtype=np.float32)}
+    parameters = {"W": np.ones((3, 2), dtype=np.float32), "b": np.ones(4)[::2]}  # contiguous and strided
+    gradient = {"W": np.full((3, 2), 2.0, dtype=np.float32), "b": np.full(2, 2.0)}
+    W = parameters["W"]
     optimizer.step(parameters, gradient)
     optimizer.step(parameters, gradient)
-    np.testing.assert_array_equal(parameters["W"], -1.0)
-    assert parameters["W"].dtype == np.float32 and gradient["W"][0, 0] == 2.0  # the gradient is not consumed
-    assert pickle.loads(pickle.dumps(optimizer))._scratch == {}
+    assert parameters["W"] is W and W.dtype == np.float32
+    np.testing.assert_array_equal(W, -1.0)
+    np.testing.assert_array_equal(parameters["b"], -1.0)
+    assert gradient["W"][0, 0] == 2.0  # the gradient is not consumed

@@ -196,10 +196,10 @@ class GibbsBackend(Backend):
         state["_threadpools"] = None  # holds ctypes handles: rebuilt on first use after unpickling
         return state
 
-    def _controller(self) -> ThreadpoolController:
+    def _blas(self) -> ThreadpoolController:
         # inspecting the loaded BLAS libraries costs ~2 ms: do it once per backend, not per call
         if getattr(self, "_threadpools", None) is None:
-            self._threadpools = ThreadpoolController()
+            self._threadpools = ThreadpoolController().select(user_api="blas")
         return self._threadpools
 
     @contextlib.contextmanager
@@ -208,8 +208,12 @@ class GibbsBackend(Backend):
         previous = numba.get_num_threads()
         numba.set_num_threads(self.num_threads)
         try:
-            with self._controller().limit(limits=self.num_threads, user_api="blas"):
-                yield
+            blas = self._blas()
+            if all(library.num_threads <= self.num_threads for library in blas.lib_controllers):
+                yield  # already within the cap: a limit/restore round trip costs more than a small sweep
+            else:
+                with blas.limit(limits=self.num_threads):
+                    yield
         finally:
             numba.set_num_threads(previous)
 

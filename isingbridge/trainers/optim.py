@@ -5,6 +5,7 @@ and they move ``{name: parameter}`` downhill.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 __all__ = ["SGD", "Adam", "LangevinSGD"]
@@ -16,6 +17,20 @@ def _check_rate(value: float, name: str) -> float:
     return float(value)
 
 
+@numba.njit(fastmath=True, cache=True)
+def _descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> None:
+    for i in range(parameter.size):
+        parameter[i] -= rate * gradient[i]
+
+
+def descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> None:
+    """parameter −= rate · gradient in one pass (numpy needs two and a temporary; the step is memory-bound)."""
+    if parameter.flags.c_contiguous and gradient.flags.c_contiguous and parameter.dtype == gradient.dtype:
+        _descend(parameter.reshape(-1), gradient.reshape(-1), parameter.dtype.type(rate))
+    else:
+        parameter -= rate * gradient
+
+
 class SGD:
     """Stochastic gradient descent with (heavy-ball) momentum."""
 
@@ -25,28 +40,17 @@ class SGD:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
         self.velocity: dict[str, np.ndarray] = {}
-        self._scratch: dict[str, np.ndarray] = {}
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
         if not self.momentum:  # plain SGD: no velocity to keep
             for name, gradient in gradients.items():
-                parameters[name] -= self._scaled(name, gradient)
+                descend(parameters[name], gradient, self.learning_rate)
             return
         for name, gradient in gradients.items():
             v = self.velocity.setdefault(name, np.zeros_like(gradient))
             v *= self.momentum
             v -= self.learning_rate * gradient
             parameters[name] += v
-
-    def _scaled(self, name: str, gradient: np.ndarray) -> np.ndarray:
-        """rate · gradient in a buffer kept per parameter (a fresh megabyte per step costs page faults)."""
-        buffer = self._scratch.get(name)
-        if buffer is None or buffer.shape != gradient.shape or buffer.dtype != gradient.dtype:
-            buffer = self._scratch[name] = np.empty_like(gradient)
-        return np.multiply(gradient, self.learning_rate, out=buffer)
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_scratch": {}}  # scratch space, not state: keep checkpoints small
 
     def state(self) -> dict:
         return {"velocity": {k: v.copy() for k, v in self.velocity.items()}}

@@ -33,7 +33,7 @@ from isingbridge.backends.base import check_positive_int
 from isingbridge.quantum import TransverseIsing
 from isingbridge.trainers.checkpoint import check_classes
 from isingbridge.trainers.eqprop.quantum import QuantumEqProp, QuantumGradient
-from isingbridge.trainers.eqprop.training import LayeredEqPropTrainer, one_hot_targets
+from isingbridge.trainers.eqprop.training import LayeredEqPropTrainer, best_of_restarts, one_hot_targets
 from isingbridge.trainers.optim import SGD, Adam
 
 __all__ = ["QuantumNetwork", "QuantumEqPropClassifier"]
@@ -120,27 +120,49 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         shape its decision function with (two moons needs it, see the README).
     connect_hidden : bool
         Couple the hidden qubits to each other too.
+    n_init : int
+        Train this many networks from different initialisations (seeds drawn
+        from ``seed``) and keep the one with the lowest final training cost;
+        small networks stall in initialisation-dependent local minima.
+    n_jobs : int, optional
+        joblib workers for the ``n_init`` candidates (−1 = all cores).
     learning_rate, n_epochs, batch_size, optimizer ("adam" or "sgd"), seed, progress : the usual
     """
 
     _label = "quantum EP"
 
     def __init__(self, n_hidden: int = 4, *, beta: float = 0.5, temperature: float | None = None,
-                 state: Any = "ground", input_scale: Any = 1.0, connect_hidden: bool = False,
-                 learning_rate: float = 0.05, n_epochs: int = 50, batch_size: int = 8, optimizer: str = "adam",
-                 seed: Any = None, progress: bool = False):
+                 state: Any = "ground", input_scale: Any = 1.0, connect_hidden: bool = False, n_init: int = 1,
+                 n_jobs: Any = None, learning_rate: float = 0.05, n_epochs: int = 50, batch_size: int = 8,
+                 optimizer: str = "adam", seed: Any = None, progress: bool = False):
         self.n_hidden = n_hidden
         self.beta = beta
         self.temperature = temperature
         self.state = state
         self.input_scale = input_scale
         self.connect_hidden = connect_hidden
+        self.n_init = n_init
+        self.n_jobs = n_jobs
         self.learning_rate = learning_rate
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
         self.seed = seed
         self.progress = progress
+
+    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None, callback=None):
+        """Train for ``n_epochs`` (the best of ``n_init`` restarts unless resuming); see the base class."""
+        n_init = check_positive_int(self.n_init, "n_init")
+        if resume or n_init == 1:
+            return super().fit(X, y, resume=resume, checkpoint=checkpoint, callback=callback)
+        if checkpoint is not None or callback is not None:
+            raise ValueError("checkpoint and callback follow a single run: fit with n_init=1, or save the "
+                             "chosen network after fit(n_init > 1)")
+        if self.seed is not None and not isinstance(self.seed, (int, np.integer)):
+            raise ValueError(f"n_init > 1 needs an integer seed (or None) to seed its restarts, got {self.seed!r}")
+        best = best_of_restarts(self, X, y, n_init, self.n_jobs)
+        self.__dict__.update({k: v for k, v in best.__dict__.items() if k.endswith("_")})
+        return self
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         one_hot = one_hot_targets(self.classes_, y, -1.0)
