@@ -21,6 +21,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+from isingbridge.trainers.eqprop.training import restart_seeds
 
 
 def tasks() -> dict:
@@ -48,8 +49,8 @@ def run(name: str, spec: dict, temperature: float | None, seed: int, epochs: int
     X, y = spec["data"]
     X_eval, y_eval = spec.get("test", (X, y))
     start = time.perf_counter()
-    candidates = np.random.default_rng(seed).integers(2**31, size=n_init) if n_init > 1 else [seed]
-    runs = [train_curve(spec, temperature, int(s), epochs, X, y, X_eval, y_eval) for s in candidates]
+    candidates = restart_seeds(seed, n_init) if n_init > 1 else [seed]  # the seeds QuantumEqPropClassifier(n_init) uses
+    runs = [train_curve(spec, temperature, s, epochs, X, y, X_eval, y_eval) for s in candidates]
     best = min(runs, key=lambda r: r["cost"])
     return {"task": name, "temperature": temperature, "seed": seed, "curve": best["curve"],
             "restarts": [r["curve"][-1] for r in runs], "seconds": time.perf_counter() - start}

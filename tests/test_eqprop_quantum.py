@@ -158,11 +158,13 @@ def test_quantum_classifier_encodes_each_feature_on_one_qubit_per_scale():
 
 def test_quantum_classifier_keeps_the_best_of_its_restarts(tmp_path):
     from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+    from isingbridge.trainers.eqprop.training import restart_seeds
 
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
     y = np.array([0, 1, 1, 0])
     clf = QuantumEqPropClassifier(2, n_init=3, n_epochs=3, seed=5).fit(X, y)
     seeds = np.random.default_rng(5).integers(2**31, size=3)
+    assert restart_seeds(5, 3) == seeds.tolist()
     costs = [QuantumEqPropClassifier(2, n_epochs=3, seed=int(s)).fit(X, y).history_[-1]["cost"] for s in seeds]
     assert len(set(costs)) == 3 and clf.history_[-1]["cost"] == pytest.approx(min(costs))
     assert clf.n_init == 3 and clf.seed == 5 and clf.epochs_done_ == 3

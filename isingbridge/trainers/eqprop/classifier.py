@@ -72,17 +72,10 @@ class EqPropClassifier(LayeredEqPropTrainer):
         self.epochs_done_ = 0
         self.history_: list[dict] = []
 
-    def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
-        network, costs = self.network_, []
-        order = self.rng_.permutation(X.shape[0])
-        parameters = network.parameters()
-        for start in range(0, X.shape[0], self.batch_size):
-            rows = order[start:start + self.batch_size]
-            result = self.estimator_.gradient(network, X[rows], D[rows])
-            costs.append(result.cost)
-            step_layers(self.optimizers_, parameters, result.gradients)
-        self.epochs_done_ += 1
-        return float(np.mean(costs))
+    def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float:
+        result = self.estimator_.gradient(self.network_, X, D)
+        step_layers(self.optimizers_, self.network_.parameters(), result.gradients)
+        return result.cost
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Output-layer activity at the free equilibrium."""

@@ -223,19 +223,13 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
         return self.network_.sample_phases(X, D, nudge=self.beta, reads=self.num_reads, sweeps=self.num_sweeps,
                                            nudge_sweeps=self.nudge_sweeps, backend=self.backend_, rng=self.rng_)
 
-    def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
-        network, errors = self.network_, []
-        order = self.rng_.permutation(X.shape[0])
-        parameters = network.parameters()
-        for start in range(0, X.shape[0], self.batch_size):
-            rows = order[start:start + self.batch_size]
-            free, nudged = self._phases(X[rows], D[rows])
-            outputs = free[:, network._free_slices()[-1]].reshape(len(rows), self.num_reads, -1).mean(axis=1)
-            errors.append(float(np.mean((outputs - D[rows]) ** 2)))
-            gradients = network.gradient(X[rows], free, nudged, self.beta, self.num_reads)
-            step_layers(self.optimizers_, parameters, gradients)
-        self.epochs_done_ += 1
-        return float(np.mean(errors))
+    def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float:
+        network = self.network_
+        free, nudged = self._phases(X, D)
+        outputs = free[:, network._free_slices()[-1]].reshape(len(X), self.num_reads, -1).mean(axis=1)
+        step_layers(self.optimizers_, network.parameters(),
+                    network.gradient(X, free, nudged, self.beta, self.num_reads))
+        return float(np.mean((outputs - D) ** 2))
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Free-phase mean of each class's output spins (summed over its replicas), per example."""

@@ -173,7 +173,8 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
         self.rng_ = np.random.default_rng(self.seed)
         self.scales_ = self._check_scales(self.input_scale)
-        self.network_ = QuantumNetwork.layered(X.shape[1] * len(self.scales_), check_positive_int(self.n_hidden, "n_hidden"), outputs,
+        self.network_ = QuantumNetwork.layered(X.shape[1] * len(self.scales_),
+                                               check_positive_int(self.n_hidden, "n_hidden"), outputs,
                                                connect_hidden=self.connect_hidden, seed=self.rng_)
         self.estimator_ = QuantumEqProp(self.beta, state=self.state, temperature=self.temperature,
                                         warn_crossings=False)
@@ -196,23 +197,18 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         fields = -np.outer(self.scales_, x).ravel()
         return dict(zip(self.network_.inputs, fields))
 
-    def _epoch(self, X: np.ndarray, targets: np.ndarray) -> float:
-        """One pass in mini-batches; returns the mean free-state cost."""
+    def _train_batch(self, X: np.ndarray, targets: np.ndarray) -> list[float]:
+        """The mean gradient of the batch's rows, one optimizer step; the free-state cost of every row."""
         network, costs = self.network_, []
-        order = self.rng_.permutation(X.shape[0])
-        for start in range(0, X.shape[0], self.batch_size):
-            total = {name: np.zeros_like(value) for name, value in network.parameters().items()}
-            batch = order[start:start + self.batch_size]
-            model = network.to_model()
-            for row in batch:
-                gradient = self.estimator_.gradient(model, self._inputs(X[row]),
-                                                    dict(zip(network.outputs, targets[row])))
-                costs.append(gradient.cost)
-                for name, value in network.arrays(gradient).items():
-                    total[name] += value / len(batch)
-            self.optimizer_.step(network.parameters(), total)
-        self.epochs_done_ += 1
-        return float(np.mean(costs))
+        total = {name: np.zeros_like(value) for name, value in network.parameters().items()}
+        model = network.to_model()
+        for x, d in zip(X, targets):
+            gradient = self.estimator_.gradient(model, self._inputs(x), dict(zip(network.outputs, d)))
+            costs.append(gradient.cost)
+            for name, value in network.arrays(gradient).items():
+                total[name] += value / len(X)
+        self.optimizer_.step(network.parameters(), total)
+        return costs
 
     def decision_function(self, X: Any) -> np.ndarray:
         """⟨Z⟩ of the output qubits in the free state, one row per sample."""

@@ -10,7 +10,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from isingbridge.trainers.checkpoint import Checkpointing
 from isingbridge.trainers.optim import SGD, Adam
 
-__all__ = ["LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers", "best_of_restarts"]
+__all__ = ["LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers", "best_of_restarts",
+           "restart_seeds"]
 
 
 def one_hot_targets(classes: np.ndarray, y: np.ndarray, low: float, replicas: int = 1) -> np.ndarray:
@@ -44,6 +45,11 @@ def _fit_candidate(candidate, X, y):
     return candidate.fit(X, y)
 
 
+def restart_seeds(seed: Any, n_init: int) -> list[int]:
+    """The seeds of ``n_init`` restarts drawn from ``seed`` (an int or None), as :func:`best_of_restarts` uses them."""
+    return [int(s) for s in np.random.default_rng(seed).integers(2**31, size=n_init)]
+
+
 def best_of_restarts(estimator, X, y, n_init: int, n_jobs: Any = None):
     """Fit ``n_init`` clones from different seeds (in parallel) and return the one with the lowest final cost.
 
@@ -54,15 +60,15 @@ def best_of_restarts(estimator, X, y, n_init: int, n_jobs: Any = None):
     the training cost of each candidate's last epoch (no held-out data used).
     joblib runs them, so a Dask or Ray backend can take them.
     """
-    seeds = np.random.default_rng(estimator.seed).integers(2**31, size=n_init)
-    candidates = [clone(estimator).set_params(n_init=1, seed=int(seed)) for seed in seeds]
+    candidates = [clone(estimator).set_params(n_init=1, seed=seed) for seed in restart_seeds(estimator.seed, n_init)]
     fitted = Parallel(n_jobs=n_jobs)(delayed(_fit_candidate)(c, X, y) for c in candidates)
     return min(fitted, key=lambda c: c.history_[-1]["cost"])
 
 
 class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
-    """``fit`` / ``predict`` of a layered EP classifier; subclasses give ``_check_X``, ``_initialise``,
-    ``_targets``, ``_epoch`` (returns the epoch's cost), ``decision_function`` and ``_label``."""
+    """``fit`` / ``predict`` / the mini-batch epoch of a layered EP classifier; subclasses give
+    ``_initialise``, ``_targets``, ``_train_batch`` (one update, returns its cost), ``decision_function``
+    and ``_label``."""
 
     _label = "EqProp"
 
@@ -73,6 +79,18 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         if hasattr(self, "network_") and X.shape[1] != self._n_features():
             raise ValueError(f"X has {X.shape[1]} features; the network was built for {self._n_features()}")
         return X
+
+    def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
+        """One shuffled pass in mini-batches; the mean of the costs the batches return."""
+        order = self.rng_.permutation(X.shape[0])
+        costs = [np.atleast_1d(self._train_batch(X[rows], D[rows]))
+                 for rows in (order[start:start + self.batch_size] for start in range(0, X.shape[0], self.batch_size))]
+        self.epochs_done_ += 1
+        return float(np.mean(np.concatenate(costs)))
+
+    def _train_batch(self, X: np.ndarray, D: np.ndarray):
+        """One parameter update from a batch; its cost (one value, or one per row)."""
+        raise NotImplementedError
 
     def _n_features(self) -> int:
         """Features per sample the fitted network takes (its input layer, unless inputs are encoded)."""
