@@ -9,7 +9,8 @@ from isingbridge.trainers import (
     CD, PCD, RAPID, BoltzmannRBM, ExactGradient, HopfieldLoadWarning, PatternBM, PatternRBM, RBM, to_spins,
 )
 from isingbridge.trainers.diagnostics import (
-    gibbs_accessibility, hamming_distance, method_accessibility, reconstruction_error, singular_values, top_row_mask,
+    generation_quality, gibbs_accessibility, hamming_distance, method_accessibility, nearest_images,
+    reconstruction_error, singular_values, top_row_mask,
 )
 
 
@@ -49,6 +50,47 @@ def test_pid_gradient_descends_its_contrastive_objective():
     frozen = model.xi_v.copy()
     objective = lambda: model.beta * (model.free_energy(V).mean() - model.free_energy(frozen).mean())  # noqa: E731
     finite_difference(objective, model.parameters(), gradient, model.refresh)
+
+
+def centered_pattern_rbm(seed=5):
+    rng = np.random.default_rng(seed)
+    model = PatternRBM.from_patterns(rng.uniform(-1, 1, (3, 5)), rng.uniform(-1, 1, (3, 4)), beta=0.6,
+                                     learn_biases=True, centered=True)
+    data = rng.choice([-1.0, 1.0], (9, 5), p=[0.7, 0.3])
+    model.start_from_data(data)
+    model.c0[:] = rng.normal(0, 0.3, 4)
+    model.refresh()
+    return model, data
+
+
+def test_centered_model_is_the_rbm_with_the_tied_hidden_bias():
+    """E(v, h) = −(v − μ)ᵀWh − bᵀv − c0ᵀh, μ the data mean, on every (v, h) of a small model."""
+    model, data = centered_pattern_rbm()
+    np.testing.assert_allclose(model.offset, data.mean(axis=0))
+    np.testing.assert_allclose(model.b, np.arctanh(np.clip(data.mean(axis=0), -0.95, 0.95)) / model.beta)
+    v = np.array(list(itertools.product([-1.0, 1.0], repeat=5)))
+    h = np.random.default_rng(0).choice([-1.0, 1.0], (len(v), 4))
+    direct = -np.einsum("ri,ij,rj->r", v - model.offset, model.W, h) - v @ model.b - h @ model.c0
+    np.testing.assert_allclose(model.energy(v, h), direct, atol=1e-12)
+
+
+def test_centered_pattern_gradients_match_finite_differences():
+    """The tied bias c = c0 − Wᵀμ moves with the patterns; the chain rule must carry that."""
+    model, data = centered_pattern_rbm(seed=6)
+    gradient = ExactGradient().gradient(model, data, np.random.default_rng(0))
+    assert set(gradient) == {"xi_v", "xi_h", "b", "c0"}
+    finite_difference(lambda: -model.log_likelihood(data), model.parameters(), gradient, model.refresh)
+
+
+def test_centered_rapid_keeps_the_tie_while_training_and_refuses_a_visible_only_machine():
+    X = bars(4)
+    rbm = BoltzmannRBM(100, estimator=RAPID(4, discretize="clip", clip=0.3, gibbs_steps=2, learn_biases=True,
+                                           centered=True), learning_rate=0.01, batch_size=7, n_epochs=2, seed=0)
+    model = rbm.fit(X).model_
+    np.testing.assert_allclose(model.offset, to_spins(X).mean(axis=0))
+    np.testing.assert_allclose(model.c, model.c0 - model.offset @ model.W, atol=1e-12)
+    with pytest.raises(ValueError, match="fully visible"):
+        RAPID(2, centered=True).make_model(16, 0, rng=np.random.default_rng(0), beta=1.0)
 
 
 def test_fully_visible_pattern_gradients_match_finite_differences():
@@ -108,6 +150,16 @@ def test_gibbs_refined_negative_phase_runs_on_any_sampling_backend(backend):
     assert estimator.last_states.shape == (3, 9 + 60)
     assert set(np.unique(estimator.last_states)) <= {-1.0, 1.0}
     assert np.all(np.isfinite(rbm.model_.W))
+
+
+def test_refined_negative_phase_starts_at_the_patterns_themselves():
+    """Visible and hidden halves: sign(ξ_v^k, ξ_h^k), not the hidden ground state of sign(ξ_v^k)."""
+    model = continuous_pattern_rbm(seed=7)
+    estimator = RAPID(3, gibbs_steps=1)
+    seen = []
+    estimator._run = lambda model_, starts, rng: seen.append(starts) or starts
+    estimator.gradient(model, np.ones((2, 5)), np.random.default_rng(0))
+    np.testing.assert_array_equal(seen[0], np.where(model.patterns() >= 0, 1.0, -1.0))
 
 
 def test_hopfield_load_warning_and_bad_input():
@@ -198,3 +250,23 @@ def test_pcd_estimator_keeps_its_particles_as_last_states():
     model = RBM.random(4, 3, seed=0)
     estimator.gradient(model, np.ones((2, 4)), np.random.default_rng(0))
     assert estimator.last_states.shape == (16, 7)
+
+
+def test_generation_quality_passes_real_unseen_images_and_fails_blanks_and_noise():
+    from isingbridge.datasets import load_digits_binary
+
+    X, y = load_digits_binary()
+    train, held_out, labels = X[:1400], X[1400:], y[:1400]
+    real = generation_quality(held_out, train, held_out, train_labels=labels, quantile=0.9)
+    assert real["realistic"] == pytest.approx(0.9, abs=0.01) and len(real["classes"]) == 10
+    assert generation_quality(np.zeros((5, X.shape[1])), train, held_out)["realistic"] == 0.0  # blank: no ink
+    noise = np.random.default_rng(0).random((50, X.shape[1])) < X.mean()
+    assert generation_quality(noise, train, held_out)["realistic"] < 0.05
+    copies = generation_quality(train[:10], train, held_out)
+    assert copies["copies"] == 1.0 and copies["median_distance"] == 0.0
+    distance, index = nearest_images(train[:3], train)
+    assert np.array_equal(index, [0, 1, 2]) and np.all(distance == 0.0)
+    with pytest.raises(ValueError, match="pixels"):
+        nearest_images(train[:, :10], train)
+    with pytest.raises(ValueError, match="quantile"):
+        generation_quality(train[:3], train, held_out, quantile=0.0)

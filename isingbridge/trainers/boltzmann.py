@@ -105,17 +105,6 @@ class _Trainer(Checkpointing, BaseEstimator):
         self.epochs_done_ = 0
         self.history_: list[dict] = []
 
-    def _initialise_visible_biases(self, rows: np.ndarray) -> None:
-        """Visible biases at the data's marginals, b_i = atanh⟨v_i⟩/β (Hinton's practical guide, in spins).
-
-        Without it the hidden units must first learn to explain constant
-        pixels (an MNIST background is −1 everywhere), which saturates them all
-        alike; models whose biases are not trained (RAPID's) are left alone.
-        """
-        parameters = self.model_.parameters()
-        if "b" in parameters:
-            parameters["b"][:] = np.arctanh(np.clip(rows.mean(axis=0), -0.95, 0.95)) / self.model_.beta
-
     def _epoch(self, rows: np.ndarray) -> None:
         """One pass over ``rows`` (visible spins) in shuffled mini-batches."""
         model, estimator = self.model_, self.estimator_
@@ -133,7 +122,7 @@ class _Trainer(Checkpointing, BaseEstimator):
         check_positive_int(self.n_epochs, "n_epochs")
         if not (resume and hasattr(self, "model_")):
             self._initialise(rows.shape[1])
-            self._initialise_visible_biases(rows)
+            self.model_.start_from_data(rows)
         self._run_epochs(lambda: self._epoch(rows), self._label, checkpoint, callback)
 
     def _fitted(self):

@@ -122,6 +122,18 @@ class BoltzmannModel:
     def refresh(self) -> None:
         """Rebuild derived parameters after an optimizer step (nothing to rebuild here)."""
 
+    def start_from_data(self, rows: np.ndarray) -> None:
+        """Before training: trained visible biases at the data's marginals, b_i = atanh⟨v_i⟩/β.
+
+        (Hinton's practical guide, in spins.)  Without it the hidden units must
+        first learn to explain constant pixels (an MNIST background is −1
+        everywhere), which saturates them all alike; models whose biases are
+        not trained (RAPID's, by default) are left alone.
+        """
+        biases = self.parameters().get("b")
+        if biases is not None:
+            biases[:] = np.arctanh(np.clip(rows.mean(axis=0), -0.95, 0.95)) / self.beta
+
     # -- exact sums over the visible layer ----------------------------------------
     def visible_states(self) -> Iterator[np.ndarray]:
         """Chunks of all visible states (rows of ±1), for exact sums."""

@@ -65,33 +65,61 @@ class _PatternBuilt:
 class PatternRBM(_PatternBuilt, RBM):
     """An RBM with W = ξ_vᵀ ξ_h / √K; ``xi_v`` is K × n_visible, ``xi_h`` is K × n_hidden.
 
-    ``learn_biases`` (default False, as in the paper) adds b and c to the
-    trainable parameters; otherwise they stay at their initial values.
+    ``learn_biases`` (default False, as in the paper) adds the visible bias b
+    and the hidden bias ``c0`` to the trainable parameters; otherwise they stay
+    at their initial values.
+
+    ``centered=True`` makes the hidden units hear the visible layer's
+    deviation from the data mean μ (``offset``, set by :meth:`start_from_data`),
+
+        E(v, h) = −(v − μ)ᵀ W h − bᵀv − c0ᵀh,
+
+    the centring of Montavon & Müller (2012), i.e. a standard RBM whose hidden
+    bias c = c0 − Wᵀμ is tied to the patterns (``c`` is kept equal to it by
+    :meth:`refresh`, so every sampler sees an ordinary RBM).  Without it, data
+    with a large common part (an MNIST background is −1 everywhere) pull every
+    pattern towards that common image and the model keeps one attractor.
     """
 
     xi_v: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     xi_h: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     learn_biases: bool = False
+    centered: bool = False
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    c0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        if self.offset.size == 0:
+            self.offset = np.zeros(self.W.shape[0])
+        if self.c0.size == 0:
+            self.c0 = np.array(self.c, dtype=np.float64)
 
     @classmethod
-    def from_patterns(cls, xi_v: np.ndarray, xi_h: np.ndarray, *, beta: float = 1.0,
-                      learn_biases: bool = False) -> "PatternRBM":
+    def from_patterns(cls, xi_v: np.ndarray, xi_h: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False,
+                      centered: bool = False) -> "PatternRBM":
         xi_v, xi_h = np.array(xi_v, dtype=np.float64), np.array(xi_h, dtype=np.float64)
         if xi_v.ndim != 2 or xi_h.ndim != 2 or xi_v.shape[0] != xi_h.shape[0]:
             raise ValueError(f"patterns must be K × n_visible and K × n_hidden with the same K; got {xi_v.shape} "
                              f"and {xi_h.shape}")
         model = cls(np.zeros((xi_v.shape[1], xi_h.shape[1])), np.zeros(xi_v.shape[1]), np.zeros(xi_h.shape[1]), beta,
-                    xi_v=xi_v, xi_h=xi_h, learn_biases=learn_biases)
+                    xi_v=xi_v, xi_h=xi_h, learn_biases=learn_biases, centered=centered)
         model.refresh()
         return model
 
     @classmethod
     def random(cls, n_visible: int, n_hidden: int, *, n_patterns: int = 8, seed=None, beta: float = 1.0,
-               learn_biases: bool = False, **_) -> "PatternRBM":
+               learn_biases: bool = False, centered: bool = False, **_) -> "PatternRBM":
         """Random ±1 patterns (the paper's initialisation)."""
         rng = np.random.default_rng(seed)
         return cls.from_patterns(random_patterns(n_patterns, n_visible, rng), random_patterns(n_patterns, n_hidden, rng),
-                                 beta=beta, learn_biases=learn_biases)
+                                 beta=beta, learn_biases=learn_biases, centered=centered)
+
+    def start_from_data(self, rows: np.ndarray) -> None:
+        """Visible biases at the data's marginals (when trained) and, if ``centered``, the offset μ = ⟨v⟩_data."""
+        super().start_from_data(rows)
+        if self.centered:
+            self.offset[:] = rows.mean(axis=0)
+            self.refresh()
 
     def patterns(self) -> np.ndarray:
         """The K patterns as full states (visible then hidden columns)."""
@@ -104,17 +132,21 @@ class PatternRBM(_PatternBuilt, RBM):
 
     def parameters(self) -> dict[str, np.ndarray]:
         names = {"xi_v": self.xi_v, "xi_h": self.xi_h}
-        return {**names, "b": self.b, "c": self.c} if self.learn_biases else names
+        return {**names, "b": self.b, "c0": self.c0} if self.learn_biases else names
 
     def chain_rule(self, gradient):
-        g_w = gradient["W"] / np.sqrt(self.xi_v.shape[0])
+        g_w = gradient["W"]
+        if self.centered:  # c = c0 − Wᵀμ depends on W too
+            g_w = g_w - np.outer(self.offset, gradient["c"])
+        g_w = g_w / np.sqrt(self.xi_v.shape[0])
         out = {"xi_v": self.xi_h @ g_w.T, "xi_h": self.xi_v @ g_w}
         if self.learn_biases:
-            out.update(b=gradient["b"], c=gradient["c"])
+            out.update(b=gradient["b"], c0=gradient["c"])
         return out
 
     def refresh(self) -> None:
         np.matmul(self.xi_v.T, self.xi_h / np.sqrt(self.xi_v.shape[0]), out=self.W)
+        np.subtract(self.c0, self.offset @ self.W, out=self.c)
 
     def pattern_statistics(self) -> dict[str, np.ndarray]:
         """Pattern-induced model statistics: the model average of −∂E/∂θ replaced by the patterns' average.
