@@ -155,7 +155,8 @@ class IsingCircuit:
         >>> from isingbridge.circuits import compile_network
         >>> layers = [(np.array([[1.0, 1.0]]), np.array([0.5])), (np.array([[1.0]]), np.array([0.0]))]
         >>> circuit = compile_network(layers, activation="sign", lam=0.5)   # an OR gate through one hidden spin
-        >>> run = circuit.to_hardware([[1, 1], [-1, -1]], dimod.SimulatedAnnealingSampler(), [[1], [-1]], num_reads=5)
+        >>> annealer = dimod.SimulatedAnnealingSampler()   # annealed cold enough (final β 20) to end in the ground state
+        >>> run = circuit.to_hardware([[1, 1], [-1, -1]], annealer, [[1], [-1]], num_reads=5, beta_range=(0.1, 20))
         >>> run.worst
         1.0
         """
