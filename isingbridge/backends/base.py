@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
+from isingbridge.validation import as_rng, check_beta, check_positive_int, int_seed
 from isingbridge.ir import (
     CompileCache,
     CompiledBQM,
@@ -104,37 +105,6 @@ class Moments:
             return self.variables.index(label)
         except ValueError:
             raise KeyError(f"{label!r} is not a variable of these moments") from None
-
-
-def check_beta(beta: Any) -> float:
-    """Return ``beta`` as a float, or raise if it is not a positive finite number."""
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
-        raise TypeError(f"beta must be a positive real number, got {type(beta).__name__}")
-    beta = float(beta)
-    if not math.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be positive and finite, got {beta}")
-    return beta
-
-
-def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int ``>= minimum`` or raise a clear error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def as_rng(seed: Any) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from ``None``, an int or a Generator."""
-    if seed is None or isinstance(seed, (numbers.Integral, np.random.Generator, np.random.SeedSequence)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be None, an int or a numpy.random.Generator, got {type(seed).__name__}")
-
-
-def int_seed(rng: np.random.Generator) -> int:
-    """A 31-bit int seed drawn from ``rng`` (for libraries that take ints)."""
-    return int(rng.integers(0, 2**31 - 1))
 
 
 class Problem:
