@@ -1,0 +1,91 @@
+"""Atomic file writes: a file the library writes is either the old one or the complete new one, never half.
+
+Every writer goes through :func:`atomic_write`: the bytes go to a temporary
+file in the destination's folder (so the final rename stays on one file
+system), are flushed and fsync-ed, and ``os.replace`` puts them in place; the
+folder is fsync-ed too so the rename itself survives a crash.  A process
+killed at any moment leaves the previous file intact (and at worst a stray
+``.tmp`` file that the next write of the same name removes).
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> atomic_write_text(folder / "note.txt", "hello")
+>>> (folder / "note.txt").read_text()
+'hello'
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_savefig", "check_writable"]
+
+
+def check_writable(path: str | os.PathLike, name: str = "path") -> Path:
+    """``path`` as a Path whose folder exists and which is not a folder itself, or a clear ``ValueError``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path, got {type(path).__name__}")
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"{name} {str(target)!r} is a folder; give a file name")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {str(target)!r}: its folder {str(folder)!r} does not exist")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` for writing; on a clean exit it replaces ``path`` atomically.
+
+    On an exception the temporary file is removed and ``path`` is untouched.
+    """
+    target = check_writable(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    handle = tempfile.NamedTemporaryFile(mode, dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False,
+                                         **({} if "b" in mode else {"encoding": "utf-8"}))
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync the folder so the rename is durable (not possible on every platform; harmless where not)."""
+    with contextlib.suppress(OSError, AttributeError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_write(path, "wb") as handle:
+        handle.write(data)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
+
+
+def atomic_savefig(figure: Any, path: str | os.PathLike, **options: Any) -> None:
+    """``figure.savefig`` to ``path`` atomically (the format comes from the suffix, as matplotlib's does)."""
+    target = Path(path)
+    options.setdefault("format", target.suffix.lstrip(".") or None)
+    with atomic_write(target, "wb") as handle:
+        figure.savefig(handle, **options)
