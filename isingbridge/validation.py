@@ -27,7 +27,7 @@ import numpy as np
 __all__ = [
     "check_real", "check_positive", "check_nonnegative", "check_beta", "check_int", "check_positive_int",
     "check_choice", "check_bool", "as_rng", "int_seed", "check_array", "check_spins", "check_spin_value",
-    "check_memory", "ResourceLimitError",
+    "check_memory", "ResourceLimitError", "check_data",
 ]
 
 
@@ -225,3 +225,22 @@ def _available_memory() -> float:
     except OSError:
         pass
     return 8.0 * 2**30
+
+
+def check_data(values: Any, name: str = "X", *, width: int | None = None, dtype: Any = np.float64) -> np.ndarray:
+    """A data matrix: a real 2-D array (samples × features) with at least one row and one column.
+
+    ``width`` fixes the number of features (the number a model was fitted
+    with); ``dtype=None`` keeps the data's own numeric type.
+
+    >>> check_data(np.zeros((0, 3)), "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X must have at least 1 row(s), got shape (0, 3)
+    """
+    array = check_array(values, name, ndim=2, dtype=dtype, min_rows=1)
+    if array.shape[1] == 0:
+        raise ValueError(f"{name} has no features (shape {array.shape}); it needs at least one column")
+    if width is not None and array.shape[1] != width:
+        raise ValueError(f"{name} has {array.shape[1]} features, but {width} are expected (the number seen in fit)")
+    return array
