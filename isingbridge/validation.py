@@ -228,19 +228,23 @@ def _available_memory() -> float:
 
 
 def check_data(values: Any, name: str = "X", *, width: int | None = None, dtype: Any = np.float64) -> np.ndarray:
-    """A data matrix: a real 2-D array (samples × features) with at least one row and one column.
+    """A data matrix: a real, finite 2-D array (samples × features) with at least one row and one column.
 
     ``width`` fixes the number of features (the number a model was fitted
-    with); ``dtype=None`` keeps the data's own numeric type.
+    with); ``dtype=None`` keeps the data's own numeric type.  Errors locate a
+    NaN by row and column.
 
     >>> check_data(np.zeros((0, 3)), "X")
     Traceback (most recent call last):
     ...
     ValueError: X must have at least 1 row(s), got shape (0, 3)
     """
-    array = check_array(values, name, ndim=2, dtype=dtype, min_rows=1)
+    array = check_array(values, name, ndim=2, dtype=dtype, min_rows=1, finite=False)
     if array.shape[1] == 0:
         raise ValueError(f"{name} has no features (shape {array.shape}); it needs at least one column")
     if width is not None and array.shape[1] != width:
-        raise ValueError(f"{name} has {array.shape[1]} features, but {width} are expected (the number seen in fit)")
+        raise ValueError(f"{name} has {array.shape[1]} features; the model was fitted with {width}")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        row, column = (int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise ValueError(f"{name} contains NaN or infinity (row {row}, column {column})")
     return array

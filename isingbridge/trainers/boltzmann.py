@@ -20,40 +20,35 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from isingbridge.backends import get
-from isingbridge.backends.base import check_positive_int
 from isingbridge.trainers.checkpoint import Checkpointing, check_classes
 from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
+from isingbridge.trainers.labels import check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
+from isingbridge.validation import (
+    as_rng, check_beta, check_bool, check_choice, check_data, check_positive, check_positive_int, check_real,
+)
 
 __all__ = ["BoltzmannRBM", "BoltzmannClassifier", "to_spins"]
 
 
-def to_spins(X: Any, width: int | None = None, dtype: Any = np.float64) -> np.ndarray:
+def to_spins(X: Any, width: int | None = None, dtype: Any = np.float64, *, name: str = "X") -> np.ndarray:
     """Data in {0, 1} or {−1, +1} as ±1 spins (rows of ``dtype``), with clear errors otherwise.
 
-    The checks run on the data's own type (bytes for MNIST, not float64
-    copies) and the spins are written once, in ``dtype``: on MNIST-5k this
-    used to cost a third of a float32 epoch.
+    ``X`` must be a non-empty real 2-D array (samples × features), with
+    ``width`` features when given.  The checks run on the data's own type
+    (bytes for MNIST, not float64 copies) and the spins are written once, in
+    ``dtype``: on MNIST-5k this used to cost a third of a float32 epoch.
     """
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        X = X.astype(np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"data must be a 2-D array (samples × features), got shape {X.shape}")
-    if X.dtype.kind == "f" and not np.all(np.isfinite(X)):
-        row, column = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(f"data contain NaN or infinity (row {row}, column {column})")
-    if width is not None and X.shape[1] != width:
-        raise ValueError(f"data have {X.shape[1]} features; the model was fitted with {width}")
+    X = check_data(X, name, width=width, dtype=None)
     zeros, ones, minus = X == 0, X == 1, X == -1
     if not np.all(zeros | ones | minus):
         found = np.unique(X[~(zeros | ones | minus)])[:6].tolist()
-        raise ValueError(f"data must be binary, in {{0, 1}} or {{-1, +1}}; found values {found}")
+        raise ValueError(f"{name} must be binary, in {{0, 1}} or {{-1, +1}}; found values {found}")
     if not np.any(zeros):
         return X.astype(dtype)
     if np.any(minus):
-        raise ValueError("data mix 0 and -1: use {0, 1} or {-1, +1}, not both")
+        raise ValueError(f"{name} must not mix 0 and -1: use {{0, 1}} or {{-1, +1}}, not both")
     spins = np.multiply(X, 2, dtype=dtype)
     spins -= 1
     return spins
@@ -84,24 +79,52 @@ class _Trainer(Checkpointing, BaseEstimator):
     def _new_model(self, width: int) -> BoltzmannModel:
         return self.estimator_.make_model(width, self.n_hidden, rng=self.rng_, beta=self.beta)
 
-    def _initialise(self, width: int) -> None:
+    def _check_params(self) -> None:
+        """Refuse bad hyper-parameters before any work (at fit time, as scikit-learn estimators do)."""
         check_positive_int(self.n_hidden, "n_hidden")
         check_positive_int(self.batch_size, "batch_size")
-        self.rng_ = np.random.default_rng(self.seed)
-        self.estimator_ = self.estimator if self.estimator is not None else self._default_estimator()
-        self.estimator_.reset()
-        if str(np.dtype(self.dtype)) not in ("float64", "float32"):
+        check_positive(self.learning_rate, "learning_rate")
+        check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        check_beta(self.beta, "beta")
+        check_bool(self.progress, "progress")
+        self._check_dtype()
+        self._make_optimizer()
+        self._estimator()
+
+    def _check_dtype(self) -> str:
+        try:
+            name = None if self.dtype is None else str(np.dtype(self.dtype))
+        except TypeError:
+            name = None
+        if name not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
-        self.model_ = self._new_model(width).astype(self.dtype)
+        return name
+
+    def _estimator(self) -> GradientEstimator:
+        estimator = self.estimator if self.estimator is not None else self._default_estimator()
+        if not isinstance(estimator, GradientEstimator):
+            raise TypeError("estimator must be a gradient estimator object such as CD(1, 'gibbs'), PCD(1, 100), "
+                            "ExactGradient(), TwoLobe(), RAPID(8) or Discriminative() (or None for the default), "
+                            f"got {type(estimator).__name__} {estimator!r}")
+        return estimator
+
+    def _make_optimizer(self):
+        if isinstance(self.optimizer, str):
+            name = check_choice(self.optimizer, "optimizer", ("sgd", "adam"))
+            return SGD(self.learning_rate, self.momentum) if name == "sgd" else Adam(self.learning_rate)
+        if not callable(getattr(self.optimizer, "step", None)):
+            raise TypeError(f"optimizer must be 'sgd', 'adam' or an optimizer object with step() (SGD, Adam, "
+                            f"LangevinSGD), got {type(self.optimizer).__name__} {self.optimizer!r}")
+        return self.optimizer
+
+    def _initialise(self, width: int) -> None:
+        self._check_params()
+        self.rng_ = as_rng(self.seed)
+        self.estimator_ = self._estimator()
+        self.estimator_.reset()
+        self.model_ = self._new_model(width).astype(self._check_dtype())
         self.estimator_.check_model(self.model_)
-        if self.optimizer == "sgd":
-            self.optimizer_ = SGD(self.learning_rate, self.momentum)
-        elif self.optimizer == "adam":
-            self.optimizer_ = Adam(self.learning_rate)
-        elif hasattr(self.optimizer, "step"):
-            self.optimizer_ = self.optimizer
-        else:
-            raise ValueError(f"optimizer must be 'sgd', 'adam' or an optimizer object with step(), got {self.optimizer!r}")
+        self.optimizer_ = self._make_optimizer()
         self.epochs_done_ = 0
         self.history_: list[dict] = []
 
@@ -120,6 +143,8 @@ class _Trainer(Checkpointing, BaseEstimator):
 
     def _train(self, rows: np.ndarray, resume: bool, checkpoint, callback) -> None:
         check_positive_int(self.n_epochs, "n_epochs")
+        check_bool(resume, "resume")
+        self._check_params()
         if not (resume and hasattr(self, "model_")):
             self._initialise(rows.shape[1])
             self.model_.start_from_data(rows)
@@ -174,6 +199,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
 
     def partial_fit(self, X: Any) -> "BoltzmannRBM":
         """One epoch over ``X`` in mini-batches."""
+        self._check_params()
         if not hasattr(self, "model_"):
             X = to_spins(X, dtype=self.dtype)
             self._initialise(X.shape[1])
@@ -231,7 +257,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
             np.broadcast_to(mask, V.shape)
         except ValueError:
             raise ValueError(f"known_mask of shape {mask.shape} does not fit data of shape {V.shape}") from None
-        states = model.reconstruct(V, mask, check_positive_int(n_sweeps, "n_sweeps"), np.random.default_rng(seed))
+        states = model.reconstruct(V, mask, check_positive_int(n_sweeps, "n_sweeps"), as_rng(seed))
         return ((states + 1) // 2).astype(np.uint8)
 
     def score_samples(self, X: Any, *, method: str = "auto", **ais_options: Any) -> np.ndarray:
@@ -242,8 +268,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         """
         model = self._fitted()
         V = to_spins(X, self.n_features_in_)
-        if method not in ("auto", "exact", "ais"):
-            raise ValueError(f"method must be 'auto', 'exact' or 'ais', got {method!r}")
+        check_choice(method, "method", ("auto", "exact", "ais"))
         if method == "ais" or (method == "auto" and model.n_visible > MAX_EXACT_VISIBLE):
             log_z, _ = model.ais_log_partition(**ais_options)
         else:
@@ -297,14 +322,11 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
                                         n_classes=len(self.classes_))
 
     def _rows(self, X: Any, y: Any, *, fitting: bool) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}")
+        y = check_labels(y)
         if fitting:
             self.classes_ = check_classes(y)
         X = to_spins(X, None if fitting else self.n_features_in_)
-        if X.shape[0] != y.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
+        check_labels(y, X.shape[0])
         index = self._class_index(y)
         return np.hstack([X, 2.0 * np.eye(len(self.classes_))[index] - 1.0])
 
@@ -343,7 +365,8 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy (labels must be among those seen in fit)."""
-        y = np.asarray(y)
         self._fitted()
+        predicted = self.predict(X)
+        y = check_labels(y, predicted.shape[0])
         self._class_index(y)
-        return float(np.mean(self.predict(X) == y))
+        return float(np.mean(predicted == y))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from isingbridge.backends import get
-from isingbridge.backends.base import check_positive_int
+from isingbridge.validation import check_positive_int
 from isingbridge.backends.exact import ExactBackend
 from isingbridge.backends.gibbs import GibbsBackend
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM

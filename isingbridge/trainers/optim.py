@@ -5,16 +5,14 @@ and they move ``{name: parameter}`` downhill.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
 
+from isingbridge.validation import as_rng, check_nonnegative, check_positive, check_real
+
 __all__ = ["SGD", "Adam", "LangevinSGD"]
-
-
-def _check_rate(value: float, name: str) -> float:
-    if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 @numba.njit(fastmath=True, cache=True)
@@ -35,10 +33,8 @@ class SGD:
     """Stochastic gradient descent with (heavy-ball) momentum."""
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
-        self.learning_rate = _check_rate(learning_rate, "learning_rate")
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
@@ -63,8 +59,10 @@ class Adam:
     """Adam (Kingma & Ba) with bias correction."""
 
     def __init__(self, learning_rate: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
-        self.learning_rate = _check_rate(learning_rate, "learning_rate")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.beta1 = check_real(beta1, "beta1", low=0.0, high=1.0, high_open=True)
+        self.beta2 = check_real(beta2, "beta2", low=0.0, high=1.0, high_open=True)
+        self.eps = check_positive(eps, "eps")
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
         self.t = 0
@@ -98,12 +96,10 @@ class LangevinSGD:
     thermal noise of temperature ``temperature`` (0 gives plain SGD).
     """
 
-    def __init__(self, learning_rate: float = 0.01, temperature: float = 0.0, seed=None):
-        self.learning_rate = _check_rate(learning_rate, "learning_rate")
-        if not (np.isfinite(temperature) and temperature >= 0):
-            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-        self.temperature = float(temperature)
-        self.rng = np.random.default_rng(seed)
+    def __init__(self, learning_rate: float = 0.01, temperature: float = 0.0, seed: Any = None):
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.temperature = check_nonnegative(temperature, "temperature")
+        self.rng = as_rng(seed)
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
         scale = np.sqrt(2.0 * self.learning_rate * self.temperature)

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from isingbridge.backends import get
-from isingbridge.backends.base import check_positive_int
+from isingbridge.validation import check_bool, check_choice, check_int, check_positive, check_positive_int
 from isingbridge.trainers.estimators import _Sampling
 from isingbridge.trainers.models import BoltzmannModel, PatternBM, PatternRBM
 from isingbridge.trainers.models.patterns import HOPFIELD_CAPACITY, pattern_spins
@@ -90,15 +90,11 @@ class RAPID(_Sampling):
     def __init__(self, n_patterns: int = 8, discretize: str = "sign", clip: float = 1.0, gibbs_steps: int = 0,
                  backend: Any = "gibbs", learn_biases: bool = False, centered: bool = False, **options: Any):
         self.n_patterns = check_positive_int(n_patterns, "n_patterns")
-        if discretize not in ("sign", "clip"):
-            raise ValueError(f"discretize must be 'sign' or 'clip', got {discretize!r}")
-        if not (np.isfinite(clip) and clip > 0):
-            raise ValueError(f"clip must be a positive finite number, got {clip!r}")
-        if isinstance(gibbs_steps, bool) or not isinstance(gibbs_steps, (int, np.integer)) or gibbs_steps < 0:
-            raise ValueError(f"gibbs_steps must be an integer >= 0, got {gibbs_steps!r}")
-        self.discretize, self.clip, self.learn_biases = discretize, float(clip), bool(learn_biases)
-        self.centered = bool(centered)
-        self.k = int(gibbs_steps)
+        self.discretize = check_choice(discretize, "discretize", ("sign", "clip"))
+        self.clip = check_positive(clip, "clip")
+        self.k = check_int(gibbs_steps, "gibbs_steps", minimum=0)
+        self.learn_biases = check_bool(learn_biases, "learn_biases")
+        self.centered = check_bool(centered, "centered")
         self.backend = get(backend)
         self.options = options
         self.last_states: np.ndarray | None = None

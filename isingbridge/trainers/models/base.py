@@ -28,8 +28,9 @@ import numpy as np
 from scipy.special import logsumexp
 
 from isingbridge.backends.exact import spin_rows
+from isingbridge.validation import check_array
 
-__all__ = ["BoltzmannModel", "MAX_EXACT_VISIBLE", "log_cosh", "ModelTooLargeForExactError"]
+__all__ = ["BoltzmannModel", "MAX_EXACT_VISIBLE", "log_cosh", "ModelTooLargeForExactError", "parameter_array"]
 
 MAX_EXACT_VISIBLE = 24
 _CHUNK = 1 << 14
@@ -37,6 +38,15 @@ _CHUNK = 1 << 14
 
 class ModelTooLargeForExactError(ValueError):
     """Exact sums over the visible layer were asked of a model too wide to enumerate."""
+
+
+def parameter_array(values, name: str, shape: tuple[int | None, ...]) -> np.ndarray:
+    """A finite real parameter array of ``shape`` (None: any length), float64 unless already floating."""
+    array = check_array(values, name, ndim=len(shape), dtype=None)
+    if any(want is not None and got != want for got, want in zip(array.shape, shape)):
+        wanted = " × ".join("any" if n is None else str(n) for n in shape)
+        raise ValueError(f"{name} must have shape {wanted}, got {array.shape}")
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
 def log_cosh(x: np.ndarray) -> np.ndarray:

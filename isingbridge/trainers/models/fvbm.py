@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import dimod
 import numpy as np
 
-from isingbridge.trainers.models.base import BoltzmannModel, weighted_mean, weighted_outer
+from isingbridge.trainers.models.base import BoltzmannModel, parameter_array, weighted_mean, weighted_outer
+from isingbridge.validation import as_rng, check_beta, check_nonnegative, check_positive_int
 
 __all__ = ["FullyVisibleBM"]
 
@@ -42,16 +43,20 @@ class FullyVisibleBM(BoltzmannModel):
     beta: float = 1.0
 
     def __post_init__(self) -> None:
-        self.W = np.asarray(self.W, dtype=np.float64)
-        if self.W.ndim != 2 or self.W.shape[0] != self.W.shape[1] or not np.allclose(self.W, self.W.T):
+        self.W = parameter_array(self.W, "W", (None, None)).astype(np.float64, copy=False)
+        if self.W.shape[0] != self.W.shape[1] or not np.allclose(self.W, self.W.T):
             raise ValueError("W must be a symmetric square matrix (the couplings W_ij = W_ji)")
         if np.any(np.diag(self.W) != 0):
             raise ValueError("W must have a zero diagonal (s_i² = 1 is a constant, not a coupling)")
+        self.b = parameter_array(self.b, "b", (self.W.shape[0],)).astype(np.float64, copy=False)
+        self.beta = check_beta(self.beta)
 
     @classmethod
     def random(cls, n_visible: int, *, scale: float = 0.1, seed=None, beta: float = 1.0) -> "FullyVisibleBM":
-        rng = np.random.default_rng(seed)
-        return cls(symmetric_random(n_visible, scale, rng), np.zeros(n_visible), beta)
+        """Couplings drawn from N(0, ``scale``²), zero biases."""
+        n_visible = check_positive_int(n_visible, "n_visible")
+        return cls(symmetric_random(n_visible, check_nonnegative(scale, "scale"), as_rng(seed)), np.zeros(n_visible),
+                   beta)
 
     @property
     def n_visible(self) -> int:

@@ -29,6 +29,7 @@ import numpy as np
 from isingbridge.trainers.models.base import BoltzmannModel
 from isingbridge.trainers.models.fvbm import FullyVisibleBM
 from isingbridge.trainers.models.rbm import RBM
+from isingbridge.validation import as_rng, check_array, check_bool, check_positive_int
 
 __all__ = ["PatternRBM", "PatternBM", "HOPFIELD_CAPACITY", "random_patterns"]
 
@@ -89,6 +90,9 @@ class PatternRBM(_PatternBuilt, RBM):
     c0: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
+        super().__post_init__()
+        self.learn_biases = check_bool(self.learn_biases, "learn_biases")
+        self.centered = check_bool(self.centered, "centered")
         if self.offset.size == 0:
             self.offset = np.zeros(self.W.shape[0])
         if self.c0.size == 0:
@@ -97,8 +101,8 @@ class PatternRBM(_PatternBuilt, RBM):
     @classmethod
     def from_patterns(cls, xi_v: np.ndarray, xi_h: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False,
                       centered: bool = False) -> "PatternRBM":
-        xi_v, xi_h = np.array(xi_v, dtype=np.float64), np.array(xi_h, dtype=np.float64)
-        if xi_v.ndim != 2 or xi_h.ndim != 2 or xi_v.shape[0] != xi_h.shape[0]:
+        xi_v, xi_h = check_array(xi_v, "xi_v", ndim=2).copy(), check_array(xi_h, "xi_h", ndim=2).copy()
+        if xi_v.shape[0] != xi_h.shape[0] or 0 in xi_v.shape + xi_h.shape:
             raise ValueError(f"patterns must be K × n_visible and K × n_hidden with the same K; got {xi_v.shape} "
                              f"and {xi_h.shape}")
         model = cls(np.zeros((xi_v.shape[1], xi_h.shape[1])), np.zeros(xi_v.shape[1]), np.zeros(xi_h.shape[1]), beta,
@@ -110,7 +114,9 @@ class PatternRBM(_PatternBuilt, RBM):
     def random(cls, n_visible: int, n_hidden: int, *, n_patterns: int = 8, seed=None, beta: float = 1.0,
                learn_biases: bool = False, centered: bool = False, **_) -> "PatternRBM":
         """Random ±1 patterns (the paper's initialisation)."""
-        rng = np.random.default_rng(seed)
+        n_patterns = check_positive_int(n_patterns, "n_patterns")
+        n_visible, n_hidden = check_positive_int(n_visible, "n_visible"), check_positive_int(n_hidden, "n_hidden")
+        rng = as_rng(seed)
         return cls.from_patterns(random_patterns(n_patterns, n_visible, rng), random_patterns(n_patterns, n_hidden, rng),
                                  beta=beta, learn_biases=learn_biases, centered=centered)
 
@@ -176,21 +182,24 @@ class PatternBM(_PatternBuilt, FullyVisibleBM):
     learn_biases: bool = False
 
     def __post_init__(self) -> None:
-        self.xi = np.array(self.xi, dtype=np.float64)
-        if self.xi.ndim != 2 or self.xi.shape[1] != self.W.shape[0]:
+        super().__post_init__()
+        self.learn_biases = check_bool(self.learn_biases, "learn_biases")
+        self.xi = check_array(self.xi, "xi", ndim=2).copy()
+        if self.xi.shape[0] == 0 or self.xi.shape[1] != self.W.shape[0]:
             raise ValueError(f"patterns must be K × {self.W.shape[0]}, got shape {self.xi.shape}")
         self.refresh()
 
     @classmethod
     def from_patterns(cls, xi: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False) -> "PatternBM":
-        n = np.shape(xi)[1]
+        n = check_array(xi, "xi", ndim=2).shape[1]
         return cls(np.zeros((n, n)), np.zeros(n), beta, xi=xi, learn_biases=learn_biases)
 
     @classmethod
     def random(cls, n_visible: int, *, n_patterns: int = 4, seed=None, beta: float = 1.0,
                learn_biases: bool = False, **_) -> "PatternBM":
-        rng = np.random.default_rng(seed)
-        return cls.from_patterns(random_patterns(n_patterns, n_visible, rng), beta=beta, learn_biases=learn_biases)
+        n_patterns, n_visible = check_positive_int(n_patterns, "n_patterns"), check_positive_int(n_visible, "n_visible")
+        return cls.from_patterns(random_patterns(n_patterns, n_visible, as_rng(seed)), beta=beta,
+                                 learn_biases=learn_biases)
 
     def patterns(self) -> np.ndarray:
         return self.xi

@@ -33,8 +33,9 @@ from scipy.special import logsumexp
 
 from isingbridge.backends.exact import spin_rows
 from isingbridge.trainers.models.base import (
-    MAX_EXACT_VISIBLE, BoltzmannModel, log_cosh, weighted_mean, weighted_outer,
+    MAX_EXACT_VISIBLE, BoltzmannModel, log_cosh, parameter_array, weighted_mean, weighted_outer,
 )
+from isingbridge.validation import as_rng, check_array, check_beta, check_int, check_nonnegative, check_positive_int
 
 __all__ = ["RBM", "ClassificationRBM", "log_cosh", "MAX_EXACT_VISIBLE"]
 
@@ -53,11 +54,21 @@ class RBM(BoltzmannModel):
     c: np.ndarray
     beta: float = 1.0
 
+    def __post_init__(self) -> None:
+        self.W = parameter_array(self.W, "W", (None, None))
+        n_visible, n_hidden = self.W.shape
+        self.b = parameter_array(self.b, "b", (n_visible,))
+        self.c = parameter_array(self.c, "c", (n_hidden,))
+        self.beta = check_beta(self.beta)
+
     @classmethod
     def random(cls, n_visible: int, n_hidden: int, *, scale: float = 0.1, seed=None, beta: float = 1.0, **extra):
-        rng = np.random.default_rng(seed)
-        return cls(rng.normal(0.0, scale, (n_visible, n_hidden)), np.zeros(n_visible), np.zeros(n_hidden), beta,
-                   **extra)
+        """Weights drawn from N(0, ``scale``²), zero biases."""
+        n_visible = check_positive_int(n_visible, "n_visible")
+        n_hidden = check_positive_int(n_hidden, "n_hidden")
+        rng = as_rng(seed)
+        return cls(rng.normal(0.0, check_nonnegative(scale, "scale"), (n_visible, n_hidden)), np.zeros(n_visible),
+                   np.zeros(n_hidden), beta, **extra)
 
     @property
     def n_visible(self) -> int:
@@ -182,9 +193,12 @@ class RBM(BoltzmannModel):
         ``n_steps``), with one block-Gibbs transition per step; the error comes
         from the spread of the importance weights (delta method).
         """
-        rng = np.random.default_rng(seed)
+        n_chains = check_positive_int(n_chains, "n_chains")
+        n_steps = check_positive_int(n_steps, "n_steps")
+        rng = as_rng(seed)
         beta, W, b, c = self.beta, self.W, self.b, self.c
-        base = np.zeros(self.n_visible) if base_bias is None else np.asarray(base_bias, dtype=np.float64)
+        base = np.zeros(self.n_visible) if base_bias is None else \
+            check_array(base_bias, "base_bias", ndim=1, columns=self.n_visible)
         log_z_base = float(np.sum(log_cosh(beta * base)) + self.n_hidden * np.log(2.0))
 
         def log_unnormalised(v: np.ndarray, a: float) -> np.ndarray:
@@ -231,6 +245,10 @@ class ClassificationRBM(RBM):
     """
 
     n_classes: int = 2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.n_classes = check_int(self.n_classes, "n_classes", minimum=2, maximum=self.n_visible)
 
     @property
     def n_features(self) -> int:
