@@ -118,37 +118,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _load_network(path: str, activation: str):
-    """A network from ``.npz`` (W1, b1, W2, b2, ...) or a pickled scikit-learn model."""
-    from isingbridge.circuits import FeedForward
+    """The network in ``path``: ``.npz`` or ``.json`` weights, or a scikit-learn MLP saved with skops (``.skops``).
 
-    source = Path(path)
-    if not source.exists():
+    Layouts (:func:`isingbridge.persistence.load_network`): ``.npz`` holds
+    arrays ``W1, b1, W2, b2, ...`` with ``W`` shaped ``(n_out, n_in)``;
+    ``.json`` holds ``{"layers": [{"W": [[...]], "b": [...]}, ...]}``.  Pickles
+    are never loaded (they can run code): they, and every unreadable file,
+    end the command with ``error: ...`` naming the safe formats.
+    """
+    from isingbridge.persistence import load_network
+
+    if not Path(path).exists():
         raise SystemExit(f"error: no such network file: {path}")
-    if source.suffix == ".npz":
-        arrays = np.load(source)
-        count = sum(1 for key in arrays.files if key.startswith("W"))
-        missing = [key for i in range(1, count + 1) for key in (f"W{i}", f"b{i}") if key not in arrays.files]
-        if count == 0 or missing:
-            raise SystemExit(f"error: {path} must hold arrays W1, b1, W2, b2, ... (W shaped (n_out, n_in)); missing {missing or ['W1']}")
-        try:
-            return FeedForward([(arrays[f"W{i}"], arrays[f"b{i}"]) for i in range(1, count + 1)], activation)
-        except ValueError as error:
-            raise SystemExit(f"error: {error}") from None
-    import pickle
-
-    with open(source, "rb") as handle:
-        return pickle.load(handle)  # noqa: S301 - the user's own trained model
+    try:
+        return load_network(path, activation)
+    except (OSError, TypeError, ValueError) as error:
+        raise SystemExit(f"error: {error}") from None
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
     from isingbridge.circuits import compile_network
+    from isingbridge.files import atomic_write_text
 
     net = _load_network(args.network, args.activation)
     try:
         circuit = compile_network(net, beta=args.beta, lam=args.lam, activation=args.activation)
-    except (ValueError, TypeError) as error:
+        atomic_write_text(args.output, json.dumps(circuit.to_serializable(), default=_jsonable))
+    except (OSError, TypeError, ValueError) as error:
         raise SystemExit(f"error: {error}") from None
-    Path(args.output).write_text(json.dumps(circuit.to_serializable(), default=_jsonable))
     print(f"wrote {args.output}: {len(circuit.inputs)} inputs, {len(circuit.hidden)} hidden, "
           f"{len(circuit.outputs)} outputs, beta={circuit.beta}, lambda={circuit.lam}")
     return 0
@@ -201,11 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("-o", "--output", help="write to this file instead of stdout")
     sample.set_defaults(run=_cmd_sample)
 
-    comp = sub.add_parser("compile", help="compile a trained network (.npz of W1,b1,... or pickled sklearn MLP) to a circuit JSON")
-    comp.add_argument("network")
+    comp = sub.add_parser("compile", help="compile a trained network (.npz or .json weights, or a scikit-learn MLP "
+                                          "saved with skops) to a circuit JSON; pickles are never loaded")
+    comp.add_argument("network", help='.npz with arrays W1, b1, W2, b2, ... (W shaped (n_out, n_in)); .json as '
+                                      '{"layers": [{"W": [[...]], "b": [...]}, ...]}; or .skops (skops.io.dump of '
+                                      'a fitted tanh MLPClassifier/MLPRegressor)')
     comp.add_argument("--beta", type=float, default=1.0)
     comp.add_argument("--lam", type=float, default=0.1, help="temperature gradient lambda (default 0.1)")
-    comp.add_argument("--activation", choices=["tanh", "sign"], default="tanh", help="hidden activation of an .npz network")
+    comp.add_argument("--activation", choices=["tanh", "sign"], default="tanh", help="hidden activation of an .npz or .json network")
     comp.add_argument("-o", "--output", default="circuit.json")
     comp.set_defaults(run=_cmd_compile)
 

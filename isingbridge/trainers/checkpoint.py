@@ -1,14 +1,14 @@
 """What every trainer shares: the epoch loop (progress, callbacks, history) and save/resume of its whole state."""
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from isingbridge.backends.base import check_positive_int
+from isingbridge.persistence import load_state, save_state
 
 __all__ = ["Checkpointing", "check_classes"]
 
@@ -22,8 +22,15 @@ def check_classes(y: np.ndarray) -> np.ndarray:
 
 
 class Checkpointing:
-    """``save(path)`` / ``Class.load(path)`` for an estimator (one pickle, tagged with the class name), and the
-    epoch loop that saves after every epoch.
+    """``save(path)`` / ``Class.load(path)`` for an estimator, and the epoch loop that saves after every epoch.
+
+    The state (hyper-parameters, model, optimizer, estimator state such as
+    persistent chains, random generators' bit-generator state, history) goes
+    to one ``.npz`` of plain arrays and a JSON header, written atomically with
+    ``allow_pickle=False`` (:mod:`isingbridge.persistence`); loading never
+    runs code from the file.  Backends are stored as their built-in name and
+    options; one wrapping a third-party dimod sampler is given back at load
+    time: ``Class.load(path, backend=sampler)``.
 
     Trainers keep ``n_epochs``, ``progress``, ``epochs_done_`` and ``history_``.
     """
@@ -55,16 +62,20 @@ class Checkpointing:
                 self.save(checkpoint)
 
     def save(self, path: str | Path) -> None:
-        """Write the whole training state (model, optimizer, persistent chains, random state)."""
-        with open(path, "wb") as handle:
-            pickle.dump({"format": f"isingbridge.{type(self).__name__}/1", "state": self}, handle)
+        """Write the whole training state (model, optimizer, persistent chains, random state) to ``path``.
+
+        One ``.npz`` archive (the name is used as given), replaced atomically:
+        a crash mid-write leaves the previous checkpoint intact.
+        """
+        save_state(self, path)
 
     @classmethod
-    def load(cls, path: str | Path):
-        """Read a state written by :meth:`save`; continue with ``fit(..., resume=True)``."""
-        with open(path, "rb") as handle:
-            data = pickle.load(handle)  # noqa: S301 - the user's own checkpoint
-        if not isinstance(data, dict) or data.get("format") != f"isingbridge.{cls.__name__}/1" \
-                or not isinstance(data.get("state"), cls):
-            raise ValueError(f"{path} is not a {cls.__name__} checkpoint written by save()")
-        return data["state"]
+    def load(cls, path: str | Path, *, backend: Any = None):
+        """Read a state written by :meth:`save`; continue with ``fit(..., resume=True)``.
+
+        ``backend`` (a dimod sampler or Backend) is needed only for a state
+        saved with a backend wrapping a third-party sampler, which cannot be
+        stored.  A pickle, a damaged file, another format or another class
+        raise a ``ValueError`` naming the file; nothing in the file is executed.
+        """
+        return load_state(path, cls, backend=backend)
