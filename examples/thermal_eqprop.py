@@ -23,6 +23,7 @@ from joblib import Parallel, delayed
 
 from isingbridge.backends import get
 from isingbridge.trainers.eqprop import ThermalEqProp
+from isingbridge.trainers.eqprop.ising import parameter_keys
 
 INPUTS = {"x0": 1, "x1": -1}
 TARGETS = {"o0": 1.0, "o1": -1.0}
@@ -40,10 +41,6 @@ def network(seed: int = 0) -> dimod.BinaryQuadraticModel:
     return dimod.BQM({v: rng.normal(0, 0.3) for v in h + o} | {v: 0.0 for v in x}, quadratic, 0.0, "SPIN")
 
 
-def parameters(bqm) -> list:
-    return [("J", pair) for pair in bqm.quadratic] + [("h", v) for v in bqm.variables if v not in INPUTS]
-
-
 def exact_cost(bqm, temperature: float) -> float:
     m = get("exact").moments(bqm, beta=1.0 / temperature, clamp=INPUTS)
     return 0.5 * sum(1 + d * d - 2 * d * m.mean_of(o) for o, d in TARGETS.items())
@@ -51,7 +48,7 @@ def exact_cost(bqm, temperature: float) -> float:
 
 def exact_gradient(bqm, temperature: float, eps: float = 1e-5) -> np.ndarray:
     values = []
-    for kind, key in parameters(bqm):
+    for kind, key in parameter_keys(bqm, INPUTS):
         shifted = []
         for sign in (1, -1):
             copy = bqm.copy()
@@ -61,17 +58,17 @@ def exact_gradient(bqm, temperature: float, eps: float = 1e-5) -> np.ndarray:
     return np.array(values)
 
 
-def flatten(gradient, bqm) -> np.ndarray:
-    return np.array([gradient.quadratic[key] if kind == "J" else gradient.linear[key] for kind, key in parameters(bqm)])
-
-
 def estimates(bqm, temperature: float, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(covariance estimate, ±β estimate), each from ``samples`` samples per phase."""
+    """(covariance estimate, ±β estimate), each from ``samples`` samples per phase, in :func:`parameter_keys` order.
+
+    The order comes from the labels, not from ``bqm``'s iteration order, which
+    differs in a joblib worker that received a pickled copy.
+    """
     estimator = ThermalEqProp(temperature, backend="gibbs", num_reads=samples, beta=NUDGE, num_sweeps=SWEEPS)
-    covariance = flatten(estimator.gradient(bqm, INPUTS, TARGETS, seed=seed), bqm)
+    covariance = estimator.gradient(bqm, INPUTS, TARGETS, seed=seed).vector()
     # one generator for both nudged phases: independent streams, deterministic run
     rng = np.random.default_rng(seed + 10**6)
-    clamped = flatten(estimator.clamped_gradient(bqm, INPUTS, TARGETS, burn_in=SWEEPS - 1, seed=rng), bqm)
+    clamped = estimator.clamped_gradient(bqm, INPUTS, TARGETS, burn_in=SWEEPS - 1, seed=rng).vector()
     return covariance, clamped
 
 

@@ -28,13 +28,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from isingbridge.backends.base import check_positive_int
 from isingbridge.trainers.eqprop.quantum import check_nudge
+from isingbridge.trainers.eqprop.training import check_layer_sizes
+from isingbridge.validation import (
+    as_rng, check_array, check_choice, check_data, check_int, check_positive, check_positive_int, check_real,
+)
 
 __all__ = ["LayeredHopfield", "EqProp", "LowTemperatureRule", "EqPropResult", "ACTIVATIONS"]
+
+METHODS = ("fixed_point", "gradient")
 
 
 def hard_sigmoid(s: np.ndarray) -> np.ndarray:
@@ -72,16 +78,16 @@ class LayeredHopfield:
     activation: str = "hard_sigmoid"
 
     def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_choice(self.activation, "activation", sorted(ACTIVATIONS))
         self.rho, self.rho_slope, self.rho_curvature = ACTIVATIONS[self.activation]
 
     @classmethod
     def random(cls, sizes: list[int], *, activation: str = "hard_sigmoid", seed=None) -> "LayeredHopfield":
         """Glorot-uniform weights, zero biases."""
-        rng = np.random.default_rng(seed)
-        if len(sizes) < 2 or any(isinstance(n, bool) or int(n) != n or n < 1 for n in sizes):
+        sizes = check_layer_sizes(sizes, "sizes")
+        if len(sizes) < 2:
             raise ValueError(f"sizes must list at least an input and an output layer of positive sizes, got {sizes}")
+        rng = as_rng(seed)
         W = [rng.uniform(-1, 1, (m, n)) * math.sqrt(6.0 / (m + n)) for n, m in zip(sizes[:-1], sizes[1:])]
         return cls(W, [np.zeros(m) for m in sizes[1:]], activation)
 
@@ -118,6 +124,7 @@ class LayeredHopfield:
     def relax(self, x: np.ndarray, *, beta: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
               method: str = "fixed_point", tol: float = 1e-6, max_iter: int = 200, step: float = 0.2):
         """Equilibrium of E + βC from ``start`` (default zeros); returns (states, iterations, converged)."""
+        check_choice(method, "method", METHODS)
         states = [np.zeros((x.shape[0], w.shape[0])) for w in self.W] if start is None else [s.copy() for s in start]
         last = len(states) - 1
         drive = x @ self.W[0].T + self.b[0]  # the clamped input's field never changes: compute it once
@@ -198,8 +205,9 @@ class HopfieldNetwork:
     damping: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_choice(self.activation, "activation", sorted(ACTIVATIONS))
+        self.damping = check_real(self.damping, "damping", low=0.0, high=1.0, low_open=True)
+        self.n_outputs = check_int(self.n_outputs, "n_outputs")
         n = self.W.shape[0]
         if self.W.shape != (n, n) or self.mask.shape != (n, n) or self.U.shape[0] != n or self.b.shape != (n,):
             raise ValueError(f"W and mask must be N × N, U N × n_inputs and b of length N (N = {n})")
@@ -214,7 +222,10 @@ class HopfieldNetwork:
     def random(cls, n_inputs: int, n_free: int, n_outputs: int, *, density: float = 0.5, input_density: float = 1.0,
                activation: str = "hard_sigmoid", seed=None) -> "HopfieldNetwork":
         """Random symmetric connectivity of the given density, uniform ±1/√fan-in weights, zero biases."""
-        rng = np.random.default_rng(seed)
+        n_inputs, n_free = check_int(n_inputs, "n_inputs", minimum=0), check_positive_int(n_free, "n_free")
+        density = check_real(density, "density", low=0.0, high=1.0)
+        input_density = check_real(input_density, "input_density", low=0.0, high=1.0)
+        rng = as_rng(seed)
         upper = np.triu(rng.random((n_free, n_free)) < density, k=1)
         mask = upper | upper.T
         scale = 1.0 / math.sqrt(max(1.0, density * n_free + input_density * n_inputs))
@@ -260,6 +271,7 @@ class HopfieldNetwork:
         (the hard sigmoid's fixed points are exact stationary points of E);
         ``gradient`` descends E + βC with ``step``.
         """
+        check_choice(method, "method", METHODS)
         n = self.W.shape[0]
         s = np.zeros((x.shape[0], n)) if start is None else self._join(start).copy()
         W, drive = self.coupling(), x @ self.U.T + self.b
@@ -317,12 +329,12 @@ class EqProp:
     def __init__(self, beta: float = 0.5, *, variant: str = "symmetric", method: str = "fixed_point",
                  tol: float = 1e-5, max_iter: int = 100, nudge_iter: int | None = None, step: float = 0.2):
         self.beta = check_nudge(beta, variant)
-        if method not in ("fixed_point", "gradient"):
-            raise ValueError(f"method must be 'fixed_point' or 'gradient', got {method!r}")
+        check_choice(method, "method", METHODS)
         if variant == "symmetric" and method == "fixed_point" and self.beta >= 1:
             raise ValueError("symmetric nudging with fixed-point relaxation needs beta < 1 (the −β phase divides by "
                              "1 − β)")
-        self.variant, self.method, self.tol, self.step = variant, method, float(tol), float(step)
+        self.variant, self.method = variant, method
+        self.tol, self.step = check_positive(tol, "tol"), check_positive(step, "step")
         self.max_iter = check_positive_int(max_iter, "max_iter")
         self.nudge_iter = self.max_iter if nudge_iter is None else check_positive_int(nudge_iter, "nudge_iter")
 
@@ -330,13 +342,20 @@ class EqProp:
         return network.relax(x, beta=beta, targets=targets, start=start, method=self.method, tol=self.tol,
                              max_iter=max_iter, step=self.step)
 
-    def gradient(self, network: LayeredHopfield, X: np.ndarray, D: np.ndarray) -> EqPropResult:
-        """EP estimate of ∂(mean C)/∂θ at the free equilibria of the rows of X with targets D."""
-        X, D = np.asarray(X, dtype=np.float64), np.asarray(D, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != network.sizes[0]:
+    @staticmethod
+    def _check_batch(network, X: Any, D: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs: rows of the network's features; targets: one row of outputs per input."""
+        X = check_data(X, "inputs")
+        if X.shape[1] != network.sizes[0]:
             raise ValueError(f"inputs must be rows of {network.sizes[0]} features, got shape {X.shape}")
+        D = check_array(D, "targets")
         if D.shape != (X.shape[0], network.sizes[-1]):
             raise ValueError(f"targets must have shape {(X.shape[0], network.sizes[-1])}, got {D.shape}")
+        return X, D
+
+    def gradient(self, network: LayeredHopfield, X: np.ndarray, D: np.ndarray) -> EqPropResult:
+        """EP estimate of ∂(mean C)/∂θ at the free equilibria of the rows of X with targets D."""
+        X, D = self._check_batch(network, X, D)
         free, free_iter, converged = self._relax(network, X, 0.0, None, None, self.max_iter)
         plus = self._relax(network, X, self.beta, D, free, self.nudge_iter)[0]
         if self.variant == "symmetric":
@@ -370,10 +389,7 @@ class LowTemperatureRule(EqProp):
         super().__init__(0.5, variant="positive", method=method, tol=tol, max_iter=max_iter, step=step)
 
     def gradient(self, network: LayeredHopfield, X: np.ndarray, D: np.ndarray) -> EqPropResult:
-        X, D = np.asarray(X, dtype=np.float64), np.asarray(D, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != network.sizes[0] or D.shape != (X.shape[0], network.sizes[-1]):
-            raise ValueError(f"inputs must be rows of {network.sizes[0]} features and targets rows of "
-                             f"{network.sizes[-1]}, got {X.shape} and {D.shape}")
+        X, D = self._check_batch(network, X, D)
         free, iterations, converged = self._relax(network, X, 0.0, None, None, self.max_iter)
         sizes = [w.shape[0] for w in network.W]
         offsets = np.concatenate([[0], np.cumsum(sizes)])

@@ -13,10 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from isingbridge.backends.base import check_positive_int
+
 from isingbridge.trainers.checkpoint import check_classes
-from isingbridge.trainers.eqprop.classical import EqProp, LayeredHopfield
-from isingbridge.trainers.eqprop.training import LayeredEqPropTrainer, layer_optimizers, one_hot_targets, step_layers
+from isingbridge.trainers.eqprop.classical import ACTIVATIONS, EqProp, LayeredHopfield
+from isingbridge.trainers.eqprop.training import (
+    LayeredEqPropTrainer, check_layer_sizes, layer_optimizers, one_hot_targets, step_layers,
+)
+from isingbridge.validation import as_rng, check_choice
 
 __all__ = ["EqPropClassifier"]
 
@@ -62,9 +65,12 @@ class EqPropClassifier(LayeredEqPropTrainer):
 
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_ = check_classes(y)
-        sizes = [X.shape[1], *[check_positive_int(n, "hidden layer size") for n in self.hidden_layer_sizes],
-                 len(self.classes_)]
-        self.rng_ = np.random.default_rng(self.seed)
+        sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes), len(self.classes_)]
+        check_choice(self.activation, "activation", sorted(ACTIVATIONS))
+        if self.estimator is not None and not isinstance(self.estimator, EqProp):
+            raise TypeError(f"estimator must be an EqProp (or LowTemperatureRule) object, or None for the default, "
+                            f"got {type(self.estimator).__name__} {self.estimator!r}")
+        self.rng_ = as_rng(self.seed)
         self.network_ = LayeredHopfield.random(sizes, activation=self.activation, seed=self.rng_)
         method = "fixed_point" if self.activation == "hard_sigmoid" else "gradient"
         self.estimator_ = self.estimator or EqProp(0.5, method=method, max_iter=30, nudge_iter=10, tol=1e-4)

@@ -33,7 +33,8 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import numbers
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,16 +42,49 @@ import dimod
 import numpy as np
 
 from isingbridge.backends import get
-from isingbridge.backends.base import check_beta, check_positive_int
 from isingbridge.ir import as_spin_bqm
-from isingbridge.trainers.eqprop.quantum import Couplings, check_nudge
+from isingbridge.trainers.eqprop.quantum import Couplings, check_field_values, check_nudge, positive_setting
+from isingbridge.validation import check_beta, check_positive_int, check_spin_value
 
-__all__ = ["IsingEqProp", "ThermalEqProp", "IsingGradient"]
+__all__ = ["IsingEqProp", "ThermalEqProp", "IsingGradient", "parameter_keys", "label_order"]
+
+
+def label_order(label: Hashable) -> tuple:
+    """A sort key for any variable label that is the same in every process.
+
+    Numbers sort first, then strings, then tuples (part by part), then
+    anything else by its ``repr``, so mixed labels never compare across kinds.
+    """
+    if isinstance(label, numbers.Real) and not isinstance(label, bool):
+        return (0, float(label))
+    if isinstance(label, str):
+        return (1, label)
+    if isinstance(label, tuple):
+        return (2, tuple(label_order(part) for part in label))
+    return (3, repr(label))
+
+
+def parameter_keys(bqm: dimod.BinaryQuadraticModel, inputs: Any = ()) -> list[tuple]:
+    """Every trainable parameter of a network, ``("J", (u, v))`` then ``("h", v)``, in one canonical order.
+
+    Pairs are oriented and sorted by :func:`label_order`, fields sorted the
+    same way (inputs have none).  The order depends on the labels only, not
+    on how ``bqm`` iterates its couplings, which changes when a BQM is copied
+    to another process; flatten gradients with it (:meth:`IsingGradient.vector`).
+    """
+    pairs = sorted((tuple(sorted((u, v), key=label_order)) for u, v in bqm.quadratic),
+                   key=lambda pair: (label_order(pair[0]), label_order(pair[1])))
+    fields = sorted((v for v in bqm.variables if v not in inputs), key=label_order)
+    return [("J", pair) for pair in pairs] + [("h", v) for v in fields]
 
 
 @dataclass
 class IsingGradient:
-    """∂⟨C⟩/∂J per coupling (``quadratic``, either key order) and ∂⟨C⟩/∂h per free spin (``linear``)."""
+    """∂⟨C⟩/∂J per coupling (``quadratic``, either key order) and ∂⟨C⟩/∂h per free spin (``linear``).
+
+    Both are filled in the order of :func:`parameter_keys`, whatever process
+    computed them; :meth:`vector` flattens them in that order.
+    """
 
     quadratic: Couplings
     linear: dict
@@ -59,27 +93,29 @@ class IsingGradient:
     stderr: dict | None = None
     info: dict = field(default_factory=dict)
 
+    def keys(self) -> list[tuple]:
+        """``("J", (u, v))`` for every coupling then ``("h", v)`` for every field: the order of :meth:`vector`."""
+        return [("J", pair) for pair in self.quadratic] + [("h", v) for v in self.linear]
+
+    def vector(self, keys: Any = None) -> np.ndarray:
+        """The gradient as one array, in the order of ``keys`` (default :meth:`keys`, i.e. :func:`parameter_keys`)."""
+        keys = self.keys() if keys is None else keys
+        return np.array([self.quadratic[key] if kind == "J" else self.linear[key] for kind, key in keys], dtype=float)
+
 
 def _check_problem(bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping):
     bqm = as_spin_bqm(bqm)
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"inputs must be a dict {{input label: -1 or +1}}, got {type(inputs).__name__} {inputs!r}")
     for label, value in inputs.items():
         if label not in bqm.variables:
             raise ValueError(f"input {label!r} is not a variable of the network")
-        if value not in (-1, 1):
-            raise ValueError(f"input {label!r} = {value!r}: inputs are clamped spins, -1 or +1")
-    if not isinstance(targets, Mapping) or not targets:
-        raise ValueError("targets must be a non-empty dict {output label: target in [-1, 1]}")
-    checked = {}
-    for label, value in targets.items():
-        if label not in bqm.variables:
-            raise ValueError(f"target {label!r} is not a variable of the network")
+        check_spin_value(value, f"input {label!r}")
+    checked = check_field_values(targets, "targets", bqm.variables, bounded=True)
+    for label in checked:
         if label in inputs:
             raise ValueError(f"{label!r} is both an input (clamped) and an output")
-        number = float(value)
-        if not (math.isfinite(number) and -1.0 <= number <= 1.0):
-            raise ValueError(f"target {value!r} for {label!r} is outside [-1, 1], the range of a spin's mean")
-        checked[label] = number
-    return bqm, dict(inputs), checked
+    return bqm, {label: check_spin_value(value, f"input {label!r}") for label, value in inputs.items()}, checked
 
 
 def _nudged(bqm: dimod.BinaryQuadraticModel, targets: Mapping, beta: float) -> dimod.BinaryQuadraticModel:
@@ -112,7 +148,7 @@ class IsingEqProp:
                  variant: str = "symmetric", **options: Any):
         self.beta = check_nudge(beta, variant)
         self.variant = variant
-        self.temperature_beta = check_beta(temperature_beta)
+        self.temperature_beta = check_beta(temperature_beta, "temperature_beta")
         self.backend = get(backend)
         self.options = options
 
@@ -129,8 +165,12 @@ class IsingEqProp:
             scale = 2.0 * self.beta
         else:
             plus, minus, scale = self._moments(_nudged(bqm, targets, self.beta), inputs), free, self.beta
-        quadratic = Couplings({(u, v): (plus.corr_of(u, v) - minus.corr_of(u, v)) / scale for u, v in bqm.quadratic})
-        linear = {v: (plus.mean_of(v) - minus.mean_of(v)) / scale for v in bqm.variables if v not in inputs}
+        quadratic, linear = Couplings(), {}
+        for kind, key in parameter_keys(bqm, inputs):
+            if kind == "J":
+                quadratic[key] = (plus.corr_of(*key) - minus.corr_of(*key)) / scale
+            else:
+                linear[key] = (plus.mean_of(key) - minus.mean_of(key)) / scale
         outputs = {label: free.mean_of(label) for label in targets}
         return IsingGradient(quadratic, linear, _cost(outputs, targets), outputs,
                              info={"backend": self.backend.name})
@@ -150,10 +190,7 @@ class ThermalEqProp:
 
     def __init__(self, temperature: float = 1.0, *, backend: Any = "gibbs", num_reads: int = 1000,
                  beta: float = 0.1, **options: Any):
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) \
-                or not math.isfinite(temperature) or temperature <= 0:
-            raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
-        self.temperature = float(temperature)
+        self.temperature = positive_setting(temperature, "temperature")
         self.num_reads = check_positive_int(num_reads, "num_reads")
         self.backend = get(backend)
         self.beta = check_nudge(beta, "symmetric")
@@ -177,12 +214,12 @@ class ThermalEqProp:
             spread = math.sqrt(max(weights @ (products - mean) ** 2 / n, 0.0) / max(n - 1.0, 1.0))
             return -mean / self.temperature, spread / self.temperature
 
-        quadratic, linear, errors = Couplings(), {}, {}
-        for u, v in bqm.quadratic:
-            quadratic[(u, v)], errors[(u, v)] = covariance(states[:, order[u]] * states[:, order[v]])
-        for v in bqm.variables:
-            if v not in inputs:
-                linear[v], errors[v] = covariance(states[:, order[v]])
+        quadratic, linear, errors = Couplings(), {}, Couplings()
+        for kind, key in parameter_keys(bqm, inputs):
+            if kind == "J":
+                quadratic[key], errors[key] = covariance(states[:, order[key[0]]] * states[:, order[key[1]]])
+            else:
+                linear[key], errors[key] = covariance(states[:, order[key]])
         outputs = {o: float(weights @ states[:, order[o]] / n) for o in targets}
         return IsingGradient(quadratic, linear, float(weights @ cost / n), outputs, stderr=errors,
                              info={"num_reads": int(n), "backend": self.backend.name})

@@ -34,11 +34,13 @@ import dimod
 import numpy as np
 
 from isingbridge.backends import get
-from isingbridge.backends.base import check_beta, check_positive_int
 from isingbridge.backends.gibbs import GibbsBackend, random_spins
 from isingbridge.trainers.checkpoint import check_classes
 from isingbridge.trainers.eqprop.quantum import check_nudge
-from isingbridge.trainers.eqprop.training import LayeredEqPropTrainer, layer_optimizers, one_hot_targets, step_layers
+from isingbridge.trainers.eqprop.training import (
+    LayeredEqPropTrainer, check_layer_sizes, layer_optimizers, one_hot_targets, step_layers,
+)
+from isingbridge.validation import as_rng, check_array, check_beta, check_positive_int, check_real
 
 __all__ = ["IsingLayers", "IsingEqPropClassifier"]
 
@@ -51,10 +53,16 @@ class IsingLayers:
     b: list[np.ndarray]
     beta: float = 1.0
 
+    def __post_init__(self) -> None:
+        self.beta = check_beta(self.beta, "beta")
+
     @classmethod
     def random(cls, sizes: list[int], *, seed: Any = None, beta: float = 1.0) -> "IsingLayers":
         """Uniform weights in ±1/√fan_in, zero biases."""
-        rng = np.random.default_rng(seed)
+        sizes = check_layer_sizes(sizes, "sizes")
+        if len(sizes) < 2:
+            raise ValueError(f"sizes must list at least an input and an output layer, got {sizes}")
+        rng = as_rng(seed)
         W = [rng.uniform(-1, 1, size=(n_out, n_in)) / np.sqrt(n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
         return cls(W, [np.zeros(n) for n in sizes[1:]], check_beta(beta))
 
@@ -96,8 +104,13 @@ class IsingLayers:
         Rows are example-major: the reads of example i are rows i·reads … i·reads + reads − 1.
         """
         backend = get(backend)
-        X = np.repeat(np.asarray(X, dtype=np.float64), reads, axis=0)
-        shift = None if D is None else nudge * np.repeat(np.asarray(D, dtype=np.float64), reads, axis=0)
+        reads, sweeps = check_positive_int(reads, "reads"), check_positive_int(sweeps, "sweeps")
+        nudge_sweeps, nudge = check_positive_int(nudge_sweeps, "nudge_sweeps"), check_real(nudge, "nudge")
+        X = check_array(X, "X", ndim=2, min_rows=1, columns=self.sizes[0])
+        if D is not None:
+            D = check_array(D, "D", ndim=2, min_rows=X.shape[0], columns=self.sizes[-1])
+        X = np.repeat(X, reads, axis=0)
+        shift = None if D is None else nudge * np.repeat(D, reads, axis=0)
         if isinstance(backend, GibbsBackend):
             return self._gibbs_phases(X, shift, sweeps, nudge_sweeps, backend, rng)
         return self._backend_phases(X, shift, reads, sweeps, nudge_sweeps, backend, rng)
@@ -208,11 +221,11 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_ = check_classes(y)
         check_nudge(self.beta, "positive")
+        check_beta(self.temperature_beta, "temperature_beta")
         for name in ("replicas", "num_reads", "num_sweeps", "nudge_sweeps", "batch_size"):
             check_positive_int(getattr(self, name), name)
-        sizes = [X.shape[1], *[check_positive_int(n, "hidden layer size") for n in self.hidden_layer_sizes],
-                 len(self.classes_) * self.replicas]
-        self.rng_ = np.random.default_rng(self.seed)
+        sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes), len(self.classes_) * self.replicas]
+        self.rng_ = as_rng(self.seed)
         self.network_ = IsingLayers.random(sizes, seed=self.rng_, beta=self.temperature_beta)
         self.backend_ = get(self.backend)
         self.optimizers_ = layer_optimizers(self.learning_rate, len(self.network_.W), self.optimizer, self.momentum)

@@ -29,12 +29,13 @@ from typing import Any
 import dimod
 import numpy as np
 
-from isingbridge.backends.base import check_positive_int
 from isingbridge.quantum import TransverseIsing
 from isingbridge.trainers.checkpoint import check_classes
 from isingbridge.trainers.eqprop.quantum import QuantumEqProp, QuantumGradient
-from isingbridge.trainers.eqprop.training import LayeredEqPropTrainer, best_of_restarts, one_hot_targets
-from isingbridge.trainers.optim import SGD, Adam
+from isingbridge.trainers.eqprop.training import (
+    LayeredEqPropTrainer, best_of_restarts, layer_optimizers, one_hot_targets, restart_seeds,
+)
+from isingbridge.validation import as_rng, check_array, check_bool, check_nonnegative, check_positive_int
 
 __all__ = ["QuantumNetwork", "QuantumEqPropClassifier"]
 
@@ -54,7 +55,10 @@ class QuantumNetwork:
     @classmethod
     def layered(cls, n_inputs: int, n_hidden: int, n_outputs: int = 1, *, connect_hidden: bool = False,
                 scale: float = 0.5, seed=None) -> "QuantumNetwork":
-        rng = np.random.default_rng(seed)
+        n_inputs, n_hidden = check_positive_int(n_inputs, "n_inputs"), check_positive_int(n_hidden, "n_hidden")
+        n_outputs = check_positive_int(n_outputs, "n_outputs")
+        connect_hidden, scale = check_bool(connect_hidden, "connect_hidden"), check_nonnegative(scale, "scale")
+        rng = as_rng(seed)
         inputs = [("in", i) for i in range(n_inputs)]
         hidden = [("hid", j) for j in range(n_hidden)]
         outputs = [("out", k) for k in range(n_outputs)]
@@ -158,8 +162,8 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         if checkpoint is not None or callback is not None:
             raise ValueError("checkpoint and callback follow a single run: fit with n_init=1, or save the "
                              "chosen network after fit(n_init > 1)")
-        if self.seed is not None and not isinstance(self.seed, (int, np.integer)):
-            raise ValueError(f"n_init > 1 needs an integer seed (or None) to seed its restarts, got {self.seed!r}")
+        restart_seeds(self.seed, n_init)  # refuses a seed that cannot seed the restarts, before any work
+        self._check_params()
         best = best_of_restarts(self, X, y, n_init, self.n_jobs)
         self.__dict__.update({k: v for k, v in best.__dict__.items() if k.endswith("_")})
         return self
@@ -171,22 +175,24 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_ = check_classes(y)
         outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
-        self.rng_ = np.random.default_rng(self.seed)
+        self.rng_ = as_rng(self.seed)
         self.scales_ = self._check_scales(self.input_scale)
         self.network_ = QuantumNetwork.layered(X.shape[1] * len(self.scales_),
                                                check_positive_int(self.n_hidden, "n_hidden"), outputs,
                                                connect_hidden=self.connect_hidden, seed=self.rng_)
         self.estimator_ = QuantumEqProp(self.beta, state=self.state, temperature=self.temperature,
                                         warn_crossings=False)
-        self.optimizer_ = Adam(self.learning_rate) if self.optimizer == "adam" else SGD(self.learning_rate)
+        self.optimizer_ = layer_optimizers(self.learning_rate, 1, self.optimizer, 0.0)[0]
         self.epochs_done_ = 0
         self.history_: list[dict] = []
 
     @staticmethod
     def _check_scales(input_scale: Any) -> np.ndarray:
-        scales = np.atleast_1d(np.asarray(input_scale, dtype=np.float64))
-        if scales.ndim != 1 or scales.size == 0 or not np.all(np.isfinite(scales)):
-            raise ValueError(f"input_scale must be a finite number or a non-empty sequence of them, got {input_scale!r}")
+        try:
+            scales = check_array(np.atleast_1d(input_scale), "input_scale", ndim=1, min_rows=1)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"input_scale must be a finite number or a non-empty sequence of them, "
+                              f"got {input_scale!r}") from None
         return scales
 
     def _n_features(self) -> int:

@@ -36,7 +36,6 @@ make qubit i read x_i, apply u_i = −s·x_i.
 """
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
@@ -46,8 +45,10 @@ import numpy as np
 
 from isingbridge.backends.statevector import StatevectorBackend
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
+from isingbridge.validation import check_bool, check_choice, check_int, check_positive, check_real
 
-__all__ = ["Couplings", "QuantumEqProp", "QuantumGradient", "LevelCrossingWarning", "check_nudge"]
+__all__ = ["Couplings", "QuantumEqProp", "QuantumGradient", "LevelCrossingWarning", "check_nudge", "positive_setting",
+           "check_field_values"]
 
 
 class Couplings(dict):
@@ -88,13 +89,39 @@ class QuantumGradient:
     info: dict = field(default_factory=dict)
 
 
+def positive_setting(value: Any, name: str, note: str = "") -> float:
+    """``value`` as a finite float > 0; the error reads "<name> must be a finite number > 0<note>, got <value>"."""
+    try:
+        return check_positive(value, name)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{name} must be a finite number > 0{note}, got {value!r}") from None
+
+
 def check_nudge(beta: Any, variant: str) -> float:
-    """β > 0 finite, and a known variant; shared by the EP estimators."""
-    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)) or not math.isfinite(beta) or beta <= 0:
-        raise ValueError(f"the nudging strength beta must be a finite number > 0 (EP needs a nudge), got {beta!r}")
-    if variant not in ("positive", "symmetric"):
-        raise ValueError(f"variant must be 'positive' or 'symmetric', got {variant!r}")
-    return float(beta)
+    """The nudging strength β > 0 finite, and a known variant; shared by the EP estimators."""
+    strength = positive_setting(beta, "the nudging strength beta",
+                                " (EP needs a nudge; this beta is not an inverse temperature)")
+    check_choice(variant, "variant", ("positive", "symmetric"))
+    return strength
+
+
+def check_field_values(values: Any, what: str, labels: Any, *, bounded: bool,
+                       unit: str = "a variable of the network", mean: str = "a spin's mean") -> dict:
+    """A non-empty ``{label: finite number}`` over ``labels``, each in [−1, 1] when ``bounded`` (targets of ``mean``).
+
+    ``unit`` and ``mean`` name, in the errors, what a label and a target are.
+    """
+    if not isinstance(values, Mapping) or not values:
+        raise ValueError(f"{what} must be a non-empty dict {{label: value}}, got {type(values).__name__} {values!r}")
+    checked = {}
+    for label, value in values.items():
+        if label not in labels:
+            raise ValueError(f"{what} names {label!r}, which is not {unit}")
+        number = check_real(value, f"{what}[{label!r}]")
+        if bounded and not -1.0 <= number <= 1.0:
+            raise ValueError(f"target {number} for {label!r} is outside [-1, 1], the range of {mean}")
+        checked[label] = number
+    return checked
 
 
 class QuantumEqProp:
@@ -120,37 +147,34 @@ class QuantumEqProp:
 
     def __init__(self, beta: float = 0.01, *, state: Any = "ground", temperature: float | None = None,
                  variant: str = "symmetric", backend: StatevectorBackend | None = None, warn_crossings: bool = True):
-        self.warn_crossings = bool(warn_crossings)
+        self.warn_crossings = check_bool(warn_crossings, "warn_crossings")
         self.beta = check_nudge(beta, variant)
         self.variant = variant
+        self.state = self._check_state(state)
         if temperature is not None:
-            if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) \
-                    or not math.isfinite(temperature) or temperature <= 0:
-                raise ValueError(f"temperature must be a finite number > 0 (None for an eigenstate), got {temperature!r}")
-            if state not in ("ground", 0):
+            temperature = positive_setting(temperature, "temperature", " (None for an eigenstate)")
+            if self.state != 0:
                 raise ValueError("a Gibbs state (temperature given) mixes all eigenstates; leave state='ground'")
-        elif state != "ground" and (isinstance(state, bool) or not isinstance(state, (int, np.integer)) or state < 0):
-            raise ValueError(f"state must be 'ground' or an eigenstate index >= 0, got {state!r}")
-        self.state = 0 if state == "ground" else int(state)
-        self.temperature = None if temperature is None else float(temperature)
+        self.temperature = temperature
         self.backend = backend if backend is not None else StatevectorBackend()
 
     # -- validation -----------------------------------------------------------------
     @staticmethod
+    def _check_state(state: Any) -> int:
+        """"ground" as 0, or an eigenstate index >= 0."""
+        if isinstance(state, str):
+            check_choice(state, "state", ("ground",))
+            return 0
+        try:
+            return check_int(state, "state", minimum=0)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"state must be 'ground' or an eigenstate index >= 0, got {state!r}") from None
+
+    @staticmethod
     def _check_fields(model: TransverseIsing, values: Mapping, what: str, bounded: bool) -> dict:
-        if not isinstance(values, Mapping) or not values:
-            raise ValueError(f"{what} must be a non-empty dict {{qubit label: value}}")
-        checked = {}
-        for label, value in values.items():
-            if label not in model.bqm.variables:
-                raise ValueError(f"{what} names {label!r}, which is not a qubit of the model {model.variables}")
-            number = float(value)
-            if not math.isfinite(number):
-                raise ValueError(f"{what}[{label!r}] = {value!r} is not finite")
-            if bounded and not -1.0 <= number <= 1.0:
-                raise ValueError(f"target {number} for {label!r} is outside [-1, 1], the range of ⟨Z⟩")
-            checked[label] = number
-        return checked
+        """Fields or targets on qubits of ``model`` (qubit labels, finite values; targets in [−1, 1])."""
+        return check_field_values(values, what, model.bqm.variables, bounded=bounded,
+                                  unit=f"a qubit of the model {model.variables}", mean="⟨Z⟩")
 
     # -- the estimator ----------------------------------------------------------------
     def _moments(self, model: TransverseIsing, previous=None):

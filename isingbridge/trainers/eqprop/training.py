@@ -1,6 +1,7 @@
 """What the layered EP classifiers share: one-hot targets, per-layer optimizers, and the fit loop."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -8,10 +9,20 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 from isingbridge.trainers.checkpoint import Checkpointing
+from isingbridge.trainers.labels import check_labels
 from isingbridge.trainers.optim import SGD, Adam
+from isingbridge.validation import check_bool, check_choice, check_data, check_int, check_positive_int, check_real
 
 __all__ = ["LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers", "best_of_restarts",
-           "restart_seeds"]
+           "restart_seeds", "check_layer_sizes"]
+
+
+def check_layer_sizes(sizes: Any, name: str = "hidden_layer_sizes") -> list[int]:
+    """A tuple or list of positive layer sizes, as a list of ints (a bare int is refused: write ``(n,)``)."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (tuple, list, np.ndarray)):
+        example = f" such as ({sizes},)" if isinstance(sizes, numbers.Integral) else ""
+        raise TypeError(f"{name} must be a tuple of layer sizes{example}, got {type(sizes).__name__} {sizes!r}")
+    return [check_positive_int(n, f"{name}[{i}]") for i, n in enumerate(sizes)]
 
 
 def one_hot_targets(classes: np.ndarray, y: np.ndarray, low: float, replicas: int = 1) -> np.ndarray:
@@ -26,12 +37,17 @@ def one_hot_targets(classes: np.ndarray, y: np.ndarray, low: float, replicas: in
 
 
 def layer_optimizers(learning_rate: Any, num_layers: int, optimizer: str, momentum: float) -> list:
-    """One optimizer per weight layer; ``learning_rate`` is one rate or a list of one per layer."""
-    rates = learning_rate if isinstance(learning_rate, (list, tuple)) else [learning_rate] * num_layers
+    """One optimizer per weight layer; ``learning_rate`` is one rate or a list of one per layer.
+
+    ``optimizer`` is "sgd" (with ``momentum``) or "adam".
+    """
+    name = check_choice(optimizer, "optimizer", ("sgd", "adam"))
+    check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+    listed = isinstance(learning_rate, (list, tuple, np.ndarray))
+    rates = list(learning_rate) if listed else [learning_rate] * num_layers
     if len(rates) != num_layers:
         raise ValueError(f"learning_rate lists {len(rates)} rates; the network has {num_layers} layers")
-    make = (lambda r: Adam(r)) if optimizer == "adam" else (lambda r: SGD(r, momentum))
-    return [make(r) for r in rates]
+    return [Adam(r) if name == "adam" else SGD(r, momentum) for r in rates]
 
 
 def step_layers(optimizers: list, parameters: dict, gradients: dict) -> None:
@@ -46,7 +62,14 @@ def _fit_candidate(candidate, X, y):
 
 
 def restart_seeds(seed: Any, n_init: int) -> list[int]:
-    """The seeds of ``n_init`` restarts drawn from ``seed`` (an int or None), as :func:`best_of_restarts` uses them."""
+    """The seeds of ``n_init`` restarts drawn from ``seed`` (an int >= 0 or None), as :func:`best_of_restarts` uses them."""
+    if seed is not None:
+        try:
+            seed = check_int(seed, "seed", minimum=0)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"n_init > 1 needs an integer seed >= 0 (or None) to seed its restarts, "
+                              f"got {seed!r}") from None
+    n_init = check_positive_int(n_init, "n_init")
     return [int(s) for s in np.random.default_rng(seed).integers(2**31, size=n_init)]
 
 
@@ -60,6 +83,9 @@ def best_of_restarts(estimator, X, y, n_init: int, n_jobs: Any = None):
     the training cost of each candidate's last epoch (no held-out data used).
     joblib runs them, so a Dask or Ray backend can take them.
     """
+    if n_jobs is not None and check_int(n_jobs, "n_jobs") == 0:
+        raise ValueError("n_jobs must be a positive number of workers, a negative count from the number of cores "
+                         "(-1 = all) or None; got 0")
     candidates = [clone(estimator).set_params(n_init=1, seed=seed) for seed in restart_seeds(estimator.seed, n_init)]
     fitted = Parallel(n_jobs=n_jobs)(delayed(_fit_candidate)(c, X, y) for c in candidates)
     return min(fitted, key=lambda c: c.history_[-1]["cost"])
@@ -73,12 +99,16 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
     _label = "EqProp"
 
     def _check_X(self, X: Any) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or not np.all(np.isfinite(X)):
-            raise ValueError("X must be a finite 2-D array (samples × features)")
+        X = check_data(X, "X")
         if hasattr(self, "network_") and X.shape[1] != self._n_features():
             raise ValueError(f"X has {X.shape[1]} features; the network was built for {self._n_features()}")
         return X
+
+    def _check_params(self) -> None:
+        """The loop's own settings, refused before any work (subclasses check theirs in ``_initialise``)."""
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.n_epochs, "n_epochs")
+        check_bool(self.progress, "progress")
 
     def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
         """One shuffled pass in mini-batches; the mean of the costs the batches return."""
@@ -98,12 +128,11 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None, callback=None):
         """Train for ``n_epochs``; ``resume=True`` continues; ``callback(self, epoch)`` may return metrics."""
-        y = np.asarray(y)
+        self._check_params()
         X = self._check_X(X)
-        if not (resume and hasattr(self, "network_")):
+        y = check_labels(y, X.shape[0])
+        if not (check_bool(resume, "resume") and hasattr(self, "network_")):
             self._initialise(X, y)
-        if X.shape[0] != y.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
         D = self._targets(y)
         self._run_epochs(lambda: self._epoch(X, D), self._label, checkpoint, callback)
         return self
@@ -112,3 +141,8 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         """The class of the largest :meth:`decision_function` score."""
         scores = self.decision_function(X)  # raises first when not fitted
         return self.classes_[np.argmax(scores, axis=1)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X`` against the labels ``y`` (one per row)."""
+        self._check_fitted("network_")
+        return super().score(X, check_labels(y, self._check_X(X).shape[0]), sample_weight)
