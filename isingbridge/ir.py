@@ -42,8 +42,13 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from isingbridge.validation import check_positive_int, check_spin_value
+
 __all__ = [
+    "ENERGY_LIMIT",
     "as_spin_bqm",
+    "check_energy_scale",
+    "check_finite",
     "check_clamp",
     "clamp_bqm",
     "CompiledBQM",
@@ -51,6 +56,11 @@ __all__ = [
     "compile_bqm",
     "graph_coloring",
 ]
+
+#: Largest Σ|h| + Σ|J| + |offset| accepted.  Energies, their differences, the
+#: doubled coupling sum sᵀJs and the statevector's 2^n-scaled transforms must
+#: all stay inside float64 (1.8e308): 1e300 leaves a factor 2^27 of headroom.
+ENERGY_LIMIT = 1e300
 
 
 def as_spin_bqm(bqm: Any, *, copy: bool = False) -> dimod.BinaryQuadraticModel:
@@ -64,8 +74,9 @@ def as_spin_bqm(bqm: Any, *, copy: bool = False) -> dimod.BinaryQuadraticModel:
     TypeError
         If ``bqm`` is not a ``dimod.BinaryQuadraticModel``.
     ValueError
-        If a bias or the offset is NaN or infinite; the message names the
-        offending variable or interaction.
+        If a bias or the offset is NaN or infinite (the message names the
+        offending variable or interaction), or if the biases are so large that
+        energies would overflow (see :func:`check_energy_scale`).
     """
     if not isinstance(bqm, dimod.BinaryQuadraticModel):
         raise TypeError(
@@ -84,7 +95,7 @@ def _vectors(bqm: dimod.BinaryQuadraticModel):
 
 
 def check_finite(bqm: dimod.BinaryQuadraticModel) -> None:
-    """Raise ``ValueError`` naming the first NaN/inf bias of ``bqm``."""
+    """Raise ``ValueError`` naming the first NaN/inf bias of ``bqm``, or if its energies could overflow."""
     vectors = _vectors(bqm)
     if not np.all(np.isfinite(vectors.linear_biases)):
         i = int(np.flatnonzero(~np.isfinite(vectors.linear_biases))[0])
@@ -99,6 +110,33 @@ def check_finite(bqm: dimod.BinaryQuadraticModel) -> None:
         )
     if not math.isfinite(float(bqm.offset)):
         raise ValueError(f"BQM offset is {bqm.offset}; it must be finite")
+    check_energy_scale(_abs_sum(vectors.linear_biases) + _abs_sum(q.biases) + abs(float(vectors.offset)))
+
+
+def _abs_sum(values: np.ndarray) -> float:
+    """Σ|values|, ``inf`` when the sum overflows."""
+    with np.errstate(over="ignore"):
+        return float(np.sum(np.abs(values), dtype=np.float64))
+
+
+def check_energy_scale(bound: float, terms: str = "Σ|h| + Σ|J| + |offset|") -> None:
+    """Refuse a model whose largest possible ``|E|`` (``bound``, the sum ``terms``) exceeds :data:`ENERGY_LIMIT`.
+
+    Every bias may be finite while sums of them overflow float64, and an
+    overflowed energy turns moments into NaN; the message says how to rescale.
+
+    >>> check_energy_scale(1e300 * 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the energies of this model can reach Σ|h| + Σ|J| + |offset| = 3e+300, beyond the 1e+300 ...
+    """
+    if not bound <= ENERGY_LIMIT:
+        raise ValueError(
+            f"the energies of this model can reach {terms} = {bound:.3g}, beyond the {ENERGY_LIMIT:g} that float64 "
+            "arithmetic on energies allows; rescale the model: divide every coefficient (and the offset) by a common "
+            "factor c, e.g. bqm.scale(1 / c), and multiply beta by c (the Boltzmann distribution depends only on "
+            "beta * E)"
+        )
 
 
 def check_clamp(
@@ -121,19 +159,12 @@ def check_clamp(
         return {}
     if not isinstance(clamp, Mapping):
         raise TypeError(f"clamp must be a mapping {{label: +1 or -1}}, got {type(clamp).__name__}")
-    allowed = {-1, 1, 0} if bqm.vartype is dimod.BINARY else {-1, 1}
+    binary = bqm.vartype is dimod.BINARY
     spins: dict[Hashable, int] = {}
     for label, value in clamp.items():
         if label not in bqm.variables:
             raise ValueError(f"cannot clamp {label!r}: it is not a variable of the model")
-        try:
-            ok = float(value) in allowed
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            what = "-1/+1 (or 0/1 for a BINARY model)" if 0 in allowed else "-1 or +1"
-            raise ValueError(f"clamp value for {label!r} is {value!r}; allowed values are {what}")
-        spins[label] = 1 if float(value) > 0 else -1
+        spins[label] = check_spin_value(value, f"clamp value for {label!r}", binary=binary)
     return spins
 
 
@@ -359,9 +390,7 @@ class CompileCache:
     """
 
     def __init__(self, maxsize: int = 16):
-        if maxsize < 1:
-            raise ValueError(f"maxsize must be >= 1, got {maxsize}")
-        self.maxsize = maxsize
+        self.maxsize = check_positive_int(maxsize, "maxsize")
         self._models: OrderedDict = OrderedDict()
         self._colorings: OrderedDict = OrderedDict()
         self.hits = 0

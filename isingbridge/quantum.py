@@ -21,28 +21,16 @@ Examples
 """
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import dimod
 import numpy as np
 
-from isingbridge.ir import as_spin_bqm
+from isingbridge.ir import as_spin_bqm, check_energy_scale
+from isingbridge.validation import check_real
 
 __all__ = ["TransverseIsing", "as_transverse_ising"]
-
-
-def _real(value: Any, what: str) -> float:
-    if isinstance(value, (complex, np.complexfloating)) and value.imag != 0:
-        raise ValueError(f"{what} is {value}: coefficients of H must be real (H must be Hermitian)")
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number, complex, np.complexfloating)):
-        raise TypeError(f"{what} must be a real number, got {type(value).__name__}")
-    number = float(value.real if isinstance(value, (complex, np.complexfloating)) else value)
-    if not math.isfinite(number):
-        raise ValueError(f"{what} is {number}; coefficients must be finite")
-    return number
 
 
 class TransverseIsing:
@@ -58,7 +46,9 @@ class TransverseIsing:
         ``{(u, v): a_uv}`` coefficients of X_u X_v.
 
     Labels in ``x``/``xx`` that the BQM lacks are added as qubits with zero
-    diagonal bias.  Coefficients must be real and finite.
+    diagonal bias.  Coefficients must be real (H is Hermitian) and finite, and
+    Σ|h| + Σ|J| + |offset| + Σ|g| + Σ|a| must stay below
+    :data:`isingbridge.ir.ENERGY_LIMIT`.
     """
 
     def __init__(self, bqm: dimod.BinaryQuadraticModel, x: Mapping[Hashable, float] | None = None,
@@ -66,7 +56,7 @@ class TransverseIsing:
         diagonal = as_spin_bqm(bqm, copy=True)
         fields: dict[Hashable, float] = {}
         for label, g in (x or {}).items():
-            fields[label] = fields.get(label, 0.0) + _real(g, f"X coefficient of {label!r}")
+            fields[label] = fields.get(label, 0.0) + check_real(g, f"X coefficient of {label!r}")
             diagonal.add_variable(label, 0.0)
         couplings: dict[tuple, float] = {}
         for pair, a in (xx or {}).items():
@@ -76,12 +66,23 @@ class TransverseIsing:
             if u == v:
                 raise ValueError(f"XX coupling ({u!r}, {v!r}) joins a qubit to itself; use X fields instead")
             key = (u, v) if (v, u) not in couplings else (v, u)
-            couplings[key] = couplings.get(key, 0.0) + _real(a, f"XX coefficient of ({u!r}, {v!r})")
+            couplings[key] = couplings.get(key, 0.0) + check_real(a, f"XX coefficient of ({u!r}, {v!r})")
             diagonal.add_variable(u, 0.0)
             diagonal.add_variable(v, 0.0)
         self.bqm = diagonal
         self.x = {label: g for label, g in fields.items() if g != 0.0}
         self.xx = {pair: a for pair, a in couplings.items() if a != 0.0}
+        self._check_scale()
+
+    def _check_scale(self) -> None:
+        """Refuse coefficients whose sums overflow (finite one by one, they can still make H infinite)."""
+        with np.errstate(over="ignore"):
+            diagonal = self.bqm.to_numpy_vectors()
+            bound = sum(float(np.sum(np.abs(values))) for values in (
+                diagonal.linear_biases, diagonal.quadratic.biases, np.array([diagonal.offset]),
+                np.array(list(self.x.values()), dtype=np.float64), np.array(list(self.xx.values()), dtype=np.float64),
+            ))
+        check_energy_scale(bound, "Σ|h| + Σ|J| + |offset| + Σ|g| + Σ|a|")
 
     # -- labels and qubits ------------------------------------------------------
     @property
@@ -156,7 +157,7 @@ class TransverseIsing:
         for label, value in z.items():
             if label not in bqm.variables:
                 raise KeyError(f"{label!r} is not a qubit of this model")
-            bqm.add_linear(label, _real(value, f"Z field of {label!r}"))
+            bqm.add_linear(label, check_real(value, f"Z field of {label!r}"))
         return TransverseIsing(bqm, self.x, self.xx)
 
     def __repr__(self) -> str:

@@ -94,7 +94,7 @@ def test_initial_states_of_wrong_shape_or_values():
         anneal.sample(bqm, initial_states=np.ones((2, 3)))
     with pytest.raises(ValueError, match="2 rows but num_reads is 5"):
         anneal.sample(bqm, initial_states=np.ones((2, 4)), num_reads=5)
-    with pytest.raises(ValueError, match="spins -1/\\+1"):
+    with pytest.raises(ValueError, match="initial_states must hold -1/\\+1 spins"):
         anneal.sample(bqm, initial_states=np.zeros((2, 4)))
     other = dimod.SampleSet.from_samples(np.ones((2, 2)), "SPIN", energy=[0, 0])
     with pytest.raises(ValueError, match="lacks variable"):

@@ -180,7 +180,7 @@ def test_clamp_that_empties_the_model():
     [
         ({"num_sweeps": 0}, ValueError, "num_sweeps must be >= 1"),
         ({"num_sweeps": 10, "burn_in": 10}, ValueError, r"burn_in \(10\) must be smaller than num_sweeps \(10\)"),
-        ({"burn_in": -1}, ValueError, "burn_in must be a non-negative integer"),
+        ({"burn_in": -1}, ValueError, "burn_in must be an integer >= 0, got -1"),
         ({"num_sweeps": 10, "burn_in": 5, "thin": 6}, ValueError, "thin"),
         ({"scan": "diagonal"}, ValueError, "scan must be one of"),
         ({"method": "fft"}, ValueError, "method must be one of"),

@@ -23,8 +23,12 @@ from typing import Any
 import dimod
 
 from isingbridge.backends.base import Backend, Moments
+from isingbridge.backends.dimod_adapter import NotReproducibleWarning
+from isingbridge.backends.exact import SlowEnumerationWarning
+from isingbridge.validation import ResourceLimitError
 
-__all__ = ["Backend", "Moments", "get", "available", "BUILTIN"]
+__all__ = ["Backend", "Moments", "get", "available", "BUILTIN", "NotReproducibleWarning", "SlowEnumerationWarning",
+           "ResourceLimitError"]
 
 #: Built-in backends: name → "module:Class" (imported on first use).
 BUILTIN: dict[str, str] = {

@@ -6,7 +6,9 @@ sweeps, Gibbs (heat-bath) acceptance, random update order, each read an
 independent chain (or a persistent one, from ``initial_states``).
 
 ``mode="anneal"`` anneals toward ground states with dwave-samplers' default
-geometric schedule (or ``beta_range``); ``beta`` is then not used.
+geometric schedule (or ``beta_range``); ``beta`` is then not used, and giving
+it is an error (as is ``beta_range`` in Boltzmann mode), so that no setting is
+silently ignored.
 
 Examples
 --------
@@ -19,13 +21,16 @@ Examples
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import dimod
 import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
 
-from isingbridge.backends.base import Backend, check_positive_int, int_seed
+from isingbridge.backends.base import Backend, Moments, check_positive_int, int_seed
 from isingbridge.ir import CompiledBQM
+from isingbridge.validation import check_choice, check_positive
 
 __all__ = ["AnnealBackend"]
 
@@ -38,14 +43,16 @@ class AnnealBackend(Backend):
     Options of :meth:`sample` / :meth:`moments`
     -------------------------------------------
     mode : {"boltzmann", "anneal"}
-        Fixed-β sampling or annealing toward ground states.
+        Fixed-β sampling (``beta``) or annealing toward ground states
+        (``beta_range``); each mode refuses the other's temperature argument.
     num_sweeps : int
         Sweeps per read (default 1000). Mixing, not speed, limits the
         accuracy of fixed-β sampling: raise it for glassy or cold models.
     initial_states : array or SampleSet
         Persistent chains: one starting state per read.
     beta_range : (float, float)
-        Annealing schedule end points in ``mode="anneal"``.
+        Annealing schedule end points in ``mode="anneal"``: two finite
+        positive numbers, the first not larger than the second.
     """
 
     name: ClassVar[str] = "anneal"
@@ -59,6 +66,21 @@ class AnnealBackend(Backend):
     def limits(self) -> str:
         return "any size (sparse or dense); Boltzmann accuracy limited by mixing"
 
+    def sample(self, bqm: dimod.BinaryQuadraticModel, *, beta: float | None = None, num_reads: int | None = None,
+               clamp: Mapping | None = None, seed: Any = None, **options: Any) -> dimod.SampleSet:
+        """As :meth:`Backend.sample <isingbridge.backends.base.Backend.sample>`; ``beta`` only in Boltzmann mode."""
+        result = super().sample(bqm, beta=_mode_beta(beta, options), num_reads=num_reads, clamp=clamp, seed=seed,
+                                **options)
+        _drop_unused_beta(result.info)
+        return result
+
+    def moments(self, bqm: dimod.BinaryQuadraticModel, *, beta: float | None = None, clamp: Mapping | None = None,
+                seed: Any = None, **options: Any) -> Moments:
+        """As :meth:`Backend.moments <isingbridge.backends.base.Backend.moments>`; ``beta`` only in Boltzmann mode."""
+        result = super().moments(bqm, beta=_mode_beta(beta, options), clamp=clamp, seed=seed, **options)
+        _drop_unused_beta(result.info)
+        return result
+
     def _sample_free(
         self,
         model: CompiledBQM,
@@ -71,8 +93,6 @@ class AnnealBackend(Backend):
         initial_states: np.ndarray | None = None,
         beta_range: tuple[float, float] | None = None,
     ) -> tuple[np.ndarray, dict, dict]:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
         if model.num_variables == 0:
             return np.zeros((num_reads, 0), dtype=np.int8), {"mode": mode}, {}
@@ -89,5 +109,43 @@ class AnnealBackend(Backend):
             kwargs.update(num_sweeps=num_sweeps, beta_range=beta_range)
         sampleset = self._sampler.sample(model.to_bqm(index_labels=True), **kwargs)
         states = sampleset.record.sample[:, [sampleset.variables.index(i) for i in labels]]
-        return states.astype(np.int8), {"mode": mode, "num_sweeps": num_sweeps}, {}
+        info = {"mode": mode, "num_sweeps": num_sweeps}
+        if mode == "anneal":
+            info["beta_range"] = beta_range
+        return states.astype(np.int8), info, {}
 
+
+def _drop_unused_beta(info: dict) -> None:
+    """In anneal mode the β the base class recorded is a placeholder: report the schedule instead."""
+    if info.get("mode") == "anneal":
+        info["beta"] = None
+
+
+def _mode_beta(beta: Any, options: dict) -> float:
+    """Check ``mode`` and ``beta_range`` against the mode; the β handed to the base class (1 in anneal mode)."""
+    mode = options["mode"] = check_choice(options.get("mode", "boltzmann"), "mode", MODES)
+    if mode == "anneal":
+        if beta is not None:
+            raise ValueError(
+                f"beta={beta!r} is not used in mode='anneal', which follows the schedule beta_range; "
+                "leave beta out, or use mode='boltzmann' to sample at that beta"
+            )
+        if options.get("beta_range") is not None:
+            options["beta_range"] = check_beta_range(options["beta_range"])
+        return 1.0
+    if options.get("beta_range") is not None:
+        raise ValueError(
+            "beta_range is used only in mode='anneal'; mode='boltzmann' samples at the single temperature beta "
+            f"(got beta_range={options['beta_range']!r})"
+        )
+    return 1.0 if beta is None else beta
+
+
+def check_beta_range(beta_range: Any) -> tuple[float, float]:
+    """``(low, high)``: two finite positive inverse temperatures with ``low <= high``."""
+    if isinstance(beta_range, (str, bytes)) or not hasattr(beta_range, "__len__") or len(beta_range) != 2:
+        raise TypeError(f"beta_range must be a pair (low, high) of positive numbers, got {beta_range!r}")
+    low, high = (check_positive(value, f"beta_range[{k}]") for k, value in enumerate(beta_range))
+    if low > high:
+        raise ValueError(f"beta_range must have low <= high (the schedule goes from hot to cold), got {beta_range!r}")
+    return low, high

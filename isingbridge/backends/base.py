@@ -23,7 +23,6 @@ of the free spins.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -31,7 +30,7 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from isingbridge.validation import as_rng, check_beta, check_positive_int, int_seed
+from isingbridge.validation import as_rng, check_beta, check_memory, check_positive_int, check_spins, int_seed
 from isingbridge.ir import (
     CompileCache,
     CompiledBQM,
@@ -42,7 +41,12 @@ from isingbridge.ir import (
     spins_to_vartype,
 )
 
-__all__ = ["Backend", "Moments", "Problem", "check_beta", "check_positive_int", "as_rng"]
+__all__ = ["Backend", "Moments", "Problem", "check_beta", "check_positive_int", "as_rng", "check_reads_memory"]
+
+#: Bytes per spin and per read that sampling may hold at once (engine state, float copies for
+#: statistics, the copies dimod makes for a SampleSet); generous on purpose: it guards, it does not budget.
+BYTES_PER_SPIN_READ = 16
+BYTES_PER_READ = 64
 
 
 @dataclass
@@ -146,22 +150,20 @@ class Problem:
             if missing:
                 raise ValueError(f"initial_states lacks variable(s) {missing[:5]} of the model")
             columns = [initial_states.variables.index(v) for v in self.variables]
-            array = np.asarray(initial_states.record.sample)[:, columns]
-        else:
-            array = np.asarray(initial_states)
-        if array.ndim == 1 and len(self.variables) > 0:
-            array = array[None, :]
-        if array.ndim != 2 or array.shape[1] != len(self.variables):
+            initial_states = np.asarray(initial_states.record.sample)[:, columns]
+        try:
+            shape = np.shape(initial_states)
+        except ValueError:
+            raise ValueError("initial_states must be a rectangular array of spins (rows of equal length)") from None
+        rows_of_spins = len(shape) == 2 or (len(shape) == 1 and len(self.variables) > 0)
+        if not rows_of_spins or shape[-1] != len(self.variables):
             raise ValueError(
                 f"initial_states must have shape (num_reads, {len(self.variables)}) with columns in the "
-                f"model's variable order; got shape {array.shape}"
+                f"model's variable order; got shape {shape}"
             )
-        if num_reads is not None and array.shape[0] != num_reads:
-            raise ValueError(f"initial_states has {array.shape[0]} rows but num_reads is {num_reads}")
-        values = set(np.unique(array).tolist())
-        if not values <= {-1, 1, 0} or (0 in values and self.vartype is not dimod.BINARY):
-            raise ValueError(f"initial_states must hold spins -1/+1 (0/1 for a BINARY model); found {sorted(values)}")
-        spins = np.where(array > 0, 1, -1).astype(np.int8)
+        spins = check_spins(initial_states, "initial_states", binary=self.vartype is dimod.BINARY)
+        if num_reads is not None and spins.shape[0] != num_reads:
+            raise ValueError(f"initial_states has {spins.shape[0]} rows but num_reads is {num_reads}")
         return np.ascontiguousarray(spins[:, self.free_positions])
 
     def full_states(self, free_states: np.ndarray) -> np.ndarray:
@@ -262,7 +264,7 @@ class Backend(dimod.Sampler):
     exact: ClassVar[bool] = False
 
     def __init__(self, *, cache_size: int = 16):
-        self._cache = CompileCache(cache_size)
+        self._cache = CompileCache(check_positive_int(cache_size, "cache_size"))
 
     # -- dimod.Sampler API -------------------------------------------------
     @property
@@ -313,13 +315,14 @@ class Backend(dimod.Sampler):
         beta = check_beta(beta)
         if num_reads is not None:
             num_reads = check_positive_int(num_reads, "num_reads")
+        rng = as_rng(seed)
         self._check_options(options)
         problem = self.prepare(bqm, clamp)
         if options.get("initial_states") is not None:
             options["initial_states"] = problem.free_initial_states(options["initial_states"], num_reads)
             num_reads = num_reads or options["initial_states"].shape[0]
-        num_reads = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
-        rng = as_rng(seed)
+        num_reads = self.default_num_reads if num_reads is None else num_reads
+        check_reads_memory(num_reads, len(problem.variables))
         states, info, vectors = self._sample_free(problem.free, beta, num_reads, rng, **options)
         info = dict(info, beta=beta, backend=self.name)
         return problem.sampleset(states, info, **vectors)
@@ -339,11 +342,13 @@ class Backend(dimod.Sampler):
         sampling backends); clamped spins appear with their fixed values.
         """
         beta = check_beta(beta)
+        if options.get("num_reads") is not None:
+            options["num_reads"] = check_positive_int(options["num_reads"], "num_reads")
+        rng = as_rng(seed)
         self._check_options(options, allow_num_reads=True)
         problem = self.prepare(bqm, clamp)
         if options.get("initial_states") is not None:
             options["initial_states"] = problem.free_initial_states(options["initial_states"], options.get("num_reads"))
-        rng = as_rng(seed)
         free = self._moments_free(problem.free, beta, rng, **options)
         free.info = dict(free.info, beta=beta, backend=self.name)
         return problem.full_moments(free)
@@ -356,7 +361,9 @@ class Backend(dimod.Sampler):
         raise NotImplementedError
 
     def _moments_free(self, model: CompiledBQM, beta: float, rng: np.random.Generator, **options: Any) -> Moments:
-        num_reads = check_positive_int(options.pop("num_reads", None) or self.default_num_reads, "num_reads")
+        num_reads = options.pop("num_reads", None)
+        num_reads = self.default_num_reads if num_reads is None else num_reads
+        check_reads_memory(num_reads, model.num_variables)
         states, info, _ = self._sample_free(model, beta, num_reads, rng, **options)
         return moments_from_samples(model, states, info)
 
@@ -371,3 +378,12 @@ class Backend(dimod.Sampler):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def check_reads_memory(num_reads: int, num_variables: int) -> None:
+    """Refuse, before any allocation, ``num_reads`` samples of ``num_variables`` spins that would not fit in memory."""
+    check_memory(
+        num_reads * (BYTES_PER_SPIN_READ * num_variables + BYTES_PER_READ),
+        f"{num_reads} reads of {num_variables} spins (about {BYTES_PER_SPIN_READ} bytes per spin and read)",
+        "lower num_reads, or draw the samples in several calls",
+    )

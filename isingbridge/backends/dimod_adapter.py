@@ -16,6 +16,11 @@ it would exceed them (read from its properties, or its child's through a
 composite); the β actually realised is then smaller, and reported in
 ``info["beta_realized"]`` with a warning.
 
+A sampler without a ``seed`` parameter cannot repeat its samples: a ``seed``
+given to such a backend raises a :class:`NotReproducibleWarning` (the first
+time per backend), and every result's ``info["reproducible"]`` says whether
+the call can be repeated exactly (a seed was given and passed on).
+
 Examples
 --------
 >>> import dimod
@@ -35,10 +40,14 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from isingbridge.backends.base import Backend, as_rng, check_beta, check_positive_int, int_seed
+from isingbridge.backends.base import Backend, Moments, as_rng, check_beta, check_positive_int, int_seed
 from isingbridge.ir import CompiledBQM, clamp_bqm, check_clamp, as_spin_bqm
 
-__all__ = ["DimodSamplerBackend", "hardware_ranges", "fit_scale"]
+__all__ = ["DimodSamplerBackend", "NotReproducibleWarning", "hardware_ranges", "fit_scale"]
+
+
+class NotReproducibleWarning(UserWarning):
+    """A seed was given to a sampler that takes none: the same call may give other samples."""
 
 
 def hardware_ranges(sampler: dimod.Sampler) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
@@ -107,6 +116,38 @@ class DimodSamplerBackend(Backend):
         self.beta_eff = None if beta_eff is None else check_beta(beta_eff)
         self.sampler_kwargs = dict(sampler_kwargs)
         self.h_range, self.j_range = hardware_ranges(sampler)
+        self._warned_seed = False
+
+    @property
+    def takes_seed(self) -> bool:
+        """Whether the wrapped sampler accepts a ``seed`` (and so repeats its samples for one)."""
+        return "seed" in self.sampler.parameters
+
+    def _reproducible(self, seed: Any) -> bool:
+        """Validate ``seed``; warn (once per backend) when it cannot be passed on.  True if the call can be repeated."""
+        as_rng(seed)
+        if seed is not None and not self.takes_seed and not self._warned_seed:
+            self._warned_seed = True
+            warnings.warn(
+                f"{type(self.sampler).__name__} takes no seed, so seed={seed!r} cannot make its samples reproducible; "
+                "results say so in info['reproducible']",
+                NotReproducibleWarning, stacklevel=3,
+            )
+        return seed is not None and self.takes_seed
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, *, seed: Any = None, **kwargs: Any) -> dimod.SampleSet:
+        """As :meth:`Backend.sample <isingbridge.backends.base.Backend.sample>`, with ``info["reproducible"]``."""
+        reproducible = self._reproducible(seed)
+        result = super().sample(bqm, seed=seed, **kwargs)
+        result.info["reproducible"] = reproducible
+        return result
+
+    def moments(self, bqm: dimod.BinaryQuadraticModel, *, seed: Any = None, **kwargs: Any) -> Moments:
+        """As :meth:`Backend.moments <isingbridge.backends.base.Backend.moments>`, with ``info["reproducible"]``."""
+        reproducible = self._reproducible(seed)
+        result = super().moments(bqm, seed=seed, **kwargs)
+        result.info["reproducible"] = reproducible
+        return result
 
     @property
     def extra_parameters(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -146,7 +187,7 @@ class DimodSamplerBackend(Backend):
         kwargs.update(options)
         if "num_reads" in parameters:
             kwargs["num_reads"] = num_reads
-        if "seed" in parameters:
+        if self.takes_seed:
             kwargs["seed"] = int_seed(rng)
         if "auto_scale" in parameters and self.beta_eff is not None:
             kwargs.setdefault("auto_scale", False)
@@ -204,6 +245,7 @@ class DimodSamplerBackend(Backend):
         except ImportError as error:  # pragma: no cover - exercised only without the extra
             raise ImportError("estimate_beta_eff needs dwave-system: pip install 'isingbridge[hardware]'") from error
         num_reads = check_positive_int(num_reads, "num_reads")
+        self._reproducible(seed)
         spin = as_spin_bqm(bqm)
         free = clamp_bqm(spin, check_clamp(bqm, clamp))
         compiled = self._cache.compile(free)

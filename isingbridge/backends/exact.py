@@ -29,7 +29,10 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import math
+import time
+import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -38,16 +41,26 @@ import numba
 import numpy as np
 
 from isingbridge.backends.base import Backend, Moments, check_positive_int
-from isingbridge.ir import CompiledBQM
+from isingbridge.ir import CompiledBQM, compile_bqm
+from isingbridge.validation import check_memory
 
-__all__ = ["ExactBackend", "ModelTooLargeError"]
+__all__ = ["ExactBackend", "ModelTooLargeError", "SlowEnumerationWarning", "enumeration_rate"]
 
 LOW_BITS = 12
 CHUNK_STATES = 1 << 22
+#: An enumeration expected to take longer than this (seconds) warns first.
+SLOW_SECONDS = 600.0
+#: No machine enumerates slower than this (states/s): below SLOW_SECONDS at this rate, nothing is measured.
+SLOWEST_RATE = 1e6
+CALIBRATION_SPINS = 22
 
 
 class ModelTooLargeError(ValueError):
     """The model has more free spins than an exact method can enumerate."""
+
+
+class SlowEnumerationWarning(UserWarning):
+    """An exact enumeration is expected to run longer than ``SLOW_SECONDS``; the message gives the estimate."""
 
 
 def spin_table(num_bits: int, first: int = 0, count: int | None = None) -> np.ndarray:
@@ -150,6 +163,7 @@ class _Enumeration:
     energy: float
     row_log_weights: np.ndarray | None
     ground_energy: float
+    log_total: float = 0.0
 
 
 def enumerate_model(model: CompiledBQM, beta: float, *, corr: bool = True, row_weights: bool = False) -> _Enumeration:
@@ -165,6 +179,7 @@ def enumerate_model(model: CompiledBQM, beta: float, *, corr: bool = True, row_w
     corr_hl = np.zeros((n_high, m))
     corr_hh = np.zeros((n_high, n_high))
     row_logs = np.empty(split.rows_total) if row_weights else None
+    row_reference = np.empty(split.rows_total) if row_weights else None
     for codes in split.chunks():
         s_high = split.high_spins(codes)
         weights, lowest = split.energies(s_high)
@@ -190,7 +205,8 @@ def enumerate_model(model: CompiledBQM, beta: float, *, corr: bool = True, row_w
             corr_hh += (s_high * row_sum[:, None]).T @ s_high
         if row_logs is not None:
             with np.errstate(divide="ignore"):
-                row_logs[codes] = np.log(row_sum) - beta * reference
+                row_logs[codes] = np.log(row_sum)
+            row_reference[codes] = reference
     mean = np.concatenate([col_total @ split.s_low, mean_high]) / total
     full_corr = None
     if corr:
@@ -201,9 +217,14 @@ def enumerate_model(model: CompiledBQM, beta: float, *, corr: bool = True, row_w
         full_corr[m:, m:] = corr_hh
         full_corr /= total
         np.fill_diagonal(full_corr, 1.0)
+    if row_logs is not None:
+        # relative to the ground energy: -beta * E itself may overflow where differences do not
+        with np.errstate(over="ignore"):
+            row_logs -= beta * (row_reference - reference)
     return _Enumeration(
         log_z=math.log(total) - beta * reference, mean=mean, corr=full_corr,
         energy=weighted_energy / total, row_log_weights=row_logs, ground_energy=reference,
+        log_total=math.log(total),
     )
 
 
@@ -214,7 +235,7 @@ def exact_samples(model: CompiledBQM, beta: float, num_reads: int, rng: np.rando
         return np.zeros((num_reads, 0), dtype=np.int8), -beta * model.offset
     result = enumerate_model(model, beta, corr=False, row_weights=True)
     split = _Split(model, min(n, LOW_BITS))
-    p_rows = np.exp(result.row_log_weights - result.log_z)
+    p_rows = np.exp(result.row_log_weights - result.log_total)
     rows = rng.choice(p_rows.size, size=num_reads, p=p_rows / p_rows.sum())
     states = np.empty((num_reads, n), dtype=np.int8)
     unique, inverse = np.unique(rows, return_inverse=True)
@@ -255,26 +276,65 @@ def state_energies(model: CompiledBQM) -> np.ndarray:
 
 
 def ground_states(model: CompiledBQM, max_states: int = 1024, rtol: float = 1e-9) -> tuple[np.ndarray, float]:
-    """All minimum-energy states (up to ``max_states``) and the minimum energy."""
+    """Minimum-energy states (the first ``max_states`` in enumeration order) and the minimum energy.
+
+    Streams: at most ``max_states`` states are held at any time, whatever the
+    degeneracy (an all-zero model of N spins has 2^N ground states).
+    """
     n = model.num_variables
     if n == 0:
         return np.zeros((1, 0), dtype=np.int8), float(model.offset)
     split = _Split(model, min(n, LOW_BITS))
     best = math.inf
-    found: list[np.ndarray] = []
+    found = np.empty((min(max_states, 1 << n), n), dtype=np.int8)
+    count = 0
     for codes in split.chunks():
         s_high = split.high_spins(codes)
         energies, lowest = split.energies(s_high)
         tolerance = rtol * max(1.0, abs(min(lowest, best)))
         if lowest < best - tolerance:
-            best, found = lowest, []
-        if lowest <= best + tolerance:
-            best = min(best, lowest)
-            r, l = np.nonzero(energies <= best + tolerance)
-            rows = np.concatenate([split.s_low[l], s_high[r]], axis=1)
-            found.append(rows.astype(np.int8))
-    states = np.concatenate(found)[:max_states]
-    return states, best
+            best, count = lowest, 0
+        if lowest > best + tolerance or count == found.shape[0]:
+            continue
+        best = min(best, lowest)
+        flat = np.flatnonzero(energies.ravel() <= best + tolerance)[: found.shape[0] - count]
+        r, l = np.divmod(flat, energies.shape[1])
+        found[count:count + flat.size, : split.m] = split.s_low[l]
+        found[count:count + flat.size, split.m:] = s_high[r]
+        count += flat.size
+    return found[:count].copy(), best
+
+
+@functools.lru_cache(maxsize=1)
+def enumeration_rate() -> float:
+    """States per second of a full moments pass on this machine, measured once per process.
+
+    One warm-up and one timed pass over a dense model of ``CALIBRATION_SPINS``
+    spins (4 million states, a fraction of a second); per-state work barely
+    depends on N, so the rate carries over to larger models, if anything
+    pessimistically (fixed costs weigh more on a small model).
+    """
+    n = CALIBRATION_SPINS
+    bqm = dimod.BQM({i: 0.1 for i in range(n)}, {(i, j): 0.01 for i in range(n) for j in range(i + 1, n)}, 0.0, "SPIN")
+    model = compile_bqm(bqm)
+    enumerate_model(model, 1.0)
+    start = time.perf_counter()
+    enumerate_model(model, 1.0)
+    return float(2**n / max(time.perf_counter() - start, 1e-9))
+
+
+def estimated_seconds(num_spins: int) -> float:
+    """Expected time of one enumeration of ``num_spins`` free spins (0 when surely under ``SLOW_SECONDS``)."""
+    if 2.0**num_spins / SLOWEST_RATE <= SLOW_SECONDS:
+        return 0.0
+    return 2.0**num_spins / enumeration_rate()
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} seconds"
 
 
 class ExactBackend(Backend):
@@ -315,11 +375,21 @@ class ExactBackend(Backend):
     def limits(self) -> str:
         return f"up to {self.max_variables} free spins (2^N time, O(N^2) memory)"
 
-    def _check_size(self, model: CompiledBQM) -> None:
-        if model.num_variables > self.max_variables:
+    def _check_size(self, model: CompiledBQM, stacklevel: int = 4) -> None:
+        """Refuse more than ``max_variables`` free spins; warn when the enumeration will take long."""
+        n = model.num_variables
+        if n > self.max_variables:
             raise ModelTooLargeError(
                 f"the exact backend enumerates at most {self.max_variables} free spins and this model has "
-                f"{model.num_variables}; clamp more spins, or use a sampling backend: get('gibbs') or get('anneal')"
+                f"{n}; clamp more spins, or use a sampling backend: get('gibbs') or get('anneal')"
+            )
+        seconds = estimated_seconds(n)
+        if seconds > SLOW_SECONDS:
+            warnings.warn(
+                f"exact enumeration of {n} free spins visits 2^{n} = {2.0**n:.3g} states; at the "
+                f"{enumeration_rate():.3g} states/s measured on this machine that takes about {_duration(seconds)}. "
+                "Clamp more spins, lower max_variables to be refused at once, or use get('gibbs') or get('anneal')",
+                SlowEnumerationWarning, stacklevel=stacklevel,
             )
 
     def _sample_free(self, model, beta, num_reads, rng, **options):
@@ -350,7 +420,10 @@ class ExactBackend(Backend):
         """
         max_states = check_positive_int(max_states, "max_states")
         problem = self.prepare(bqm, clamp)
-        self._check_size(problem.free)
+        self._check_size(problem.free, stacklevel=3)
+        n = len(problem.variables)
+        kept = min(max_states, 2 ** min(problem.num_free, 62))
+        check_memory(kept * (2 * n + 64), f"{kept} ground states of {n} spins", "lower max_states")
         states, energy = ground_states(problem.free, max_states)
         return problem.sampleset(states, {"ground_energy": energy, "backend": self.name})
 

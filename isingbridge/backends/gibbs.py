@@ -30,10 +30,11 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from isingbridge.backends import gibbs_cuda
-from isingbridge.backends.base import Backend, Moments, check_positive_int
+from isingbridge.backends.base import Backend, Moments, check_positive_int, check_reads_memory
 from isingbridge.backends.gibbs_cuda import PRECISIONS
 from isingbridge.backends.gibbs_cpu import LayerChains, SparseChains
 from isingbridge.ir import CompiledBQM
+from isingbridge.validation import check_bool, check_choice, check_int, check_memory
 
 __all__ = ["GibbsBackend", "ChainStatistics", "choose_method"]
 
@@ -160,10 +161,8 @@ class GibbsBackend(Backend):
     def __init__(self, *, device: str = "cpu", num_threads: int | None = None, dense_precision: str = "half",
                  cache_size: int = 16):
         super().__init__(cache_size=cache_size)
-        if device not in DEVICES:
-            raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
-        if dense_precision not in PRECISIONS:
-            raise ValueError(f"dense_precision must be one of {PRECISIONS}, got {dense_precision!r}")
+        check_choice(device, "device", DEVICES)
+        check_choice(dense_precision, "dense_precision", PRECISIONS)
         if device in ("cuda", "auto"):
             usable = gibbs_cuda.gpu_available()
             if device == "cuda" and not usable:
@@ -219,10 +218,6 @@ class GibbsBackend(Backend):
 
     def _engine(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator,
                 scan: str, method: str, initial_states: np.ndarray | None):
-        if scan not in SCANS:
-            raise ValueError(f"scan must be one of {SCANS}, got {scan!r}")
-        if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if method == "auto":
             method = choose_method(model) if scan == "chromatic" else "sparse"
         if self.device == "cuda":
@@ -239,8 +234,7 @@ class GibbsBackend(Backend):
 
     def _sample_free(self, model, beta, num_reads, rng, *, num_sweeps=1000, burn_in=None, thin=1,
                      initial_states=None, scan="chromatic", method="auto", compute_corr=True):
-        num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
-        _check_burn_in_thin(num_sweeps, burn_in, thin)
+        num_sweeps, _, _ = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         if model.num_variables == 0:
             return np.zeros((num_reads, 0), dtype=np.int8), {}, {}
         with self.threads():
@@ -251,12 +245,12 @@ class GibbsBackend(Backend):
 
     def _moments_free(self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
                       initial_states=None, scan="chromatic", method="auto", compute_corr=True) -> Moments:
-        num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
-        burn_in, thin = _check_burn_in_thin(num_sweeps, burn_in, thin)
+        num_sweeps, burn_in, thin = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         if initial_states is not None and num_reads is None:
             num_reads = len(initial_states)
         # Backend.moments has already matched initial_states' rows against num_reads
         num_chains = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
+        _check_statistics_memory(model.num_variables, num_chains, compute_corr)
         if model.num_variables == 0:
             return Moments([], np.zeros(0), np.zeros((0, 0)), float(model.offset), stderr=np.zeros(0), ess=np.zeros(0))
         num_records = (num_sweeps - burn_in) // thin
@@ -295,13 +289,25 @@ def _batch_stderr(batch_sums: np.ndarray, num_records: int, num_chains: int) -> 
     return error
 
 
-def _check_burn_in_thin(num_sweeps: int, burn_in: int | None, thin: int) -> tuple[int, int]:
-    burn_in = num_sweeps // 10 if burn_in is None else burn_in
-    if isinstance(burn_in, bool) or not isinstance(burn_in, (int, np.integer)) or burn_in < 0:
-        raise ValueError(f"burn_in must be a non-negative integer, got {burn_in!r}")
+def _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr) -> tuple[int, int, int]:
+    """Validate the sampling controls; return ``(num_sweeps, burn_in, thin)`` with the default burn-in filled in."""
+    num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
+    check_choice(scan, "scan", SCANS)
+    check_choice(method, "method", METHODS)
+    check_bool(compute_corr, "compute_corr")
+    burn_in = check_int(num_sweeps // 10 if burn_in is None else burn_in, "burn_in", minimum=0)
     if burn_in >= num_sweeps:
         raise ValueError(f"burn_in ({burn_in}) must be smaller than num_sweeps ({num_sweeps}), or no sweep is recorded")
     thin = check_positive_int(thin, "thin")
     if thin > num_sweeps - burn_in:
         raise ValueError(f"thin ({thin}) is larger than the {num_sweeps - burn_in} sweeps after burn-in")
-    return int(burn_in), thin
+    return num_sweeps, burn_in, thin
+
+
+def _check_statistics_memory(num_variables: int, num_chains: int, compute_corr: bool) -> None:
+    """Refuse statistics whose accumulators would not fit: per-chain batch sums, and MIN_BATCHES N x N sums."""
+    check_reads_memory(max(num_chains, MIN_BATCHES), num_variables)
+    if compute_corr:
+        check_memory(8.0 * (MIN_BATCHES + 2) * num_variables**2,
+                     f"<s_i s_j> of {num_variables} spins ({MIN_BATCHES} batch sums of N x N float64)",
+                     "pass compute_corr=False to skip the correlations")

@@ -37,9 +37,8 @@ Examples
 from __future__ import annotations
 
 import math
-import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -50,10 +49,11 @@ import scipy.linalg
 import scipy.sparse.linalg as spla
 from numba import prange
 
-from isingbridge.backends.base import Backend, Moments, Problem, as_rng, check_beta, check_positive_int
+from isingbridge.backends.base import Backend, Moments, Problem, as_rng, check_beta, check_positive_int, check_reads_memory
 from isingbridge.backends.exact import spin_rows, state_energies
 from isingbridge.ir import compile_bqm
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
+from isingbridge.validation import ResourceLimitError, check_array, check_int, check_memory as check_bytes, check_real
 
 __all__ = [
     "StatevectorBackend", "Eigenstates", "ThermalState", "HamiltonianOperator",
@@ -65,8 +65,8 @@ DEGENERACY_TOL = 1e-9
 CHUNK = 1 << 16
 
 
-class QuantumMemoryError(MemoryError):
-    """The requested state space does not fit in memory."""
+class QuantumMemoryError(ResourceLimitError, MemoryError):
+    """The requested state space does not fit in memory (a ``ValueError`` like every refused request, and a ``MemoryError``)."""
 
 
 class DegenerateGroundStateWarning(UserWarning):
@@ -200,31 +200,18 @@ def _parity_signs(num_qubits: int) -> np.ndarray:
     return 1.0 - 2.0 * bits
 
 
-def _available_bytes() -> int:
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-
-
 def check_memory(num_qubits: int, arrays: float, what: str, max_qubits: int) -> None:
-    """Refuse, before allocating, a problem whose arrays of 2^n float64 would not fit."""
+    """Refuse, before allocating, a problem whose arrays of 2^n float64 would not fit (``QuantumMemoryError``)."""
     if num_qubits > max_qubits:
         raise QuantumMemoryError(
             f"{num_qubits} qubits exceed this backend's limit of {max_qubits} (max_qubits); "
             "clamp qubits or use a smaller network"
         )
-    needed = arrays * 8.0 * 2.0**num_qubits
-    available = _available_bytes()
-    if needed > 0.8 * available:
-        raise QuantumMemoryError(
-            f"{what} for {num_qubits} qubits needs about {needed / 1e9:.1f} GB "
-            f"({arrays:.0f} arrays of 2^{num_qubits} float64); only {available / 1e9:.1f} GB are available"
-        )
+    try:
+        check_bytes(arrays * 8.0 * 2.0**num_qubits, f"{what} for {num_qubits} qubits ({arrays:.0f} arrays of "
+                    f"2^{num_qubits} float64)", "clamp qubits or use a smaller network")
+    except ResourceLimitError as error:
+        raise QuantumMemoryError(str(error)) from None
 
 
 # -- the Hamiltonian ------------------------------------------------------------
@@ -415,6 +402,10 @@ class StatevectorBackend(Backend):
         Detects a (near-)degenerate ground space (``DegenerateGroundStateWarning``)
         and, given the ``previous`` result of a nearby model, a ground state that
         changed parity sector (``SectorCrossingWarning``; ``info["sector_crossing"]``).
+
+        ``v0`` warm-starts the Lanczos solver (above ``dense_qubits``): a real,
+        finite, nonzero vector of 2^n entries for the n free qubits; dense
+        ``eigh`` needs no start vector, but ``v0`` is checked all the same.
         """
         k = check_positive_int(k, "k")
         _, free = self._prepare_quantum(model, clamp)
@@ -425,16 +416,15 @@ class StatevectorBackend(Backend):
         dim = 1 << n
         if k > dim:
             raise ValueError(f"k={k} eigenstates requested but the space of {n} qubits has only {dim}")
+        v0 = _check_v0(v0, n)
+        if previous is not None and not isinstance(previous, Eigenstates):
+            raise TypeError(f"previous must be the Eigenstates of a nearby model (or None), got {type(previous).__name__}")
         wanted = min(dim, k + 1)  # one more, to see the gap
         check_memory(n, max(2 * wanted + 1, 20) + 6 if n > self.dense_qubits else 3, "the eigensolver", self.max_qubits)
         operator = HamiltonianOperator(model)
         if n <= self.dense_qubits:
             energies, vectors = _dense_eigh(operator, model.conserves_parity, wanted)
         else:
-            if v0 is not None:
-                v0 = np.asarray(v0, dtype=np.float64).ravel()
-                if v0.size != dim:
-                    raise ValueError(f"v0 has {v0.size} entries; the space of {n} qubits has {dim}")
             energies, vectors = _lowest_eigenpairs(operator, wanted, v0)
         scale = max(1.0, float(np.abs(energies).max()))
         degeneracy = int(np.sum(energies - energies[0] <= DEGENERACY_TOL * scale))
@@ -498,18 +488,19 @@ class StatevectorBackend(Backend):
         if beta is not None and temperature is not None:
             raise ValueError("give beta or temperature, not both")
         if beta is not None:
-            temperature = 1.0 / check_beta(beta)
-        if temperature is None:
-            temperature = 0.0
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) or not math.isfinite(temperature) or temperature < 0:
-            raise ValueError(f"temperature must be a finite number >= 0 (0 = ground state), got {temperature!r}")
-        if state == "ground":
+            beta = check_beta(beta)
+            temperature = 1.0 / beta
+            if not math.isfinite(temperature):
+                raise ValueError(f"beta={beta} is too small: the temperature 1/beta overflows; beta must be >= 1e-308")
+        temperature = check_real(0.0 if temperature is None else temperature, "temperature", low=0.0)
+        if isinstance(state, str):
+            if state != "ground":
+                raise ValueError(f"state must be 'ground' or an eigenstate index >= 0, got {state!r}")
             state = 0
-        if isinstance(state, bool) or not isinstance(state, (int, np.integer)) or state < 0:
-            raise ValueError(f"state must be 'ground' or an eigenstate index >= 0, got {state!r}")
+        state = check_int(state, "state", minimum=0)
         if temperature > 0 and state != 0:
             raise ValueError("a thermal state (temperature > 0) mixes all eigenstates; state=k needs temperature=0")
-        return float(temperature), int(state)
+        return temperature, state
 
     def _distributions(self, free: TransverseIsing, temperature: float, state: int, v0, previous):
         """Basis-state probabilities in the Z and X bases, the energy, log Z and info."""
@@ -520,6 +511,7 @@ class StatevectorBackend(Backend):
             energy, log_z = thermal.energy, thermal.log_z
             info.update(temperature=temperature, free_energy=thermal.free_energy)
         else:
+            _check_state_index(state, free.num_qubits)
             result = self._eigenstates(free, state + 1, v0, previous)
             if state == 0 and result.degeneracy > 1:
                 amplitudes = result.vectors[:, : result.degeneracy]
@@ -549,7 +541,10 @@ class StatevectorBackend(Backend):
         ``log_z`` = log Tr e^{−H/T} for thermal states; ``info`` holds the gap,
         degeneracy, parity and (thermal) free energy.
         """
+        if options.get("num_reads") is not None:  # a state has no reads; checked so that typos are not hidden
+            check_positive_int(options["num_reads"], "num_reads")
         options.pop("num_reads", None)
+        as_rng(seed)  # exact: no randomness, but a bad seed is still an error
         self._check_options(options)
         temperature, state = self._resolve(beta, temperature, state)
         problem, free = self._prepare_quantum(model, clamp)
@@ -574,17 +569,18 @@ class StatevectorBackend(Backend):
         Energies are those of the diagonal part (the BQM) of each measured basis state.
         """
         num_reads = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
-        options.pop("v0", None)
-        options.pop("previous", None)
+        rng = as_rng(seed)
+        v0 = options.pop("v0", None)
+        options.pop("previous", None)  # only decides warnings about the ground state, which sampling does not give
         self._check_options(options)
         temperature, state = self._resolve(beta, temperature, state)
         problem, free = self._prepare_quantum(model, clamp)
-        rng = as_rng(seed)
+        check_reads_memory(num_reads, len(problem.variables))
         n = free.num_qubits
         if n == 0:
             states = np.zeros((num_reads, 0), dtype=np.int8)
         else:
-            p_z, _, _, _, _ = self._distributions(free, temperature, state, None, None)
+            p_z, _, _, _, _ = self._distributions(free, temperature, state, v0, None)
             indices = rng.choice(p_z.size, size=num_reads, p=p_z / p_z.sum())
             states = (-spin_rows(indices.astype(np.int64), n)).astype(np.int8)
         info = {"backend": self.name, "temperature": temperature, "state": state}
@@ -594,19 +590,24 @@ class StatevectorBackend(Backend):
                     clamp: Mapping | None = None, state: Any = "ground") -> float:
         """⟨O⟩ of any operator in the same state as :meth:`moments`.
 
-        ``operator`` is a qiskit ``SparsePauliOp`` on the (free) qubits, or a list
-        of ``(pauli_string, [labels], coefficient)`` written with labels, e.g.
-        ``[("XZ", ["a", "b"], 0.5)]``.  Evaluated with qiskit's ``Statevector``.
+        ``operator`` is a Hermitian qiskit ``SparsePauliOp`` on the (free) qubits,
+        or a list of terms ``(pauli_string, [labels], coefficient)`` written with
+        labels, one label per Pauli letter (I, X, Y, Z), each qubit at most once
+        per term, and a real coefficient, e.g. ``[("XZ", ["a", "b"], 0.5)]``.
+        Anything else is refused.  Evaluated with qiskit's ``Statevector``.
         """
         from qiskit.quantum_info import SparsePauliOp, Statevector
 
         temperature, state = self._resolve(None, temperature, state)
         _, free = self._prepare_quantum(model, clamp)
         operator = self._as_operator(free, operator, SparsePauliOp)
+        if free.num_qubits == 0:  # a number times the identity on the empty register
+            return float(np.sum(operator.coeffs.real))
         if temperature > 0:
             thermal = self._thermal(free, temperature)
             columns = zip(thermal.weights, thermal.vectors.T)
         else:
+            _check_state_index(state, free.num_qubits)
             result = self._eigenstates(free, state + 1, None, None)
             if state == 0 and result.degeneracy > 1:
                 columns = zip(np.full(result.degeneracy, 1.0 / result.degeneracy), result.vectors.T[: result.degeneracy])
@@ -620,11 +621,60 @@ class StatevectorBackend(Backend):
         if isinstance(operator, SparsePauliOp):
             if operator.num_qubits != n:
                 raise ValueError(f"the operator acts on {operator.num_qubits} qubits; the model has {model.num_qubits}")
+            if not operator.is_hermitian():
+                raise ValueError("the operator must be Hermitian (real coefficients on Pauli strings), "
+                                 "so that its expectation is a real number")
             return operator
-        terms = []
-        for pauli, labels, coefficient in operator:
-            unknown = [label for label in labels if label not in model.bqm.variables]
-            if unknown:
-                raise ValueError(f"operator term {pauli!r} names unknown qubit label(s) {unknown}")
-            terms.append((pauli, [model.qubit(label) for label in labels], coefficient))
+        if isinstance(operator, (str, bytes)) or not isinstance(operator, Sequence) or len(operator) == 0:
+            raise TypeError("operator must be a qiskit SparsePauliOp or a non-empty list of terms "
+                            f"(pauli_string, [labels], coefficient), got {_short(operator)}")
+        terms = [_pauli_term(model, k, term) for k, term in enumerate(operator)]
         return SparsePauliOp.from_sparse_list(terms, num_qubits=n)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pauli_term(model: TransverseIsing, k: int, term: Any) -> tuple[str, list[int], float]:
+    """One ``(pauli_string, [labels], coefficient)`` term as qiskit's ``(string, [qubits], coefficient)``."""
+    if not isinstance(term, (tuple, list)) or len(term) != 3:
+        raise TypeError(f"operator term {k} must be a tuple (pauli_string, [labels], coefficient), got {_short(term)}")
+    pauli, labels, coefficient = term
+    if not isinstance(pauli, str) or not set(pauli) <= set("IXYZ"):
+        raise ValueError(f"operator term {k}: the Pauli string must be made of the letters I, X, Y, Z, got {_short(pauli)}")
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"operator term {k}: labels must be a list with one qubit label per Pauli letter, "
+                        f"got {_short(labels)} (write [{labels!r}] for a single label)")
+    if len(labels) != len(pauli):
+        raise ValueError(f"operator term {k} ({pauli!r}, {list(labels)!r}): the Pauli string has {len(pauli)} letter(s) "
+                         f"but {len(labels)} label(s) are given; give one label per letter")
+    unknown = [label for label in labels if not isinstance(label, Hashable) or label not in model.bqm.variables]
+    if unknown:
+        raise ValueError(f"operator term {k} ({pauli!r}) names unknown qubit label(s) {unknown} "
+                         "(labels must be free qubits of the model, not clamped ones)")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"operator term {k} ({pauli!r}, {list(labels)!r}) names a qubit more than once; "
+                         "multiply the Paulis of one qubit into a single letter first")
+    return pauli, [model.qubit(label) for label in labels], check_real(coefficient, f"coefficient of operator term {k}")
+
+
+def _check_v0(v0: Any, num_qubits: int) -> np.ndarray | None:
+    """A Lanczos start vector: real (H is real symmetric), finite, nonzero, 2^n entries."""
+    if v0 is None:
+        return None
+    vector = check_array(v0, "v0", ndim=(1, 2)).ravel()
+    dim = 1 << num_qubits
+    if vector.size != dim:
+        raise ValueError(f"v0 must have 2^{num_qubits} = {dim} entries (one per basis state of the free qubits), "
+                         f"got {vector.size}")
+    if not np.any(vector):
+        raise ValueError("v0 is all zeros; a start vector must be nonzero")
+    return vector
+
+
+def _check_state_index(state: int, num_qubits: int) -> None:
+    if state >= 1 << num_qubits:
+        raise ValueError(f"state={state} asks for an eigenstate that does not exist: {num_qubits} qubits have "
+                         f"{1 << num_qubits} (indices 0 to {(1 << num_qubits) - 1})")
