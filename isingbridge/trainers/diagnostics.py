@@ -24,16 +24,21 @@ True
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from isingbridge.trainers.models import RBM, draw_spins
+from isingbridge.validation import as_rng, check_array, check_data, check_int, check_positive_int, check_real
 
 __all__ = ["hamming_distance", "reconstruction_error", "gibbs_accessibility", "method_accessibility",
-           "singular_values", "top_row_mask", "nearest_images", "generation_quality"]
+           "singular_values", "top_row_mask", "nearest_images", "generation_quality", "check_known_mask"]
 
 
 def top_row_mask(side: int, rows: int = 1) -> np.ndarray:
     """Boolean mask of the top ``rows`` pixel rows of side×side images (the paper's corruption)."""
+    side = check_positive_int(side, "side")
+    rows = check_int(rows, "rows", minimum=0, maximum=side)
     mask = np.zeros((side, side), dtype=bool)
     mask[:rows] = True
     return mask.ravel()
@@ -41,17 +46,35 @@ def top_row_mask(side: int, rows: int = 1) -> np.ndarray:
 
 def hamming_distance(reconstructed: np.ndarray, target: np.ndarray, known_mask: np.ndarray) -> float:
     """Fraction of the unknown pixels that differ (inputs in the same encoding)."""
-    unknown = ~np.broadcast_to(np.asarray(known_mask, dtype=bool), np.shape(target))
+    reconstructed, target = check_array(reconstructed, "reconstructed"), check_array(target, "target")
+    if reconstructed.shape != target.shape:
+        raise ValueError(f"reconstructed has shape {reconstructed.shape} but target has {target.shape}")
+    unknown = ~check_known_mask(known_mask, target.shape)
     if not unknown.any():
         raise ValueError("known_mask marks every pixel as known: nothing to reconstruct")
-    return float(np.mean(np.asarray(reconstructed)[unknown] != np.asarray(target)[unknown]))
+    return float(np.mean(reconstructed[unknown] != target[unknown]))
+
+
+def check_known_mask(known_mask: Any, shape: tuple) -> np.ndarray:
+    """``known_mask`` as a boolean array broadcast to ``shape`` (rows × pixels)."""
+    mask = np.asarray(known_mask)
+    if mask.dtype != bool:
+        raise TypeError(f"known_mask must be a boolean array, got dtype {mask.dtype}")
+    try:
+        return np.broadcast_to(mask, shape)
+    except ValueError:
+        raise ValueError(f"known_mask of shape {mask.shape} does not fit data of shape {shape}") from None
 
 
 def reconstruction_error(model: RBM, X: np.ndarray, known_mask: np.ndarray, *, n_sweeps: int = 10,
                          repeats: int = 10, seed=None) -> float:
     """Mean Hamming distance of Gibbs reconstructions of rows ±1 ``X`` (``repeats`` chains per row)."""
-    X = np.repeat(np.asarray(X, dtype=np.float64), repeats, axis=0)
-    states = model.reconstruct(X, np.asarray(known_mask, dtype=bool), n_sweeps, np.random.default_rng(seed))
+    X = check_data(X, "X", width=model.n_visible)
+    if not np.all(np.abs(X) == 1):
+        raise ValueError("X must hold ±1 spins (convert {0, 1} data with to_spins)")
+    X = np.repeat(X, check_positive_int(repeats, "repeats"), axis=0)
+    mask = check_known_mask(known_mask, X.shape)
+    states = model.reconstruct(X, mask, check_positive_int(n_sweeps, "n_sweeps"), as_rng(seed))
     return hamming_distance(states, X, known_mask)
 
 
@@ -62,7 +85,9 @@ def _energy_ratio(model: RBM, states: np.ndarray) -> float:
 
 def gibbs_accessibility(model: RBM, *, n_chains: int = 100, sweeps: int = 10, seed=None) -> float:
     """Lowest E(v, h) after ``sweeps`` block-Gibbs sweeps from random v, over the exact ground energy."""
-    rng = np.random.default_rng(seed)
+    n_chains = check_positive_int(n_chains, "n_chains")
+    sweeps = check_int(sweeps, "sweeps", minimum=0)
+    rng = as_rng(seed)
     v = draw_spins(np.zeros((n_chains, model.n_visible)), rng)
     h = draw_spins(model.hidden_mean(v), rng)
     for _ in range(sweeps):
@@ -75,7 +100,7 @@ def method_accessibility(model: RBM, states: np.ndarray) -> float:
     """Lowest energy among an estimator's negative-phase states (``estimator.last_states``), over the ground energy."""
     if states is None:
         raise ValueError("this estimator used no states for its negative phase (exact gradients have none)")
-    return _energy_ratio(model, np.asarray(states, dtype=np.float64))
+    return _energy_ratio(model, check_data(states, "states", width=model.width))
 
 
 def singular_values(model: RBM) -> np.ndarray:
@@ -91,7 +116,9 @@ def nearest_images(images: np.ndarray, reference: np.ndarray, *, chunk: int = 51
     same strokes, 1 for no shared stroke, and unlike a Hamming distance it
     does not call a blank or a thin image close to every thin digit.
     """
-    images, reference = np.atleast_2d(images), np.atleast_2d(reference)
+    images = check_data(np.atleast_2d(check_array(images, "images")), "images")
+    reference = check_data(np.atleast_2d(check_array(reference, "reference")), "reference")
+    chunk = check_positive_int(chunk, "chunk")
     if images.shape[1] != reference.shape[1]:
         raise ValueError(f"images have {images.shape[1]} pixels but the reference images have {reference.shape[1]}")
     ink_ref = (reference > 0).astype(np.float32)
@@ -132,8 +159,7 @@ def generation_quality(samples: np.ndarray, train: np.ndarray, held_out: np.ndar
     >>> generation_quality(np.zeros((4, 64)), train, held_out)["realistic"]  # blank images do not
     0.0
     """
-    if not 0.0 < quantile <= 1.0:
-        raise ValueError(f"quantile must be in (0, 1], got {quantile!r}")
+    quantile = check_real(quantile, "quantile", low=0.0, high=1.0, low_open=True)
     real, _ = nearest_images(held_out, train)
     threshold = float(np.quantile(real, quantile))
     distance, index = nearest_images(samples, train)
@@ -141,6 +167,10 @@ def generation_quality(samples: np.ndarray, train: np.ndarray, held_out: np.ndar
     out = {"realistic": float(realistic.mean()), "threshold": threshold, "median_distance": float(np.median(distance)),
            "held_out_median": float(np.median(real)), "copies": float(np.mean(distance == 0.0))}
     if train_labels is not None:
-        labels = np.asarray(train_labels)[index[realistic]]
+        train_labels = np.asarray(train_labels)
+        if train_labels.shape != (np.atleast_2d(train).shape[0],):
+            raise ValueError(f"train_labels must have one label per training image ({np.atleast_2d(train).shape[0]}), "
+                             f"got shape {train_labels.shape}")
+        labels = train_labels[index[realistic]]
         out["classes"] = {int(k): int(n) for k, n in zip(*np.unique(labels, return_counts=True))}
     return out

@@ -27,7 +27,7 @@ import math
 import numba
 import numpy as np
 
-from isingbridge.backends.base import check_positive_int
+from isingbridge.validation import check_array, check_choice, check_int, check_positive, check_positive_int
 
 __all__ = ["gaussian_toy", "window_statistics", "METHODS"]
 
@@ -72,19 +72,22 @@ def gaussian_toy(method: str, *, steps: int = 160_000, learning_rate: float = 2e
     Defaults are the paper's: learning rate 2·10⁻⁴, 1.6·10⁵ steps, 20 repeats,
     θ from 3 toward 1, MH proposal σ = 0.5, η′/η = 500.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    check_choice(method, "method", sorted(METHODS))
     steps = check_positive_int(steps, "steps")
     repeats = check_positive_int(repeats, "repeats")
-    if not (learning_rate > 0 and theta0 > 0 and target > 0):
-        raise ValueError("learning_rate, theta0 and target must be positive")
-    return _run(METHODS[method], steps, float(learning_rate), float(theta0), float(target), repeats, int(seed),
-                float(langevin_ratio), float(proposal))
+    positives = [check_positive(value, name) for value, name in ((learning_rate, "learning_rate"), (theta0, "theta0"),
+             (target, "target"), (langevin_ratio, "langevin_ratio"), (proposal, "proposal"))]
+    seed = check_int(seed, "seed", minimum=0, maximum=2**32 - 1)  # numba's np.random.seed takes 32 bits
+    learning_rate, theta0, target, langevin_ratio, proposal = positives
+    return _run(METHODS[method], steps, learning_rate, theta0, target, repeats, seed, langevin_ratio, proposal)
 
 
 def window_statistics(trajectories: np.ndarray, window: int = 1000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(step, mean, std) of θ over windows of ``window`` consecutive steps pooled over repeats (the paper's Fig. 2)."""
+    trajectories = check_array(trajectories, "trajectories", ndim=2)
     window = check_positive_int(window, "window")
+    if window > trajectories.shape[0]:
+        raise ValueError(f"window ({window}) is longer than the {trajectories.shape[0]} steps of the trajectories")
     count = trajectories.shape[0] // window
     blocks = trajectories[: count * window].reshape(count, -1)  # rows are steps: each row of blocks is one window
     steps = (np.arange(count) + 0.5) * window
