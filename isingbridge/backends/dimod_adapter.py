@@ -240,12 +240,12 @@ class DimodSamplerBackend(Backend):
             If every sample is a local minimum (the sampler is too cold to
             measure on this model: β_eff would be infinite).
         """
+        num_reads = check_positive_int(num_reads, "num_reads")
+        self._reproducible(seed)
         try:
             from dwave.system.temperatures import maximum_pseudolikelihood_temperature
         except ImportError as error:  # pragma: no cover - exercised only without the extra
             raise ImportError("estimate_beta_eff needs dwave-system: pip install 'isingbridge[hardware]'") from error
-        num_reads = check_positive_int(num_reads, "num_reads")
-        self._reproducible(seed)
         spin = as_spin_bqm(bqm)
         free = clamp_bqm(spin, check_clamp(bqm, clamp))
         compiled = self._cache.compile(free)

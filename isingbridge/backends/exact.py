@@ -246,7 +246,8 @@ def exact_samples(model: CompiledBQM, beta: float, num_reads: int, rng: np.rando
         local = inverse[reads] - start
         s_high = split.high_spins(codes)
         energies, lowest = split.energies(s_high)
-        cumulative = np.cumsum(np.exp(-beta * (energies - lowest)), axis=1)
+        with np.errstate(over="ignore"):  # β·ΔE beyond float64 is a weight of exactly 0
+            cumulative = np.cumsum(np.exp(-beta * (energies - lowest)), axis=1)
         cumulative /= cumulative[:, -1:]
         # one searchsorted for all rows: row k's cumulative weights live in [k, k + 1]
         flat = (cumulative + np.arange(codes.size)[:, None]).ravel()
@@ -420,10 +421,10 @@ class ExactBackend(Backend):
         """
         max_states = check_positive_int(max_states, "max_states")
         problem = self.prepare(bqm, clamp)
-        self._check_size(problem.free, stacklevel=3)
         n = len(problem.variables)
         kept = min(max_states, 2 ** min(problem.num_free, 62))
         check_memory(kept * (2 * n + 64), f"{kept} ground states of {n} spins", "lower max_states")
+        self._check_size(problem.free, stacklevel=3)
         states, energy = ground_states(problem.free, max_states)
         return problem.sampleset(states, {"ground_energy": energy, "backend": self.name})
 

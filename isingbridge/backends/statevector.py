@@ -621,7 +621,7 @@ class StatevectorBackend(Backend):
         if isinstance(operator, SparsePauliOp):
             if operator.num_qubits != n:
                 raise ValueError(f"the operator acts on {operator.num_qubits} qubits; the model has {model.num_qubits}")
-            if not operator.is_hermitian():
+            if not np.allclose((operator - operator.adjoint()).simplify().coeffs, 0.0):
                 raise ValueError("the operator must be Hermitian (real coefficients on Pauli strings), "
                                  "so that its expectation is a real number")
             return operator
