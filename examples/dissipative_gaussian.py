@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from isingbridge.files import atomic_savefig
 from isingbridge.trainers.dissipative import gaussian_toy, window_statistics
 
 LABELS = {"cd": "contrastive divergence", "mh": "Metropolis–Hastings", "langevin": "Langevin dynamics"}
@@ -55,7 +56,7 @@ def main() -> None:
     fig.tight_layout()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "dissipative_gaussian.png", dpi=120)
+    atomic_savefig(fig, out / "dissipative_gaussian.png", dpi=120)
     print(f"figure: {out / 'dissipative_gaussian.png'}")
 
 

@@ -33,6 +33,7 @@ from sklearn.model_selection import train_test_split
 
 from isingbridge.backends import get
 from isingbridge.datasets import binarize, downsample
+from isingbridge.files import atomic_savefig
 from isingbridge.trainers import BoltzmannClassifier, BoltzmannRBM, TwoLobe
 from isingbridge.trainers.optim import LangevinSGD
 
@@ -100,7 +101,7 @@ def plot_classification(history, matrix, out: Path) -> None:
     right.set(xlabel="epoch", ylabel="macro average", title="dissipative classification BM (200 hidden)")
     right.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "dissipative_classification.png", dpi=120)
+    atomic_savefig(fig, out / "dissipative_classification.png", dpi=120)
     print(f"figure: {out / 'dissipative_classification.png'}")
 
 
@@ -166,7 +167,7 @@ def plot_generative(runs, args) -> None:
     ax.set(xlabel="epoch", ylabel="mean free energy F(x) (nats)", title="dissipative RBM 196-1000, 14×14 MNIST")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "dissipative_rbm_free_energy.png", dpi=120)
+    atomic_savefig(fig, out / "dissipative_rbm_free_energy.png", dpi=120)
     fig, axes = plt.subplots(2, 2, figsize=(9, 9))
     for row, (noise, (rbm, _, _)) in enumerate(zip((False, True), runs)):
         frames, independent = generated(rbm, args.seed)
@@ -176,7 +177,7 @@ def plot_generative(runs, args) -> None:
             axes[row, col].set_title(f"{'with' if noise else 'without'} noise: {title}", fontsize=9)
             axes[row, col].axis("off")
     fig.tight_layout()
-    fig.savefig(out / "dissipative_rbm_samples.png", dpi=120)
+    atomic_savefig(fig, out / "dissipative_rbm_samples.png", dpi=120)
     print(f"figures: {out / 'dissipative_rbm_free_energy.png'}, {out / 'dissipative_rbm_samples.png'}")
 
 

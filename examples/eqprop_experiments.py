@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from isingbridge.files import atomic_savefig
 from isingbridge.trainers.eqprop import EqProp, EqPropClassifier
 
 #: β = 0.9 on MNIST: at 0.5 the run sat on a 0.83 plateau for 14 epochs; at 0.9 it is at 0.92 ± 0.01 from epoch 6.
@@ -70,7 +71,7 @@ def main() -> None:
     ax.set_title(f"equilibrium propagation, {args.dataset}")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(args.out / f"eqprop_{args.dataset}.png", dpi=120)
+    atomic_savefig(fig, args.out / f"eqprop_{args.dataset}.png", dpi=120)
     print(f"figure: {args.out / f'eqprop_{args.dataset}.png'}")
 
 

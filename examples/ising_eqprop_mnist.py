@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from isingbridge.datasets import load_mnist_subset
+from isingbridge.files import atomic_savefig
 from isingbridge.trainers.eqprop import IsingEqPropClassifier
 
 
@@ -71,7 +72,7 @@ def main() -> None:
     ax.legend()
     fig.tight_layout()
     path = args.out / f"ising_eqprop_{args.setting}_{args.backend}.png"
-    fig.savefig(path, dpi=120)
+    atomic_savefig(fig, path, dpi=120)
     print(f"figure: {path}")
 
 

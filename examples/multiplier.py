@@ -24,6 +24,7 @@ import numpy as np
 
 from isingbridge.backends.dimod_adapter import fit_scale
 from isingbridge.circuits import compile_network, correctness, correctness_map, plot_spin_correctness, quantize_network, tune
+from isingbridge.files import atomic_savefig
 from isingbridge.ir import compile_bqm
 
 
@@ -105,7 +106,7 @@ def main() -> None:
     heatmap.plot(ax=axes[0], title="2-bit multiplier: worst-case correctness")
     plot_spin_correctness(correctness(tuned.circuit, X, Y), ax=axes[1], title="per spin at the tuned point")
     fig.tight_layout()
-    fig.savefig(out / "multiplier_heatmaps.png", dpi=120)
+    atomic_savefig(fig, out / "multiplier_heatmaps.png", dpi=120)
     print(f"figures: {out / 'multiplier_heatmaps.png'}")
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
+from isingbridge.files import atomic_savefig
 from isingbridge.trainers.eqprop import QuantumEqPropClassifier
 from isingbridge.trainers.eqprop.training import restart_seeds
 
@@ -117,7 +118,7 @@ def plot(results, specs, args) -> None:
     axes[0].set_ylabel("accuracy (test set for moons)")
     axes[0].legend()
     fig.tight_layout()
-    fig.savefig(args.out / "quantum_eqprop.png", dpi=120)
+    atomic_savefig(fig, args.out / "quantum_eqprop.png", dpi=120)
     print(f"figure: {args.out / 'quantum_eqprop.png'}")
 
 

@@ -39,6 +39,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from isingbridge.datasets import bars, bars_and_stripes, negation_closed_split
+from isingbridge.files import atomic_savefig, atomic_write_text
 from isingbridge.trainers import CD, PCD, RAPID, BoltzmannRBM, ExactGradient, to_spins
 from isingbridge.trainers.diagnostics import (
     generation_quality, gibbs_accessibility, method_accessibility, reconstruction_error, singular_values, top_row_mask,
@@ -132,7 +133,7 @@ def plot_curves(results, methods, keys, out: Path, name: str) -> None:
     axes[-1].set_title("singular values of W (end)")
     axes[-1].set_xlabel("index")
     fig.tight_layout()
-    fig.savefig(out / f"{name}.png", dpi=120)
+    atomic_savefig(fig, out / f"{name}.png", dpi=120)
     print(f"figure: {out / f'{name}.png'}")
 
 
@@ -146,7 +147,7 @@ def report(results, methods, epochs, out: Path, name: str) -> None:
         print(f"{method:8s} {at20[0]:8.3f} ± {at20[1]:5.3f} {end[0]:8.3f} ± {end[1]:5.3f} "
               f"{train_end[0]:8.3f} ± {train_end[1]:5.3f} {seconds:8.1f}   ({at20[2]} seeds)")
     serialisable = [{k: v for k, v in r.items() if k != "model"} for r in results]
-    (out / f"{name}.json").write_text(json.dumps(serialisable, indent=1))
+    atomic_write_text(out / f"{name}.json", json.dumps(serialisable, indent=1))
 
 
 def run_parallel(function, tasks: list[tuple], jobs: int) -> list[dict]:
@@ -241,7 +242,7 @@ def plot_samples(samples, marked, side, path: Path, title: str | None = None) ->
     for ax in axes.ravel()[len(samples):]:
         ax.axis("off")
     fig.suptitle(title or "generated samples (red frame: valid and not in the training set)")
-    fig.savefig(path, dpi=100)
+    atomic_savefig(fig, path, dpi=100)
     print(f"figure: {path}")
 
 
@@ -337,7 +338,7 @@ def report_mnist(results: list[dict], methods: list[str], args) -> None:
         ax.set_xlabel("epoch")
     axes[0].legend()
     fig.tight_layout()
-    fig.savefig(args.out / "rapid_mnist.png", dpi=120)
+    atomic_savefig(fig, args.out / "rapid_mnist.png", dpi=120)
     print(f"figure: {args.out / 'rapid_mnist.png'}")
     for r in results:
         if r["seed"] == 0:
@@ -345,7 +346,7 @@ def report_mnist(results: list[dict], methods: list[str], args) -> None:
                          args.out / f"rapid_mnist_samples_{r['method']}.png",
                          title=f"{r['method']}: samples after {args.epochs} epochs (200 Gibbs sweeps from v = 0)")
     serialisable = [{k: v for k, v in r.items() if k != "samples"} for r in results]
-    (args.out / "rapid_mnist.json").write_text(json.dumps(serialisable, indent=1))
+    atomic_write_text(args.out / "rapid_mnist.json", json.dumps(serialisable, indent=1))
 
 
 def main() -> None:
