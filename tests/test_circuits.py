@@ -7,7 +7,7 @@ import pytest
 
 from isingbridge.backends import get
 from isingbridge.circuits import (
-    FeedForward, as_network, compile_network, correctness, correctness_map, mean_field_means, optq,
+    FeedForward, IsingCircuit, as_network, compile_network, correctness, correctness_map, mean_field_means, optq,
     quantize_network, round_to_nearest, tune,
 )
 
@@ -149,7 +149,7 @@ def test_quantized_circuit_is_integer_and_correct_where_the_recipe_allows():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: FeedForward([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], "relu"), ValueError, "unsupported activation"),
+        (lambda: FeedForward([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], "relu"), ValueError, "activation must be one of 'tanh', 'sign'; got 'relu'"),
         (lambda: FeedForward([(np.ones((2, 3)), np.zeros(2)), (np.ones((1, 4)), np.zeros(1))]), ValueError, "takes 4 inputs but layer 0 has 2"),
         (lambda: compile_network([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], lam=0.0), ValueError, "lam"),
         (lambda: compile_network([(np.ones((2, 2)), np.zeros(2))] * 2 + [(np.ones((1, 2)), np.zeros(1))]), ValueError, "tanh network with 2 hidden layers"),
@@ -166,11 +166,11 @@ def test_bad_truth_tables_and_quantization_arguments():
     X = all_inputs(2)
     Y = np.array([[-1.0], [1.0], [1.0], [1.0]])
     circuit = compile_network(net)
-    with pytest.raises(ValueError, match="must be -1/\\+1 spins; row 0, column 0 is 0.0"):
+    with pytest.raises(ValueError, match="X must hold -1/\\+1 spins; row 0, column 0 is"):
         correctness(circuit, np.zeros((4, 2)), Y)
     with pytest.raises(ValueError, match="X has 4 rows but Y has 3"):
         correctness(circuit, X, Y[:3])
-    with pytest.raises(ValueError, match="q must be an integer >= 1"):
+    with pytest.raises(ValueError, match="q must be >= 1, got 0"):
         quantize_network(net, X, Y, q=0)
     zero = [(np.eye(2), np.zeros(2)), (np.array([[1.0, -1.0]]), np.array([0.0]))]
     with pytest.raises(ValueError, match="exactly 0 on input row 0"):
@@ -219,7 +219,7 @@ def test_integer_circuit_matches_its_float_equivalent():
     assert all(float(v).is_integer() and abs(v) <= 8 for v in circuit.bqm.quadratic.values())
     same = compile_network(equivalent, beta=1.5, lam=0.5)
     np.testing.assert_allclose(circuit.output_means(X[:4]), same.output_means(X[:4]), atol=1e-10)
-    with pytest.raises(ValueError, match="q must be an integer >= k"):
+    with pytest.raises(ValueError, match="k must be <= q"):
         integer_circuit(net, X, q=2, grid=1.0, lam1=0.5, k=3, beta=1.0)
     with pytest.raises(ValueError, match="method must be one of"):
         integer_circuit(net, X, q=8, grid=1.0, lam1=0.5, k=1, beta=1.0, method="magic")
@@ -281,3 +281,153 @@ def test_refine_refuses_circuits_too_large_to_enumerate():
     X = all_inputs(3)
     with pytest.raises(ValueError, match="at most 20, this network has 22"):
         quantize_network(layers, X, np.sign(FeedForward(layers).predict(X) + 1e-9), q=4, refine=True)
+
+
+OR_NET = [(np.eye(2), np.zeros(2)), (np.array([[1.0, 1.0]]), np.array([0.5]))]
+OR_Y = np.array([[-1.0], [1.0], [1.0], [1.0]])
+
+
+def test_scaled_refuses_a_factor_that_is_not_positive():
+    circuit = compile_network(OR_NET)
+    assert circuit.scaled(np.float32(2.0)).beta == pytest.approx(0.5)
+    for factor, error, message in [(-1, ValueError, "factor must be > 0, got -1"), (0, ValueError, "factor must be > 0"),
+                                   (float("nan"), ValueError, "factor must be a finite number"),
+                                   ("x", TypeError, "factor must be a real number")]:
+        with pytest.raises(error, match=message):
+            circuit.scaled(factor)
+
+
+def test_circuits_refuse_temperatures_that_are_not_positive():
+    circuit = compile_network(OR_NET)
+    with pytest.raises(ValueError, match="beta must be positive and finite, got -1.0"):
+        type(circuit)(circuit.bqm, circuit.inputs, circuit.hidden, circuit.outputs, -1.0)
+    with pytest.raises(ValueError, match="beta must be positive and finite, got inf"):
+        compile_network(OR_NET, beta=float("inf"))
+    with pytest.raises(ValueError, match="lam must be > 0"):
+        mean_field_means(OR_NET, all_inputs(2), 1.0, -0.1)
+
+
+def test_compile_network_takes_numpy_scalars():
+    circuit = compile_network(OR_NET, beta=np.float64(0.5), lam=np.float32(0.1))
+    assert circuit.beta == 0.5 and circuit.lam == pytest.approx(0.1) and type(circuit.lam) is float
+    assert correctness(circuit, all_inputs(2), OR_Y).correct
+
+
+@pytest.mark.parametrize("X, message", [
+    (np.zeros((0, 2)), "X has no rows"),
+    ([], "X must have 2 column"),
+    (np.ones((4, 2, 1)), "X must be a 1-D or 2-D array"),
+    (np.ones((4, 3)), "X must have 2 column"),
+    (1j * np.ones((4, 2)), "X must be real"),
+    (np.full((4, 2), np.nan), "X contains NaN"),
+])
+def test_correctness_refuses_bad_truth_tables_clearly(X, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        correctness(compile_network(OR_NET), X, OR_Y)
+
+
+def test_compile_refuses_lam_whose_powers_leave_the_float_range():
+    deep = [(np.eye(2), np.zeros(2))] * 3 + OR_NET[1:]
+    with pytest.raises(ValueError, match="outside the floating-point range"):
+        compile_network(deep, activation="sign", lam=1e-200)
+    with pytest.raises(ValueError, match="overflow to infinity"):
+        compile_network([(np.eye(2) * 1e308, np.zeros(2)), (np.array([[1e308, 1e308]]), np.array([0.5]))], lam=10.0)
+
+
+@pytest.mark.parametrize("labels", [
+    ([0, 1], [2], [3]),
+    (["a", "b"], ["h"], ["out"]),
+    ([("in", 0), 1], [("hidden", 1, 0)], ["out"]),
+    ([np.int64(0), np.int64(1)], [np.int64(2)], [np.int64(3)]),
+])
+def test_circuit_json_round_trips_any_labels(labels):
+    import dimod
+    import json
+
+    inputs, hidden, outputs = labels
+    variables = [*inputs, *hidden, *outputs]
+    bqm = dimod.BQM(dimod.SPIN)
+    bqm.add_linear_from((v, 0.1 * i) for i, v in enumerate(variables))
+    bqm.add_quadratic_from([(inputs[0], hidden[0], -1.0), (hidden[0], outputs[0], 0.5)])
+    circuit = IsingCircuit(bqm, inputs, hidden, outputs, beta=2.0, lam=0.3)
+    loaded = IsingCircuit.from_serializable(json.loads(json.dumps(circuit.to_serializable())))
+    assert loaded.inputs == inputs and loaded.hidden == hidden and loaded.outputs == outputs
+    assert loaded.bqm == bqm and loaded.beta == 2.0 and loaded.lam == 0.3
+    np.testing.assert_allclose(loaded.output_means([[1, -1]]), circuit.output_means([[1, -1]]))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"version": 2}, "format version 2; this isingbridge reads version 1"),
+    ({"bqm": "x"}, "'bqm' entry must be a dimod-serialised BQM"),
+    ({"bqm": {"type": "BinaryQuadraticModel"}}, "'bqm' entry is not a dimod-serialised BQM"),
+    ({"inputs": 5}, "'inputs' entry must be a list"),
+    ({"inputs": ["0", "1"]}, "inputs names '0', which is not a variable"),
+    ({"outputs": []}, "at least one output"),
+    ({"hidden": [["in", 0]]}, "is in both inputs and hidden"),
+    ({"beta": -1}, "beta must be positive"),
+    ({"beta": "1"}, "beta must be a positive real number, got str"),
+    ({"lam": "x"}, "lam must be a real number"),
+])
+def test_from_serializable_refuses_garbage_clearly(change, message):
+    data = {**compile_network(OR_NET).to_serializable(), **change}
+    with pytest.raises((ValueError, TypeError), match=message):
+        IsingCircuit.from_serializable(data)
+
+
+def test_circuit_methods_refuse_bad_rows_and_counts():
+    circuit = compile_network(OR_NET)
+    with pytest.raises(ValueError, match="x must be one input row, got 2 rows"):
+        circuit.clamp([[1, 1], [1, -1]])
+    with pytest.raises(ValueError, match="x must have 2 column"):
+        circuit.output_means([1, 1, 1])
+    with pytest.raises(ValueError, match="num_reads must be >= 1, got 0"):
+        circuit.to_hardware([1, 1], "exact", num_reads=0)
+    with pytest.raises(ValueError, match="x has no rows"):
+        circuit.ground_outputs(np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="bqm must be a SPIN model"):
+        IsingCircuit(circuit.bqm.change_vartype("BINARY", inplace=False), circuit.inputs, circuit.hidden, circuit.outputs, 1.0)
+    with pytest.raises(TypeError, match="circuit must be an IsingCircuit"):
+        correctness("circuit.json", all_inputs(2), OR_Y)
+
+
+def test_networks_refuse_bad_layers_and_inputs():
+    with pytest.raises(TypeError, match="layers must be a list of \\(W, b\\) pairs, got int"):
+        FeedForward(5)
+    with pytest.raises(ValueError, match="layer 0 W must be a 2-D array"):
+        FeedForward([(np.ones((2, 2, 2)), np.zeros(2)), OR_NET[1]])
+    with pytest.raises(ValueError, match="layer 0 W has shape \\(0, 2\\)"):
+        FeedForward([(np.ones((0, 2)), np.zeros(0)), OR_NET[1]])
+    with pytest.raises(TypeError, match="layer 0 W must be real"):
+        FeedForward([(1j * np.eye(2), np.zeros(2)), OR_NET[1]])
+    with pytest.raises(ValueError, match="x must have 2 column"):
+        FeedForward(OR_NET).predict(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="contradicts the network's own 'sign'"):
+        compile_network(FeedForward(OR_NET, "sign"), activation="tanh")
+
+
+def test_searches_refuse_bad_grids_and_counts():
+    X = all_inputs(2)
+    with pytest.raises(ValueError, match="each k in ks must be >= 1, got 0"):
+        quantize_network(OR_NET, X, OR_Y, ks=[0])
+    with pytest.raises(ValueError, match="every k in ks exceeds q=4"):
+        quantize_network(OR_NET, X, OR_Y, ks=[8])
+    with pytest.raises(ValueError, match="betas is empty"):
+        correctness_map(OR_NET, X, OR_Y, [], [0.1])
+    with pytest.raises(ValueError, match="lams must hold positive values, got -0.1"):
+        tune(OR_NET, X, OR_Y, lams=[-0.1])
+    with pytest.raises(ValueError, match="n_jobs must be a nonzero integer"):
+        correctness_map(OR_NET, X, OR_Y, [1.0], [0.1], n_jobs=0)
+    with pytest.raises(ValueError, match="unknown backend"):
+        tune(OR_NET, X, OR_Y, backend="nope")
+    with pytest.raises(ValueError, match="shallow tanh networks"):
+        quantize_network([(np.eye(2), np.zeros(2))] * 2 + OR_NET[1:], X, OR_Y)
+    with pytest.raises(ValueError, match="damping=1e\\+308 overflows"):
+        optq(np.ones((1, 2)), X, 2, damping=1e308)
+
+
+def test_enumeration_refuses_circuits_that_do_not_fit_in_memory():
+    from isingbridge.circuits import enumerated_worst
+    from isingbridge.validation import ResourceLimitError
+
+    with pytest.raises(ResourceLimitError, match="enumerating 70 hidden and output spins would need"):
+        enumerated_worst(np.ones((60, 3)), np.ones((10, 61)), 1, all_inputs(2), np.ones((4, 10)), [1.0])

@@ -27,17 +27,21 @@ Examples
 """
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import dimod
 import numpy as np
 
+from isingbridge import validation
 from isingbridge.backends import get
 from isingbridge.circuits.network import FeedForward, as_network
+from isingbridge.validation import check_beta, check_positive, check_positive_int
 
 __all__ = ["IsingCircuit", "HardwareRun", "compile_network", "check_spins"]
+
+FORMAT_VERSION = 1  # of IsingCircuit.to_serializable
 
 
 @dataclass
@@ -63,15 +67,46 @@ class HardwareRun:
 
 
 def check_spins(values: Any, width: int, what: str) -> np.ndarray:
-    """Rows of ±1 spins of the given width, or a clear error."""
-    array = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    if array.shape[1] != width:
-        raise ValueError(f"{what} have {array.shape[1]} columns; expected {width}")
-    bad = ~np.isin(array, (-1.0, 1.0))
-    if bad.any():
-        row, column = np.argwhere(bad)[0]
-        raise ValueError(f"{what} must be -1/+1 spins; row {row}, column {column} is {float(array[row, column])}")
-    return array
+    """At least one row of ``width`` ±1 spins, as floats (1-D input is one row), or a clear error."""
+    rows = validation.check_spins(values, what, width=width, dtype=np.float64)
+    if rows.shape[0] == 0:
+        raise ValueError(f"{what} has no rows; give at least one row of {width} spins")
+    return rows
+
+
+def encode_label(label: Any) -> Any:
+    """A variable label as JSON keeps it: tuples become lists (recursively), numpy scalars Python ones."""
+    if isinstance(label, tuple):
+        return [encode_label(part) for part in label]
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def decode_label(value: Any) -> Any:
+    """Inverse of :func:`encode_label`: lists become tuples (recursively), as dimod reads its labels."""
+    return tuple(decode_label(part) for part in value) if isinstance(value, list) else value
+
+
+def check_roles(bqm: dimod.BinaryQuadraticModel, roles: dict[str, Any]) -> dict[str, list]:
+    """Each role as a list of labels of ``bqm``, no label in two roles, at least one output."""
+    seen: dict[Any, str] = {}
+    checked = {}
+    for role, labels in roles.items():
+        if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+            raise TypeError(f"{role} must be a list of variable labels of the BQM, got {type(labels).__name__}")
+        checked[role] = list(labels)
+        for label in checked[role]:
+            try:
+                present = label in bqm.variables
+            except TypeError:  # an unhashable label cannot be a variable
+                present = False
+            if not present:
+                raise ValueError(f"{role} names {label!r}, which is not a variable of the circuit's BQM")
+            if label in seen:
+                raise ValueError(f"label {label!r} is in both {seen[label]} and {role}")
+            seen[label] = role
+    if not checked["outputs"]:
+        raise ValueError("a circuit needs at least one output spin; outputs is empty")
+    return checked
 
 
 @dataclass
@@ -98,10 +133,23 @@ class IsingCircuit:
     lam: float | None = None
     info: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.bqm, dimod.BinaryQuadraticModel):
+            raise TypeError(f"bqm must be a dimod.BinaryQuadraticModel, got {type(self.bqm).__name__}")
+        if self.bqm.vartype is not dimod.SPIN:
+            raise ValueError("bqm must be a SPIN model (circuits clamp and read -1/+1 spins); "
+                             "convert it with bqm.change_vartype('SPIN', inplace=False)")
+        roles = check_roles(self.bqm, {"inputs": self.inputs, "hidden": self.hidden, "outputs": self.outputs})
+        self.inputs, self.hidden, self.outputs = roles["inputs"], roles["hidden"], roles["outputs"]
+        self.beta = check_beta(self.beta)
+        self.lam = None if self.lam is None else check_positive(self.lam, "lam")
+
     def clamp(self, x: Any) -> dict:
         """``{input label: spin}`` for one input row."""
-        row = check_spins(x, len(self.inputs), "inputs")[0]
-        return {label: int(value) for label, value in zip(self.inputs, row)}
+        rows = check_spins(x, len(self.inputs), "x")
+        if rows.shape[0] != 1:
+            raise ValueError(f"x must be one input row, got {rows.shape[0]} rows")
+        return {label: int(value) for label, value in zip(self.inputs, rows[0])}
 
     def output_means(self, x: Any, backend: Any = "exact", **options: Any) -> np.ndarray:
         """Thermal averages ⟨s_out⟩ for each input row (shape ``(rows, n_out)``).
@@ -115,7 +163,7 @@ class IsingCircuit:
         **options
             Passed to the backend's ``moments`` (``num_reads``, ``num_sweeps``, ``seed``...).
         """
-        rows = check_spins(x, len(self.inputs), "inputs")
+        rows = check_spins(x, len(self.inputs), "x")
         machine = get(backend)
         means = np.empty((rows.shape[0], len(self.outputs)))
         for r, row in enumerate(rows):
@@ -160,7 +208,11 @@ class IsingCircuit:
         >>> run.worst
         1.0
         """
-        rows = check_spins(x, len(self.inputs), "inputs")
+        rows = check_spins(x, len(self.inputs), "x")
+        num_reads = check_positive_int(num_reads, "num_reads")
+        Y = None if targets is None else check_spins(targets, len(self.outputs), "targets")
+        if Y is not None and Y.shape[0] != rows.shape[0]:
+            raise ValueError(f"targets has {Y.shape[0]} rows but x has {rows.shape[0]}")
         machine = get(sampler)
         if "return_embedding" in getattr(machine, "extra_parameters", ()):
             options.setdefault("return_embedding", True)
@@ -179,17 +231,14 @@ class IsingCircuit:
             qubits = max(qubits, sum(len(chain) for chain in embedding.values()))
             longest = max(longest, max((len(chain) for chain in embedding.values()), default=0))
         per_bit = worst = None
-        if targets is not None:
-            Y = check_spins(targets, len(self.outputs), "targets")
-            if Y.shape[0] != rows.shape[0]:
-                raise ValueError(f"targets has {Y.shape[0]} rows but x has {rows.shape[0]}")
+        if Y is not None:
             per_bit = Y * outputs
             worst = float(per_bit.min())
         return HardwareRun(outputs, breaks, qubits or None, longest or None, per_bit, worst)
 
     def ground_outputs(self, x: Any) -> np.ndarray:
         """Output spins of the clamped ground state for each input row (exact enumeration)."""
-        rows = check_spins(x, len(self.inputs), "inputs")
+        rows = check_spins(x, len(self.inputs), "x")
         exact = get("exact")
         out = np.empty((rows.shape[0], len(self.outputs)))
         for r, row in enumerate(rows):
@@ -198,27 +247,47 @@ class IsingCircuit:
         return out
 
     def to_serializable(self) -> dict:
-        """A JSON-ready dict: dimod's serialised BQM plus the roles, β and λ."""
+        """A JSON-ready dict: dimod's serialised BQM plus the roles, β and λ (tuple labels as lists)."""
         return {
-            "type": "isingbridge.IsingCircuit", "version": 1, "bqm": self.bqm.to_serializable(),
-            "inputs": [list(v) for v in self.inputs], "hidden": [list(v) for v in self.hidden],
-            "outputs": [list(v) for v in self.outputs], "beta": self.beta, "lam": self.lam,
+            "type": "isingbridge.IsingCircuit", "version": FORMAT_VERSION, "bqm": self.bqm.to_serializable(),
+            "inputs": [encode_label(v) for v in self.inputs], "hidden": [encode_label(v) for v in self.hidden],
+            "outputs": [encode_label(v) for v in self.outputs], "beta": self.beta, "lam": self.lam,
         }
 
     @classmethod
-    def from_serializable(cls, data: dict) -> "IsingCircuit":
-        """Inverse of :meth:`to_serializable` (labels come back as tuples)."""
+    def from_serializable(cls, data: Any) -> "IsingCircuit":
+        """Inverse of :meth:`to_serializable` (labels written as lists come back as tuples, as dimod's do).
+
+        Raises
+        ------
+        ValueError or TypeError
+            Saying what is wrong, for anything that is not a serialised circuit of a known version.
+        """
         if not isinstance(data, dict) or data.get("type") != "isingbridge.IsingCircuit":
             raise ValueError("not a serialised IsingCircuit (missing type 'isingbridge.IsingCircuit')")
-        bqm = dimod.BinaryQuadraticModel.from_serializable(data["bqm"])
-        roles = {key: [tuple(v) for v in data[key]] for key in ("inputs", "hidden", "outputs")}
-        missing = [v for labels in roles.values() for v in labels if v not in bqm.variables]
+        if data.get("version") != FORMAT_VERSION:
+            raise ValueError(f"serialised circuit has format version {data.get('version')!r}; this isingbridge reads "
+                             f"version {FORMAT_VERSION} (a newer version needs a newer isingbridge)")
+        missing = [key for key in ("bqm", "inputs", "hidden", "outputs", "beta") if key not in data]
         if missing:
-            raise ValueError(f"circuit roles name labels the BQM lacks: {missing[:3]}")
-        return cls(bqm, roles["inputs"], roles["hidden"], roles["outputs"], float(data["beta"]), data.get("lam"))
+            raise ValueError(f"serialised circuit lacks the entries {missing}")
+        if not isinstance(data["bqm"], dict):
+            raise ValueError(f"the circuit's 'bqm' entry must be a dimod-serialised BQM (a JSON object), "
+                             f"got {type(data['bqm']).__name__}")
+        try:
+            bqm = dimod.BinaryQuadraticModel.from_serializable(data["bqm"])
+        except Exception as error:  # dimod raises several types for malformed input
+            raise ValueError(f"the circuit's 'bqm' entry is not a dimod-serialised BQM ({type(error).__name__}: {error})") from None
+        roles = {}
+        for key in ("inputs", "hidden", "outputs"):
+            if not isinstance(data[key], list):
+                raise ValueError(f"the circuit's {key!r} entry must be a list of labels, got {type(data[key]).__name__}")
+            roles[key] = [decode_label(v) for v in data[key]]
+        return cls(bqm, roles["inputs"], roles["hidden"], roles["outputs"], data["beta"], data.get("lam"))
 
     def scaled(self, factor: float) -> "IsingCircuit":
-        """The same Boltzmann distribution with energies × ``factor`` and β / ``factor``."""
+        """The same Boltzmann distribution with energies × ``factor`` and β / ``factor`` (``factor`` > 0)."""
+        factor = check_positive(factor, "factor")
         bqm = self.bqm.copy()
         bqm.scale(factor)
         return IsingCircuit(bqm, self.inputs, self.hidden, self.outputs, self.beta / factor, self.lam, dict(self.info))
@@ -231,6 +300,18 @@ def layer_labels(sizes: list[int]) -> list[list]:
         labels.append([("hidden", depth, j) for j in range(width)])
     labels.append([("out", k) for k in range(sizes[-1])])
     return labels
+
+
+def layer_scale(lam: float, depth: int) -> float:
+    """λ^(depth−1), refused where it leaves the floating-point range (the layer would vanish or explode)."""
+    try:
+        scale = lam ** (depth - 1)
+    except OverflowError:
+        scale = float("inf")
+    if not (0 < scale < float("inf")):
+        raise ValueError(f"lam={lam:g} gives layer {depth} the factor lam^{depth - 1}, outside the floating-point range; "
+                         "choose lam closer to 1")
+    return scale
 
 
 def compile_network(net: Any, *, beta: float = 1.0, lam: float = 0.1, activation: str | None = None) -> IsingCircuit:
@@ -249,14 +330,12 @@ def compile_network(net: Any, *, beta: float = 1.0, lam: float = 0.1, activation
     Raises
     ------
     ValueError
-        For λ ≤ 0, β ≤ 0, mismatched shapes, or a tanh network with more than
+        For λ or β not positive and finite, mismatched shapes, or a tanh network with more than
         one hidden layer (only sign networks compile at any depth).
     """
+    lam = check_positive(lam, "lam")
+    beta = check_beta(beta)
     network: FeedForward = as_network(net, activation)
-    if not (isinstance(lam, (int, float)) and math.isfinite(lam) and lam > 0):
-        raise ValueError(f"lam (the temperature gradient) must be a positive finite number, got {lam!r}")
-    if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta > 0):
-        raise ValueError(f"beta must be a positive finite number, got {beta!r}")
     if network.activation == "tanh" and network.depth > 2:
         raise ValueError(
             f"a tanh network with {network.depth - 1} hidden layers has no correctness guarantee: the compiler "
@@ -264,13 +343,17 @@ def compile_network(net: Any, *, beta: float = 1.0, lam: float = 0.1, activation
         )
     labels = layer_labels(network.sizes)
     bqm = dimod.BQM({label: 0.0 for layer in labels for label in layer}, {}, 0.0, dimod.SPIN)
-    for depth, (W, b) in enumerate(network.layers, start=1):
-        scale = lam ** (depth - 1)
-        for j, target in enumerate(labels[depth]):
-            bqm.add_linear(target, -scale * b[j])
-            for i, source in enumerate(labels[depth - 1]):
-                if W[j, i] != 0:
-                    bqm.add_quadratic(source, target, -scale * W[j, i])
+    with np.errstate(over="ignore"):  # an overflow is refused just below, with a message
+        for depth, (W, b) in enumerate(network.layers, start=1):
+            scale = layer_scale(lam, depth)
+            for j, target in enumerate(labels[depth]):
+                bqm.add_linear(target, -scale * b[j])
+                for i, source in enumerate(labels[depth - 1]):
+                    if W[j, i] != 0:
+                        bqm.add_quadratic(source, target, -scale * W[j, i])
+    linear, (_, _, quadratic), _ = bqm.to_numpy_vectors()
+    if not (np.all(np.isfinite(linear)) and np.all(np.isfinite(quadratic))):
+        raise ValueError("the weights times lam^(l-1) overflow to infinity; rescale the network or choose lam closer to 1")
     hidden = [label for layer in labels[1:-1] for label in layer]
-    return IsingCircuit(bqm, labels[0], hidden, labels[-1], float(beta), float(lam),
+    return IsingCircuit(bqm, labels[0], hidden, labels[-1], beta, lam,
                         info={"activation": network.activation, "sizes": network.sizes})

@@ -19,10 +19,15 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed
 
-from isingbridge.circuits.compile import IsingCircuit, check_spins, compile_network
+from isingbridge.backends import get
+from isingbridge.circuits.compile import IsingCircuit, check_spins, compile_network, layer_scale
 from isingbridge.circuits.network import FeedForward, as_network
+from isingbridge.validation import (
+    check_array, check_beta, check_int, check_nonnegative, check_positive, check_positive_int, check_real,
+)
 
-__all__ = ["Correctness", "correctness", "CorrectnessMap", "correctness_map", "mean_field_means", "truth_table"]
+__all__ = ["Correctness", "correctness", "CorrectnessMap", "correctness_map", "mean_field_means", "truth_table",
+           "check_grid", "check_n_jobs"]
 
 
 @dataclass
@@ -38,43 +43,90 @@ class Correctness:
 
 
 def truth_table(X: Any, Y: Any, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a truth table: ±1 rows, matching lengths."""
-    X = check_spins(X, n_in, "truth-table inputs X")
-    Y = check_spins(Y, n_out, "truth-table outputs Y")
+    """Validate a truth table: at least one row, ±1 spins, ``n_in`` and ``n_out`` columns, as many X rows as Y rows."""
+    X = check_spins(X, n_in, "X")
+    Y = check_spins(Y, n_out, "Y")
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
     return X, Y
 
 
+def check_grid(values: Any, name: str) -> np.ndarray:
+    """A search grid: one or more positive finite numbers, as a 1-D float array."""
+    if values is None:
+        raise TypeError(f"{name} must be one or more positive numbers, got None")
+    grid = np.atleast_1d(check_array(values, name, ndim=(0, 1)))
+    if grid.size == 0:
+        raise ValueError(f"{name} is empty; give at least one value")
+    if np.any(grid <= 0):
+        raise ValueError(f"{name} must hold positive values, got {grid[grid <= 0][0]:g}")
+    return grid
+
+
+def check_n_jobs(n_jobs: Any) -> int:
+    """joblib's worker count: a nonzero integer (−1 = all cores)."""
+    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a nonzero integer (1 = no parallelism, -1 = all cores), got 0")
+    return n_jobs
+
+
 def correctness(circuit: IsingCircuit, X: Any, Y: Any, backend: Any = "exact", **options: Any) -> Correctness:
     """c = min over inputs and output bits of y_j(x)·⟨s_j⟩_x, on any backend."""
+    if not isinstance(circuit, IsingCircuit):
+        raise TypeError(f"circuit must be an IsingCircuit (from compile_network), got {type(circuit).__name__}")
     X, Y = truth_table(X, Y, len(circuit.inputs), len(circuit.outputs))
     values = Y * circuit.output_means(X, backend=backend, **options)
     return Correctness(values, float(values.min()))
 
 
-def mean_field_means(network: FeedForward, X: np.ndarray, beta: float, lam: float,
+def mean_field_means(network: Any, X: Any, beta: float, lam: float,
                      iterations: int = 500, tol: float = 1e-10, damping: float = 0.5) -> np.ndarray:
     """Naive mean-field output magnetisations of the compiled circuit, for all inputs at once.
 
     Solves m_ℓ = tanh(β(λ^(ℓ−1)(W_ℓ m_{ℓ−1} + b_ℓ) + λ^ℓ W_{ℓ+1}ᵀ m_{ℓ+1})) by damped
     fixed-point iteration (unique for small βλ, Lemma 5.3).
+
+    Parameters
+    ----------
+    network : any network :func:`compile_network` accepts
+    X : (rows, n_in) or (n_in,) inputs
+    beta, lam : the circuit's inverse temperature and temperature gradient (> 0)
+    iterations : most fixed-point sweeps (>= 1)
+    tol : stop once no magnetisation moves by more than this (>= 0)
+    damping : weight in [0, 1) of the previous iterate
     """
-    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    network = as_network(network)
+    X = network.inputs(X)
+    beta, lam = check_beta(beta), check_positive(lam, "lam")
+    layer_scale(lam, network.depth)
+    iterations = check_positive_int(iterations, "iterations")
+    tol = check_nonnegative(tol, "tol")
+    damping = check_real(damping, "damping", low=0.0, high=1.0, high_open=True)
+    return _mean_field_means(network, X, beta, lam, iterations, tol, damping)
+
+
+def _mean_field_means(network: FeedForward, X: np.ndarray, beta: float, lam: float,
+                      iterations: int = 500, tol: float = 1e-10, damping: float = 0.5) -> np.ndarray:
+    """:func:`mean_field_means` on checked arguments (the searches call it thousands of times)."""
     layers = network.layers
     m = [X] + [np.zeros((X.shape[0], W.shape[0])) for W, _ in layers]
-    for _ in range(iterations):
-        change = 0.0
-        for depth in range(1, len(m)):
-            W, b = layers[depth - 1]
-            field = lam ** (depth - 1) * (m[depth - 1] @ W.T + b)
-            if depth < len(layers):
-                field = field + lam**depth * (m[depth + 1] @ layers[depth][0])
-            new = (1 - damping) * np.tanh(beta * field) + damping * m[depth]
-            change = max(change, float(np.abs(new - m[depth]).max()))
-            m[depth] = new
-        if change < tol:
-            break
+    # huge fields saturate tanh at ±1, which is their exact limit; only inf − inf (NaN) is refused below
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(iterations):
+            change = 0.0
+            for depth in range(1, len(m)):
+                W, b = layers[depth - 1]
+                field = lam ** (depth - 1) * (m[depth - 1] @ W.T + b)
+                if depth < len(layers):
+                    field = field + lam**depth * (m[depth + 1] @ layers[depth][0])
+                new = (1 - damping) * np.tanh(beta * field) + damping * m[depth]
+                change = max(change, float(np.abs(new - m[depth]).max()))
+                m[depth] = new
+            if change < tol:
+                break
+    if np.isnan(m[-1]).any():
+        raise ValueError(f"the mean-field fields overflow at beta={beta:g}, lam={lam:g}; use smaller weights, beta or lam")
     return m[-1]
 
 
@@ -116,8 +168,8 @@ class CorrectnessMap:
 
 def _grid_point(network: FeedForward, X: np.ndarray, Y: np.ndarray, beta: float, lam: float,
                 backend: Any, options: dict) -> float:
-    if backend == "mean-field":
-        return float((Y * mean_field_means(network, X, beta, lam)).min())
+    if isinstance(backend, str) and backend == "mean-field":
+        return float((Y * _mean_field_means(network, X, beta, lam)).min())
     circuit = compile_network(network, beta=beta, lam=lam)
     return correctness(circuit, X, Y, backend=backend, **options).worst
 
@@ -132,8 +184,12 @@ def correctness_map(net: Any, X: Any, Y: Any, betas: Any, lams: Any, *, backend:
     """
     network = as_network(net, activation)
     X, Y = truth_table(X, Y, network.sizes[0], network.sizes[-1])
-    betas = np.asarray(betas, dtype=np.float64)
-    lams = np.asarray(lams, dtype=np.float64)
+    betas, lams = check_grid(betas, "betas"), check_grid(lams, "lams")
+    n_jobs = check_n_jobs(n_jobs)
+    for lam in lams:
+        layer_scale(float(lam), network.depth)
+    if not (isinstance(backend, str) and backend == "mean-field"):
+        get(backend)  # an unknown backend fails here, not inside every worker
     points = [(beta, lam) for beta in betas for lam in lams]
     values = Parallel(n_jobs=n_jobs)(
         delayed(_grid_point)(network, X, Y, beta, lam, backend, options) for beta, lam in points
@@ -145,6 +201,8 @@ def plot_spin_correctness(result: Correctness, ax=None, title: str | None = None
     """Heatmap of y_j(x)·⟨s_j⟩_x: rows = inputs, columns = output bits."""
     import matplotlib.pyplot as plt
 
+    if not isinstance(result, Correctness):
+        raise TypeError(f"result must be a Correctness (from correctness()), got {type(result).__name__}")
     ax = ax or plt.subplots(figsize=(3, 5))[1]
     limit = max(1e-12, float(np.abs(result.values).max()))
     image = ax.imshow(result.values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from isingbridge.validation import check_array, check_choice
+
 __all__ = ["FeedForward", "as_network", "ACTIVATIONS"]
 
 ACTIVATIONS = ("tanh", "sign")
@@ -38,26 +40,18 @@ class FeedForward:
     activation: str = "tanh"
 
     def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unsupported activation {self.activation!r}; supported: {ACTIVATIONS}")
+        self.activation = check_choice(self.activation, "activation", ACTIVATIONS)
+        if not isinstance(self.layers, (list, tuple)):
+            raise TypeError(f"layers must be a list of (W, b) pairs, got {type(self.layers).__name__}")
         if len(self.layers) < 2:
             raise ValueError("the compiler needs at least one hidden layer: give (W1, b1), (W2, b2), ...")
-        checked = []
+        checked: list[tuple[np.ndarray, np.ndarray]] = []
         for index, layer in enumerate(self.layers):
-            try:
-                W, b = layer
-            except (TypeError, ValueError):
-                raise ValueError(f"layer {index} must be a pair (W, b), got {type(layer).__name__}") from None
-            W = np.asarray(W, dtype=np.float64)
-            b = np.asarray(b, dtype=np.float64).ravel()
-            if W.ndim != 2 or b.size != W.shape[0]:
-                raise ValueError(f"layer {index}: W must be (n_out, n_in) and b (n_out,), got {W.shape} and {b.shape}")
+            W, b = _check_layer(layer, index)
             if checked and W.shape[1] != checked[-1][0].shape[0]:
                 raise ValueError(
                     f"layer {index} takes {W.shape[1]} inputs but layer {index - 1} has {checked[-1][0].shape[0]} outputs"
                 )
-            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-                raise ValueError(f"layer {index} has NaN or infinite weights")
             checked.append((W, b))
         self.layers = checked
 
@@ -70,26 +64,44 @@ class FeedForward:
     def depth(self) -> int:
         return len(self.layers)
 
-    def hidden(self, x: np.ndarray) -> list[np.ndarray]:
+    def inputs(self, x: Any) -> np.ndarray:
+        """``x`` as one or more rows of ``sizes[0]`` finite numbers (1-D input is one row), or a clear error."""
+        return np.atleast_2d(check_array(x, "x", ndim=(1, 2), columns=self.sizes[0], min_rows=1))
+
+    def hidden(self, x: Any) -> list[np.ndarray]:
         """Activations of every hidden layer for inputs ``x`` (rows)."""
         act = np.tanh if self.activation == "tanh" else np.sign
-        values, out = [], np.atleast_2d(np.asarray(x, dtype=np.float64))
+        values, out = [], self.inputs(x)
         for W, b in self.layers[:-1]:
             out = act(out @ W.T + b)
             values.append(out)
         return values
 
-    def preactivation(self, x: np.ndarray) -> np.ndarray:
+    def preactivation(self, x: Any) -> np.ndarray:
         """Output pre-activations a_L for inputs ``x`` (rows)."""
-        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-        if x.shape[1] != self.sizes[0]:
-            raise ValueError(f"inputs have {x.shape[1]} columns; the network takes {self.sizes[0]}")
         W, b = self.layers[-1]
         return self.hidden(x)[-1] @ W.T + b
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
+    def predict(self, x: Any) -> np.ndarray:
         """Output bits sign(a_L) in {−1, +1} (0 where a_L is exactly 0)."""
         return np.sign(self.preactivation(x))
+
+
+def _check_layer(layer: Any, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Layer ``index`` as ``(W, b)``: W a finite (n_out, n_in) array with n_out, n_in >= 1, b (n_out,)."""
+    try:
+        W, b = layer
+    except (TypeError, ValueError):
+        raise ValueError(f"layer {index} must be a pair (W, b), got {type(layer).__name__}") from None
+    if W is None or b is None:
+        raise TypeError(f"layer {index} must be a pair of arrays (W, b), got None")
+    W = check_array(W, f"layer {index} W", ndim=2)
+    b = check_array(b, f"layer {index} b").ravel()
+    if W.size == 0:
+        raise ValueError(f"layer {index} W has shape {W.shape}: every layer needs at least one input and one output")
+    if b.size != W.shape[0]:
+        raise ValueError(f"layer {index}: W must be (n_out, n_in) and b (n_out,), got {W.shape} and {b.shape}")
+    return W, b
 
 
 def _from_sklearn(model: Any) -> FeedForward:
@@ -132,8 +144,20 @@ def _from_torch(model: Any) -> FeedForward:
 def as_network(net: Any, activation: str | None = None) -> FeedForward:
     """Read ``net`` into a :class:`FeedForward` (see the module docstring).
 
-    ``activation`` applies to a list of ``(W, b)`` (default "tanh").
+    ``activation`` ("tanh" or "sign") is the hidden activation of a list of
+    ``(W, b)`` (default "tanh"); the other networks carry their own, and an
+    ``activation`` that contradicts it is refused.
     """
+    if activation is not None:
+        check_choice(activation, "activation", ACTIVATIONS)
+    network = _read_network(net, activation)
+    if activation is not None and network.activation != activation:
+        raise ValueError(f"activation={activation!r} contradicts the network's own {network.activation!r} "
+                         "hidden activation; leave activation out for this network")
+    return network
+
+
+def _read_network(net: Any, activation: str | None) -> FeedForward:
     if isinstance(net, FeedForward):
         return net
     module = type(net).__module__

@@ -25,21 +25,28 @@ from typing import Any
 
 import numpy as np
 
-from isingbridge.circuits.compile import IsingCircuit, compile_network
-from isingbridge.circuits.correctness import correctness, mean_field_means, truth_table
+from isingbridge.backends import get
 from isingbridge.backends.exact import spin_rows
+from isingbridge.circuits.compile import IsingCircuit, check_spins, compile_network
+from isingbridge.circuits.correctness import _mean_field_means, check_grid, correctness, truth_table
 from isingbridge.circuits.network import FeedForward, as_network
+from isingbridge.validation import (
+    check_array, check_beta, check_bool, check_choice, check_int, check_memory, check_nonnegative, check_positive,
+    check_positive_int,
+)
 
 __all__ = ["round_to_nearest", "optq", "QuantizedCircuit", "quantize_network", "integer_circuit", "refine_integers",
            "enumerated_worst", "QUANTIZERS"]
 
 
-def round_to_nearest(weights: np.ndarray, inputs: np.ndarray | None, limit: int) -> np.ndarray:
-    """Round each entry to the nearest integer in [−limit, limit] (the baseline)."""
+def round_to_nearest(weights: Any, inputs: Any, limit: int) -> np.ndarray:
+    """Round each entry to the nearest integer in [−limit, limit] (the baseline; ``inputs`` is not used)."""
+    weights = check_array(weights, "weights")
+    limit = check_int(limit, "limit", minimum=0)
     return np.clip(np.round(weights), -limit, limit)
 
 
-def optq(weights: np.ndarray, inputs: np.ndarray, limit: int, damping: float = 0.01) -> np.ndarray:
+def optq(weights: Any, inputs: Any, limit: int, damping: float = 0.01) -> np.ndarray:
     """OPTQ/GPTQ: quantise input columns in turn, pushing each rounding error onto the columns not yet quantised.
 
     Minimises ‖(W − Q) Aᵀ‖ over the calibration inputs A (rows) greedily, using
@@ -51,11 +58,19 @@ def optq(weights: np.ndarray, inputs: np.ndarray, limit: int, damping: float = 0
     inputs : (N, n_in) calibration inputs of this layer
     limit : largest allowed |integer|
     """
-    W = np.array(weights, dtype=np.float64, copy=True)
-    A = np.asarray(inputs, dtype=np.float64)
+    W = check_array(weights, "weights", ndim=2).copy()
+    A = check_array(inputs, "inputs", ndim=2, min_rows=1, columns=W.shape[1])
+    limit = check_int(limit, "limit", minimum=0)
+    damping = check_nonnegative(damping, "damping")
     H = 2.0 * A.T @ A / A.shape[0]
-    H += damping * max(float(np.mean(np.diag(H))), 1e-12) * np.eye(H.shape[0])
-    U = np.linalg.cholesky(np.linalg.inv(H)).T  # upper factor of H^-1
+    with np.errstate(over="ignore", invalid="ignore"):
+        H += damping * max(float(np.mean(np.diag(H))), 1e-12) * np.eye(H.shape[0])
+    if not np.all(np.isfinite(H)):
+        raise ValueError(f"damping={damping:g} overflows the calibration Hessian; use a small value such as 0.01")
+    try:
+        U = np.linalg.cholesky(np.linalg.inv(H)).T  # upper factor of H^-1
+    except np.linalg.LinAlgError:
+        raise ValueError("the calibration inputs' Hessian is singular; use damping > 0") from None
     Q = np.zeros_like(W)
     for i in range(W.shape[1]):
         Q[:, i] = np.clip(np.round(W[:, i]), -limit, limit)
@@ -109,7 +124,7 @@ def _score(network: FeedForward, X: np.ndarray, Y: np.ndarray, grid: float, lam1
     if not np.all(np.any(second != 0, axis=1)):
         return []  # an output lost every coupling and its bias: it can only read 0
     quantized = FeedForward([(first[:, :-1] / grid, first[:, -1] / grid), (second[:, :-1] / grid, second[:, -1] / grid)])
-    return [(float((Y * mean_field_means(quantized, X, beta, 1.0 / k)).min()), grid, lam1, k, beta, first, second)
+    return [(float((Y * _mean_field_means(quantized, X, beta, 1.0 / k)).min()), grid, lam1, k, beta, first, second)
             for beta in betas]
 
 
@@ -129,23 +144,65 @@ def integer_circuit(net: Any, X: Any, *, q: int, grid: float, lam1: float, k: in
     compiled with λ = 1/k at ``beta`` has the same Boltzmann distribution as the
     integer circuit, so it can be scored cheaply (e.g. by mean field).
     """
-    network = as_network(net)
-    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    if method not in QUANTIZERS:
-        raise ValueError(f"method must be one of {sorted(QUANTIZERS)}, got {method!r}")
-    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1 or q // k < 1:
-        raise ValueError(f"q must be an integer >= k >= 1, got q={q!r}, k={k!r}")
+    network = shallow_network(net)
+    X = check_spins(X, network.sizes[0], "X")
+    q, k = check_positive_int(q, "q"), check_positive_int(k, "k")
+    if q // k < 1:
+        raise ValueError(f"k must be <= q (the input layer's integers lie in [-q//k, q//k]), got q={q}, k={k}")
+    grid, lam1 = check_positive(grid, "grid"), check_positive(lam1, "lam1")
+    beta = check_beta(beta)
+    method = check_choice(method, "method", QUANTIZERS)
     first, second = _quantize_layers(network, X, grid, lam1, k, q, method)
     equivalent = FeedForward([(first[:, :-1] / grid, first[:, -1] / grid), (second[:, :-1] / grid, second[:, -1] / grid)])
     return _integer_circuit(first, second, grid, k, beta), equivalent
+
+
+def shallow_network(net: Any) -> FeedForward:
+    """``net`` as a :class:`FeedForward` with one tanh hidden layer (the quantisation recipe's networks)."""
+    network = as_network(net)
+    if network.depth != 2 or network.activation != "tanh":
+        raise ValueError("the quantisation recipe (§7) is for shallow tanh networks (one hidden layer); "
+                         f"this network has {network.depth - 1} {network.activation} hidden layer(s)")
+    return network
+
+
+def check_integer_problem(first: Any, second: Any, k: Any, X: Any, Y: Any, betas: Any, softness: Any) -> tuple:
+    """Checked arguments of :func:`enumerated_worst`, refusing circuits whose enumeration would not fit in memory."""
+    first = check_array(first, "first", ndim=2, min_rows=1)
+    if first.shape[1] < 2:
+        raise ValueError(f"first must be (hidden, n_in + 1): input weights then the bias column, got shape {first.shape}")
+    second = check_array(second, "second", ndim=2, min_rows=1, columns=first.shape[0] + 1)
+    k = check_positive_int(k, "k")
+    X, Y = truth_table(X, Y, first.shape[1] - 1, second.shape[0])
+    betas = check_grid(betas, "betas")
+    softness = check_nonnegative(softness, "softness")
+    spins = first.shape[0] + second.shape[0]
+    check_memory(24.0 * X.shape[0] * 2.0 ** min(spins, 64), f"enumerating {spins} hidden and output spins",
+                 "use fewer hidden or output units")
+    return first, second, k, X, Y, betas, softness
+
+
+def check_ks(ks: Any, q: int) -> list[int]:
+    """The gradients k of the search: positive integers; those above ``q`` (no integer left) are dropped."""
+    if ks is None:
+        raise TypeError("ks must be one or more positive integers, got None")
+    values = np.atleast_1d(check_array(ks, "ks", ndim=(0, 1), dtype=None))
+    if values.size == 0:
+        raise ValueError("ks is empty; give at least one positive integer")
+    ks = [check_positive_int(k, "each k in ks") for k in values.tolist()]
+    usable = [k for k in ks if q // k >= 1]
+    if not usable:
+        raise ValueError(f"every k in ks exceeds q={q}: the input layer's integers lie in [-q//k, q//k]; "
+                         "include a k <= q")
+    return usable
 
 
 MAX_REFINE_SPINS = 20  # hidden + output spins enumerated by the refinement's exact evaluator
 REFINED_CANDIDATES = 3  # the best mean-field candidates that refine() starts from
 
 
-def enumerated_worst(first: np.ndarray, second: np.ndarray, k: int, X: np.ndarray, Y: np.ndarray,
-                     betas: np.ndarray, softness: float = 0.0) -> tuple[float, float]:
+def enumerated_worst(first: Any, second: Any, k: int, X: Any, Y: Any, betas: Any,
+                     softness: float = 0.0) -> tuple[float, float]:
     """Exact worst-case correctness of an integer circuit, maximised over ``betas``: ``(worst, beta)``.
 
     With ``softness`` τ > 0 the minimum over (input, bit) is replaced by the
@@ -158,6 +215,13 @@ def enumerated_worst(first: np.ndarray, second: np.ndarray, k: int, X: np.ndarra
     output spins — the same numbers the exact backend gives, for all inputs
     and temperatures in a few array operations.
     """
+    first, second, k, X, Y, betas, softness = check_integer_problem(first, second, k, X, Y, betas, softness)
+    return _enumerated_worst(first, second, k, X, Y, betas, softness)
+
+
+def _enumerated_worst(first: np.ndarray, second: np.ndarray, k: int, X: np.ndarray, Y: np.ndarray,
+                      betas: np.ndarray, softness: float = 0.0) -> tuple[float, float]:
+    """:func:`enumerated_worst` on checked arguments (the refinement calls it for every trial step)."""
     ones = np.ones((X.shape[0], 1))
     a = k * (np.column_stack([X, ones]) @ first.T)                      # (inputs, H)
     H_states = spin_rows(np.arange(1 << first.shape[0]), first.shape[0])  # (2^H, H)
@@ -180,9 +244,8 @@ def enumerated_worst(first: np.ndarray, second: np.ndarray, k: int, X: np.ndarra
     return best
 
 
-def refine_integers(first: np.ndarray, second: np.ndarray, k: int, q: int, X: np.ndarray, Y: np.ndarray,
-                    betas: np.ndarray, max_passes: int = 50, softness: float = 0.02
-                    ) -> tuple[np.ndarray, np.ndarray, float, float]:
+def refine_integers(first: Any, second: Any, k: int, q: int, X: Any, Y: Any, betas: Any, max_passes: int = 50,
+                    softness: float = 0.02) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Greedy ±1 coordinate search over the integers, scored by exact (soft) worst-case correctness.
 
     Beyond the paper's post-training quantisers: they minimise a layer's
@@ -195,9 +258,12 @@ def refine_integers(first: np.ndarray, second: np.ndarray, k: int, q: int, X: np
 
     Returns ``(first, second, worst, beta)``.
     """
+    first, second, k, X, Y, betas, softness = check_integer_problem(first, second, k, X, Y, betas, softness)
+    q = check_positive_int(q, "q")
+    max_passes = check_int(max_passes, "max_passes", minimum=0)
     bounds = (q // k, q)
     layers = [first.copy(), second.copy()]
-    worst, beta = enumerated_worst(*layers, k, X, Y, betas, softness)
+    worst, beta = _enumerated_worst(*layers, k, X, Y, betas, softness)
     for _ in range(max_passes):
         best_move = None
         for index, layer in enumerate(layers):
@@ -207,7 +273,7 @@ def refine_integers(first: np.ndarray, second: np.ndarray, k: int, q: int, X: np
                     if abs(value) > bounds[index]:
                         continue
                     layer[position] = value
-                    trial = enumerated_worst(*layers, k, X, Y, betas, softness)
+                    trial = _enumerated_worst(*layers, k, X, Y, betas, softness)
                     layer[position] = value - step
                     if trial[0] > worst + 1e-12 and (best_move is None or trial[0] > best_move[0][0]):
                         best_move = (trial, index, position, value)
@@ -215,7 +281,7 @@ def refine_integers(first: np.ndarray, second: np.ndarray, k: int, q: int, X: np
             break
         (worst, beta), index, position, value = best_move
         layers[index][position] = value
-    worst, beta = enumerated_worst(*layers, k, X, Y, betas)
+    worst, beta = _enumerated_worst(*layers, k, X, Y, betas)
     return layers[0], layers[1], worst, beta
 
 
@@ -244,21 +310,24 @@ def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "opt
     -------
     QuantizedCircuit
     """
-    network = as_network(net)
-    if network.depth != 2 or network.activation != "tanh":
-        raise ValueError("quantize_network follows the paper's recipe for shallow tanh networks (one hidden layer)")
-    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
-        raise ValueError(f"q must be an integer >= 1 (integers are kept in [-q, q]), got {q!r}")
-    if method not in QUANTIZERS:
-        raise ValueError(f"method must be one of {sorted(QUANTIZERS)}, got {method!r}")
+    network = shallow_network(net)
+    q = check_positive_int(q, "q")
+    method = check_choice(method, "method", QUANTIZERS)
     X, Y = truth_table(X, Y, network.sizes[0], network.sizes[-1])
+    lam1s = np.geomspace(0.05, 1.0, 8) if lam1s is None else check_grid(lam1s, "lam1s")
+    betas = np.geomspace(0.25, 8.0, 11) if betas is None else check_grid(betas, "betas")
+    grids = None if grids is None else check_grid(grids, "grids")
+    ks = check_ks(ks, q)
+    confirm = check_positive_int(confirm, "confirm")
+    if check_bool(refine, "refine") and network.sizes[1] + network.sizes[2] > MAX_REFINE_SPINS:
+        raise ValueError(f"refine enumerates the hidden and output spins: at most {MAX_REFINE_SPINS}, "
+                         f"this network has {network.sizes[1] + network.sizes[2]}")
+    if float_circuit is not None and not isinstance(float_circuit, IsingCircuit):
+        raise TypeError(f"float_circuit must be an IsingCircuit or None, got {type(float_circuit).__name__}")
+    get(backend)  # an unknown backend fails before the search, not after it
     scale = max(float(np.abs(np.column_stack(network.layers[0])).max()), 1e-12)
-    lam1s = np.asarray(lam1s if lam1s is not None else np.geomspace(0.05, 1.0, 8))
-    betas = np.asarray(betas if betas is not None else np.geomspace(0.25, 8.0, 11))
     candidates = []
     for k in ks:
-        if q // k < 1:
-            continue
         # grids relative to the input layer's integer range ⌊q/k⌋ (factors > 1 clip the largest weights)
         k_grids = grids if grids is not None else [(q // k) / scale * f for f in (0.5, 1.0, 1.5, 2.0, 3.0)]
         for grid, lam1 in itertools.product(k_grids, lam1s):
@@ -266,9 +335,6 @@ def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "opt
     if not candidates:
         raise ValueError("no quantised candidate kept any output coupling; raise q or widen the grids")
 
-    if refine and network.sizes[1] + network.sizes[2] > MAX_REFINE_SPINS:
-        raise ValueError(f"refine enumerates the hidden and output spins: at most {MAX_REFINE_SPINS}, "
-                         f"this network has {network.sizes[1] + network.sizes[2]}")
     candidates.sort(key=lambda c: c[0], reverse=True)
     best = None
     for rank, (_, grid, lam1, k, beta, first, second) in enumerate(candidates[:confirm]):

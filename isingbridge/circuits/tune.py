@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from isingbridge.backends import get
 from isingbridge.circuits.compile import IsingCircuit, compile_network
-from isingbridge.circuits.correctness import CorrectnessMap, correctness, correctness_map, truth_table
+from isingbridge.circuits.correctness import CorrectnessMap, check_grid, correctness, correctness_map, truth_table
 from isingbridge.circuits.network import as_network
+from isingbridge.validation import check_int
 
 __all__ = ["tune", "TuneResult", "check_nonzero_outputs"]
 
@@ -48,14 +50,17 @@ def tune(net: Any, X: Any, Y: Any, *, betas: Any = None, lams: Any = None, backe
     X, Y : truth table, ±1 rows
     betas, lams : grids (default: β in [0.1, 30], λ in [1e-3, 1], log-spaced)
     backend : backend used to confirm ("exact" for small circuits, "gibbs" for large)
-    confirm : number of surrogate-best points measured on ``backend``; six points of the
+    confirm : number (>= 0) of surrogate-best points measured on ``backend``; six points of the
         isotherm β = 1 with λ from 1e-3 to 0.3 are always measured too (Theorem 5.1's regime)
+    n_jobs : joblib workers of the surrogate search (nonzero; −1 = all cores)
     """
     network = as_network(net)
     X, Y = truth_table(X, Y, network.sizes[0], network.sizes[-1])
     check_nonzero_outputs(network, X)
-    betas = np.geomspace(0.1, 30.0, 25) if betas is None else np.asarray(betas, dtype=float)
-    lams = np.geomspace(1e-3, 1.0, 31) if lams is None else np.asarray(lams, dtype=float)
+    betas = np.geomspace(0.1, 30.0, 25) if betas is None else check_grid(betas, "betas")
+    lams = np.geomspace(1e-3, 1.0, 31) if lams is None else check_grid(lams, "lams")
+    confirm = check_int(confirm, "confirm", minimum=0)
+    get(backend)  # an unknown backend fails before the search, not after it
     surrogate = correctness_map(network, X, Y, betas, lams, backend="mean-field", n_jobs=n_jobs)
     order = np.argsort(surrogate.worst, axis=None)[::-1][:confirm]
     points = [(float(betas[i]), float(lams[j]), float(surrogate.worst[i, j]))
