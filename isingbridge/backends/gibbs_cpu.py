@@ -48,6 +48,20 @@ MAX_BLOCK = 128
 _M32 = 0xFFFFFFFF
 _TABLE_LIMIT = (1 << 14) - 1  # field levels: table indices 0..2·top must fit int16
 _INV_2_24 = 1.0 / (1 << 24)
+#: Largest field magnitude kept as it is in float32 (max 3.4e38): above, fields are divided by their maximum.
+FLOAT32_FIELD_LIMIT = 1e30
+
+
+def float32_arithmetic(max_field: float, beta: float) -> tuple[float, np.float32]:
+    """``(c, 2βc)`` for float32 updates: fields divided by ``c`` (1 unless above ``FLOAT32_FIELD_LIMIT``).
+
+    Biases beyond float32's range would become ±inf and their sums NaN (a
+    spin then always flips down); only β·f matters, so the scale moves into
+    the factor 2βc, which saturates at float32's largest value (a sign
+    decision) rather than inf, so that a zero field never meets inf·0.
+    """
+    c = max_field if max_field > FLOAT32_FIELD_LIMIT else 1.0
+    return c, np.float32(min(2.0 * beta * c, float(np.finfo(np.float32).max)))
 
 
 @numba.njit(inline="always")
@@ -203,16 +217,29 @@ def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list
     """A model split by colour class: ``(groups, blocks, fields)`` as the layer engines take them.
 
     ``groups[c]`` are the variable indices of colour c, ``blocks[c]`` the
-    nonzero dense couplings ``(d, J_cd)`` to the other colours (float32) and
+    nonzero dense couplings ``(d, J_cd)`` to the other colours (float32, or
+    float64 when fields exceed ``FLOAT32_FIELD_LIMIT``) and
     ``fields[c]`` the fields of colour c.
     """
     groups = model.color_groups()
-    dense = model.dense().astype(np.float32)
+    dense = model.dense()
+    levels = np.abs(model.h) + np.abs(dense).sum(axis=1) if model.num_variables else np.zeros(1)
+    if levels.max() <= FLOAT32_FIELD_LIMIT:  # else float64, for the engine to scale before its float32 cast
+        dense = dense.astype(np.float32)
     blocks = []
     for c, gc in enumerate(groups):
         coupled = [(d, np.ascontiguousarray(dense[np.ix_(gc, gd)])) for d, gd in enumerate(groups) if d != c]
         blocks.append([(d, block) for d, block in coupled if block.any()])
     return groups, blocks, [model.h[g] for g in groups]
+
+
+def _max_field(blocks: list[list], fields: list[np.ndarray]) -> float:
+    """An upper bound of |h_i + Σ_j J_ij s_j| over the units of every layer."""
+    bound = 0.0
+    for pairs, f in zip(blocks, fields):
+        couplings = sum(float(np.abs(J).sum(axis=1, dtype=np.float64).max(initial=0.0)) for _, J in pairs)
+        bound = max(bound, float(np.abs(f).max(initial=0.0)) + couplings)
+    return bound
 
 
 class SparseChains:
@@ -256,9 +283,10 @@ class SparseChains:
             self.jint = np.round(model.J.data / q).astype(np.int16)
             self.hint = (np.round(model.h / q) + top).astype(np.int16)  # table offset folded into h
         else:
-            self.jf = model.J.data.astype(np.float32)
-            self.hf = model.h.astype(np.float32)
-            self.two_beta = np.float32(2.0 * beta)
+            levels = np.abs(model.h) + np.asarray(abs(model.J).sum(axis=1)).ravel()
+            c, self.two_beta = float32_arithmetic(float(levels.max()) if self.n else 0.0, beta)
+            self.jf = (model.J.data / c).astype(np.float32)
+            self.hf = (model.h / c).astype(np.float32)
 
     def load(self, states: np.ndarray) -> None:
         """Set the chains from ``(num_chains, N)`` spins (padding chains copy chain 0)."""
@@ -319,10 +347,13 @@ class LayerChains:
         width = -(-num_chains // self.block) * self.block
         self.rng = rng.integers(1, 2**32, size=(width // self.block, 4, self.block), dtype=np.uint32)
         self.counters = np.zeros(width // self.block, dtype=np.int64)
+        c, self.two_beta = float32_arithmetic(_max_field(blocks, fields), beta)
+        if c != 1.0:
+            blocks = [[(d, J / c) for d, J in pairs] for pairs in blocks]
+            fields = [np.asarray(f, dtype=np.float64) / c for f in fields]
         # C- or F-ordered blocks both go straight to BLAS (a transposed view needs no copy)
         self.blocks = [[(d, _blas_ready(J)) for d, J in pairs] for pairs in blocks]
         self.fields = [per_chain_fields(f, g.size, num_chains, width) for f, g in zip(fields, groups)]
-        self.two_beta = np.float32(2.0 * beta)
         self.layers = [np.ones((g.size, width), dtype=np.float32) for g in groups]
         self._boltzmann: list[np.ndarray | None] = [None] * len(groups)
 
