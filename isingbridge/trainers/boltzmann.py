@@ -318,11 +318,10 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
                                         n_classes=len(self.classes_))
 
     def _rows(self, X: Any, y: Any, *, fitting: bool) -> np.ndarray:
-        y = check_labels(y)
+        X = to_spins(X, None if fitting else self.n_features_in_)
+        y = check_labels(y, X.shape[0])
         if fitting:
             self.classes_ = check_classes(y)
-        X = to_spins(X, None if fitting else self.n_features_in_)
-        check_labels(y, X.shape[0])
         index = self._class_index(y)
         return np.hstack([X, 2.0 * np.eye(len(self.classes_))[index] - 1.0])
 

@@ -1,0 +1,346 @@
+"""Bad input to the trainers gets a clear error naming the argument; valid numpy scalars are accepted;
+parallel sweeps give the numbers of a serial run."""
+import math
+import pickle
+
+import dimod
+import numpy as np
+import pytest
+from joblib import Parallel, delayed
+
+from isingbridge import datasets
+from isingbridge.trainers import (
+    CD, PCD, RAPID, RBM, SGD, Adam, BoltzmannClassifier, BoltzmannRBM, ClassificationRBM, FullyVisibleBM,
+    LangevinSGD, PatternBM, PatternRBM, TwoLobe, to_spins,
+)
+from isingbridge.trainers import diagnostics, dissipative
+from isingbridge.trainers.eqprop import (
+    EqProp, EqPropClassifier, IsingEqProp, IsingEqPropClassifier, IsingLayers, LayeredHopfield, QuantumEqProp,
+    QuantumEqPropClassifier, ThermalEqProp,
+)
+from isingbridge.trainers.eqprop.ising import parameter_keys
+from isingbridge.trainers.eqprop.training import best_of_restarts, layer_optimizers
+
+X = np.array([[1, 1, 0, 0], [0, 0, 1, 1]] * 4)
+Y = np.array([0, 1] * 4)
+XOR_X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
+XOR_Y = np.array([0, 1, 1, 0])
+BAD_BETAS = [0, -1.0, math.nan, math.inf]
+
+
+def classifiers():
+    """Each classifier, small enough to fit in milliseconds, with data it can fit."""
+    return [
+        (lambda **p: BoltzmannClassifier(2, **{"n_epochs": 1, "seed": 0, **p}), X, Y),
+        (lambda **p: EqPropClassifier((3,), **{"n_epochs": 1, "seed": 0, **p}), X, Y),
+        (lambda **p: IsingEqPropClassifier((3,), **{"n_epochs": 1, "num_reads": 2, "seed": 0, **p}), X, Y),
+        (lambda **p: QuantumEqPropClassifier(2, **{"n_epochs": 1, "seed": 0, **p}), XOR_X, XOR_Y),
+    ]
+
+
+CLASSIFIERS = pytest.mark.parametrize("make, data, labels", classifiers(),
+                                      ids=["boltzmann", "eqprop", "ising-eqprop", "quantum-eqprop"])
+
+
+# -- 1. beta ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("beta", BAD_BETAS)
+def test_an_inverse_temperature_must_be_positive_and_finite(beta):
+    with pytest.raises(ValueError, match="beta must be positive and finite"):
+        BoltzmannRBM(2, beta=beta, n_epochs=1).fit(X)
+    with pytest.raises(ValueError, match="beta must be positive and finite"):
+        BoltzmannClassifier(2, beta=beta, n_epochs=1).fit(X, Y)
+    for make in (lambda: RBM.random(3, 2, beta=beta), lambda: ClassificationRBM.random(4, 2, beta=beta, n_classes=2),
+                 lambda: FullyVisibleBM.random(3, beta=beta), lambda: PatternRBM.random(3, 20, beta=beta),
+                 lambda: PatternBM.random(40, beta=beta), lambda: IsingLayers.random([3, 2], beta=beta)):
+        with pytest.raises(ValueError, match="beta must be positive and finite"):
+            make()
+    with pytest.raises(ValueError, match="temperature_beta must be positive and finite"):
+        IsingEqPropClassifier((3,), temperature_beta=beta, n_epochs=1).fit(X, Y)
+    with pytest.raises(ValueError, match="temperature_beta must be positive and finite"):
+        IsingEqProp(0.1, backend="exact", temperature_beta=beta)
+
+
+@pytest.mark.parametrize("beta", BAD_BETAS)
+def test_the_ep_classifiers_beta_is_checked_as_a_nudging_strength(beta):
+    for make in (lambda: IsingEqPropClassifier((3,), beta=beta, n_epochs=1).fit(X, Y),
+                 lambda: QuantumEqPropClassifier(2, beta=beta, n_epochs=1).fit(XOR_X, XOR_Y),
+                 lambda: EqProp(beta), lambda: QuantumEqProp(beta), lambda: ThermalEqProp(beta=beta)):
+        with pytest.raises(ValueError, match="the nudging strength beta must be a finite number > 0 .*not an inverse"):
+            make()
+    with pytest.raises(TypeError, match="nudging strength beta"):
+        IsingEqProp("strong")
+
+
+# -- 2, 3. empty and complex X ------------------------------------------------------------------------
+EMPTY = {"no rows": (np.zeros((0, 4)), "at least 1 row"), "no features": (np.zeros((8, 0)), "no features")}
+
+
+@pytest.mark.parametrize("case", EMPTY)
+def test_empty_data_are_refused_before_training(case):
+    data, message = EMPTY[case]
+    with pytest.raises(ValueError, match=f"X .*{message}|X has no features"):
+        BoltzmannRBM(2, n_epochs=1).fit(data)
+    with pytest.raises(ValueError, match=message):
+        BoltzmannRBM(2).partial_fit(data)
+    with pytest.raises(ValueError, match=message):
+        to_spins(data)
+
+
+@CLASSIFIERS
+@pytest.mark.parametrize("case", EMPTY)
+def test_every_classifier_refuses_empty_data_in_fit_predict_and_score(make, data, labels, case):
+    empty, message = EMPTY[case]
+    empty = empty[:, : data.shape[1]] if case == "no rows" else empty
+    with pytest.raises(ValueError, match=message):
+        make().fit(empty, labels[: empty.shape[0]])
+    fitted = make().fit(data, labels)
+    with pytest.raises(ValueError, match=message):
+        fitted.predict(empty)
+    with pytest.raises(ValueError, match=message):
+        fitted.score(empty, labels[: empty.shape[0]])
+
+
+def test_the_rbm_refuses_empty_data_in_every_method():
+    rbm = BoltzmannRBM(2, n_epochs=1, seed=0).fit(X)
+    for method in (rbm.transform, rbm.score_samples, lambda v: rbm.reconstruct(v, np.ones(4, bool))):
+        with pytest.raises(ValueError, match="at least 1 row"):
+            method(np.zeros((0, 4)))
+
+
+@CLASSIFIERS
+def test_complex_data_are_refused_not_cast(make, data, labels):
+    with pytest.raises(TypeError, match="X must be real; got complex"):
+        make().fit(data + 0j, labels)
+    with pytest.raises(TypeError, match="y must hold real numbers or strings"):
+        make().fit(data, labels + 1j)
+
+
+@CLASSIFIERS
+def test_labels_must_be_one_per_row_and_finite(make, data, labels):
+    with pytest.raises(ValueError, match=f"X has {len(data)} rows but y has 3 labels"):
+        make().fit(data, labels[:3])
+    with pytest.raises(ValueError, match="y contains NaN"):
+        make().fit(data, np.where(labels == 1, np.nan, 0.0))
+    fitted = make().fit(data, labels)
+    with pytest.raises(ValueError, match=f"X has {len(data)} rows but y has 3 labels"):
+        fitted.score(data, labels[:3])
+
+
+# -- 4. optimizer names -----------------------------------------------------------------------------
+@CLASSIFIERS
+def test_an_unknown_optimizer_name_is_refused(make, data, labels):
+    with pytest.raises(ValueError, match="optimizer must be one of 'sgd', 'adam'; got 'foo'"):
+        make(optimizer="foo").fit(data, labels)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        layer_optimizers(0.1, 2, "foo", 0.0)
+
+
+def test_an_optimizer_object_needs_a_step_method():
+    with pytest.raises(ValueError, match="optimizer must be one of 'sgd', 'adam'; got 'foo'"):
+        BoltzmannRBM(2, optimizer="foo", n_epochs=1).fit(X)
+    with pytest.raises(TypeError, match="optimizer must be 'sgd', 'adam' or an optimizer object with step"):
+        BoltzmannRBM(2, optimizer=3, n_epochs=1).fit(X)
+    rbm = BoltzmannRBM(2, optimizer=LangevinSGD(0.01, temperature=0.1, seed=0), n_epochs=1, seed=0).fit(X)
+    assert np.all(np.isfinite(rbm.model_.W))
+
+
+# -- 5. estimators ------------------------------------------------------------------------------------
+def test_a_string_is_not_an_estimator():
+    with pytest.raises(TypeError, match="estimator must be a gradient estimator object such as CD"):
+        BoltzmannRBM(2, estimator="cd", n_epochs=1).fit(X)
+    with pytest.raises(TypeError, match="estimator must be a gradient estimator object .* got str 'cd'"):
+        BoltzmannClassifier(2, estimator="cd", n_epochs=1).fit(X, Y)
+    with pytest.raises(TypeError, match="estimator must be an EqProp"):
+        EqPropClassifier((3,), estimator="ep", n_epochs=1).fit(X, Y)
+
+
+# -- 6. counts, sizes, seeds ---------------------------------------------------------------------------
+def test_counts_and_sizes_are_checked_by_name():
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        BoltzmannRBM(2, batch_size=0, n_epochs=1).fit(X)
+    for make in (lambda **p: EqPropClassifier((3,), n_epochs=1, **p),
+                 lambda **p: QuantumEqPropClassifier(2, n_epochs=1, **p)):
+        with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+            make(batch_size=0).fit(XOR_X, XOR_Y)
+        with pytest.raises(TypeError, match="batch_size must be an integer"):
+            make(batch_size=2.5).fit(XOR_X, XOR_Y)
+    with pytest.raises(TypeError, match=r"hidden_layer_sizes must be a tuple of layer sizes such as \(5,\)"):
+        EqPropClassifier(5, n_epochs=1).fit(X, Y)
+    with pytest.raises(TypeError, match=r"hidden_layer_sizes must be a tuple of layer sizes such as \(5,\)"):
+        IsingEqPropClassifier(5, n_epochs=1).fit(X, Y)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes\[1\] must be >= 1, got 0"):
+        EqPropClassifier((3, 0), n_epochs=1).fit(X, Y)
+    with pytest.raises(TypeError, match=r"sizes\[1\] must be an integer"):
+        LayeredHopfield.random([3, "x"])
+    with pytest.raises(ValueError, match="n_epochs must be >= 1"):
+        BoltzmannRBM(2, n_epochs=0).fit(X)
+
+
+@pytest.mark.parametrize("n_chains", [0, -1])
+def test_ais_needs_a_chain(n_chains):
+    model = RBM.random(4, 3, seed=0)
+    with pytest.raises(ValueError, match="n_chains must be >= 1"):
+        model.ais_log_partition(n_chains=n_chains)
+    with pytest.raises(TypeError, match="n_steps must be an integer"):
+        model.ais_log_partition(n_steps=2.5)
+    with pytest.raises(ValueError, match="base_bias must have 4 column"):
+        model.ais_log_partition(base_bias=np.zeros(3))
+    rbm = BoltzmannRBM(2, n_epochs=1, seed=0).fit(X)
+    with pytest.raises(ValueError, match="n_chains must be >= 1"):
+        rbm.score_samples(X, method="ais", n_chains=n_chains)
+
+
+@pytest.mark.parametrize("seed, error, message", [(-1, ValueError, "seed must be an integer >= 0"),
+                                                  ("x", TypeError, "seed must be None, an integer >= 0"),
+                                                  (2.5, TypeError, "seed must be None, an integer >= 0")])
+def test_every_trainer_names_a_bad_seed(seed, error, message):
+    for make, data, labels in classifiers():
+        with pytest.raises(error, match=message):
+            make(seed=seed).fit(data, labels)
+    trials = [lambda: BoltzmannRBM(2, n_epochs=1, seed=seed).fit(X), lambda: RBM.random(3, 2, seed=seed),
+              lambda: RBM.random(3, 2).ais_log_partition(n_steps=2, seed=seed), lambda: LangevinSGD(seed=seed),
+              lambda: diagnostics.gibbs_accessibility(RBM.random(3, 2), seed=seed),
+              lambda: BoltzmannRBM(2, n_epochs=1, seed=0).fit(X).reconstruct(X, np.ones(4, bool), seed=seed),
+              lambda: datasets.negation_closed_split(datasets.bars(3), 2, seed=seed),
+              lambda: LayeredHopfield.random([2, 2], seed=seed)]
+    for trial in trials:
+        with pytest.raises(error, match=message):
+            trial()
+
+
+def test_restarts_need_an_integer_seed_and_a_worker_count():
+    with pytest.raises(ValueError, match="n_init > 1 needs an integer seed >= 0"):
+        QuantumEqPropClassifier(2, n_init=2, n_epochs=1, seed=-1).fit(XOR_X, XOR_Y)
+    with pytest.raises(ValueError, match="n_jobs must be a positive number of workers"):
+        QuantumEqPropClassifier(2, n_init=2, n_epochs=1, seed=0, n_jobs=0).fit(XOR_X, XOR_Y)
+
+
+# -- 7. numpy scalars ---------------------------------------------------------------------------------------
+def test_numpy_scalars_are_valid_numbers():
+    rate = np.float32(0.1)
+    for optimizer in (SGD(rate, np.float32(0.5)), Adam(rate, np.float64(0.9)), LangevinSGD(rate, np.float32(0.1))):
+        assert optimizer.learning_rate == pytest.approx(0.1)
+    rbm = BoltzmannRBM(np.int64(2), learning_rate=rate, beta=np.float32(1.0), batch_size=np.int32(4),
+                       n_epochs=np.int64(1), seed=np.int64(0)).fit(X)
+    assert np.all(np.isfinite(rbm.model_.W))
+    EqPropClassifier((np.int64(3),), learning_rate=rate, n_epochs=1, seed=0).fit(X, Y)
+    assert RAPID(np.int64(4), discretize="clip", clip=np.float32(0.5), gibbs_steps=np.int64(1)).clip == 0.5
+    assert ThermalEqProp(np.float32(0.5), beta=np.float32(0.1)).temperature == 0.5
+
+
+def test_bad_optimizer_and_estimator_settings_are_named():
+    with pytest.raises(ValueError, match="momentum must be in \\[0, 1\\), got 1"):
+        SGD(0.1, 1.0)
+    with pytest.raises(ValueError, match="beta2 must be in"):
+        Adam(0.1, beta2=1.5)
+    with pytest.raises(ValueError, match="temperature must be >= 0"):
+        LangevinSGD(0.1, temperature=-1)
+    with pytest.raises(TypeError, match="learning_rate must be a real number"):
+        SGD("fast")
+    with pytest.raises(TypeError, match="k must be an integer"):
+        CD(2.5)
+    with pytest.raises(ValueError, match="n_particles must be >= 1"):
+        PCD(1, 0)
+    with pytest.raises(ValueError, match="n_particles must be >= 1"):
+        TwoLobe(1, -1)
+    with pytest.raises(ValueError, match="clip must be a finite number, got inf"):
+        RAPID(4, clip=math.inf)
+    with pytest.raises(TypeError, match="learn_biases must be True or False"):
+        RAPID(4, learn_biases="yes")
+    with pytest.raises(ValueError, match="dtype must be 'float64' or 'float32', got 'x'"):
+        BoltzmannRBM(2, dtype="x", n_epochs=1).fit(X)
+    with pytest.raises(ValueError, match="method must be one of 'fixed_point', 'gradient'"):
+        EqProp(0.1, method="newton")
+    with pytest.raises(ValueError, match="tol must be > 0"):
+        EqProp(0.1, tol=-1)
+
+
+# -- 9. the rest of the public surface ----------------------------------------------------------------------
+def test_ep_problems_are_checked():
+    bqm = dimod.BQM({"h": 0.1, "o": -0.2}, {("x", "h"): -0.8, ("h", "o"): -0.6}, 0.0, "SPIN")
+    estimator = IsingEqProp(0.01, backend="exact")
+    with pytest.raises(TypeError, match="inputs must be a dict"):
+        estimator.gradient(bqm, [("x", 1)], {"o": 1.0})
+    with pytest.raises(TypeError, match=r"targets\['o'\] must be a real number"):
+        estimator.gradient(bqm, {"x": 1}, {"o": "up"})
+    with pytest.raises(ValueError, match=r"targets\['o'\] must be a finite number"):
+        estimator.gradient(bqm, {"x": 1}, {"o": math.nan})
+    with pytest.raises(ValueError, match="state must be 'ground' or an eigenstate index >= 0"):
+        QuantumEqProp(0.1, state=-1)
+    with pytest.raises(ValueError, match="inputs must have at least 1 row"):
+        EqProp(0.1).gradient(LayeredHopfield.random([3, 2], seed=0), np.zeros((0, 3)), np.zeros((0, 2)))
+
+
+def test_diagnostics_and_the_toy_check_their_arguments():
+    model = RBM.random(4, 3, seed=0)
+    spins = 2.0 * X - 1
+    with pytest.raises(ValueError, match="n_chains must be >= 1"):
+        diagnostics.gibbs_accessibility(model, n_chains=0)
+    with pytest.raises(ValueError, match="repeats must be >= 1"):
+        diagnostics.reconstruction_error(model, spins, np.array([1, 0, 0, 0], bool), repeats=0)
+    with pytest.raises(ValueError, match="X must hold ±1 spins"):
+        diagnostics.reconstruction_error(model, X, np.array([1, 0, 0, 0], bool))
+    with pytest.raises(TypeError, match="known_mask must be a boolean array"):
+        diagnostics.reconstruction_error(model, spins, np.array([1, 0, 0, 0]))
+    with pytest.raises(ValueError, match="quantile must be a finite number, got nan"):
+        diagnostics.generation_quality(spins, spins, spins, quantile=math.nan)
+    with pytest.raises(ValueError, match="quantile must be in \\(0, 1\\], got 0"):
+        diagnostics.generation_quality(spins, spins, spins, quantile=0)
+    with pytest.raises(ValueError, match="images must have at least 1 row"):
+        diagnostics.nearest_images(np.zeros((0, 4)), spins)
+    with pytest.raises(ValueError, match="rows must be an integer in \\[0, 4\\]"):
+        diagnostics.top_row_mask(4, 5)
+    with pytest.raises(ValueError, match="method must be one of 'cd', 'langevin', 'mh'"):
+        dissipative.gaussian_toy("gibbs", steps=5)
+    with pytest.raises(ValueError, match="theta0 must be a finite number, got nan"):
+        dissipative.gaussian_toy("cd", steps=5, theta0=math.nan)
+    with pytest.raises(ValueError, match="seed must be an integer in"):
+        dissipative.gaussian_toy("cd", steps=5, seed=-1)
+    with pytest.raises(ValueError, match="window \\(20\\) is longer than the 10 steps"):
+        dissipative.window_statistics(np.ones((10, 2)), 20)
+
+
+def test_datasets_check_their_arguments():
+    with pytest.raises(ValueError, match="n must be a positive integer <= 16"):
+        datasets.bars_and_stripes(40)
+    with pytest.raises(TypeError, match="n must be a positive integer"):
+        datasets.bars("4")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        datasets.bars_and_stripes(3, kind=None)
+    with pytest.raises(ValueError, match="threshold must be a finite number"):
+        datasets.binarize(np.ones((2, 2)), math.nan)
+    with pytest.raises(ValueError, match="factor must be >= 1, got 0"):
+        datasets.downsample(np.ones((1, 16)), 4, 0)
+    with pytest.raises(TypeError, match="n_test must be an integer"):
+        datasets.negation_closed_split(datasets.bars(3), 2.0)
+    with pytest.raises(ValueError, match="images must hold \\{0, 1\\} pixels"):
+        datasets.negation_closed_split(2 * datasets.bars(3), 2)
+
+
+# -- 8. parallel sweeps ----------------------------------------------------------------------------------------
+NETWORK = dimod.BQM({"h0": 0.2, "h1": -0.1, "o": 0.1, "x": 0.0},
+                    {("h0", "x"): 0.7, ("x", "h1"): -0.5, ("o", "h0"): 0.4, ("h1", "o"): -0.6}, 0.0, "SPIN")
+
+
+def _thermal(bqm, seed):
+    estimator = ThermalEqProp(1.0, backend="gibbs", num_reads=50, num_sweeps=5)
+    return estimator.gradient(bqm, {"x": 1}, {"o": 1.0}, seed=seed).vector()
+
+
+def test_a_pickled_network_lists_its_parameters_in_the_same_order():
+    copy = pickle.loads(pickle.dumps(NETWORK))
+    assert list(copy.quadratic) != list(NETWORK.quadratic)  # what made workers disagree with the parent
+    assert parameter_keys(copy, {"x"}) == parameter_keys(NETWORK, {"x"})
+    np.testing.assert_array_equal(_thermal(copy, 3), _thermal(NETWORK, 3))
+    exact = IsingEqProp(1e-3, backend="exact")
+    assert exact.gradient(copy, {"x": 1}, {"o": 1.0}).keys() == parameter_keys(NETWORK, {"x"})
+
+
+def test_parallel_sweeps_give_the_serial_numbers():
+    runs = {jobs: Parallel(n_jobs=jobs, backend="loky")(delayed(_thermal)(NETWORK, seed) for seed in range(3))
+            for jobs in (1, 2)}
+    np.testing.assert_array_equal(np.array(runs[1]), np.array(runs[2]))
+    clf = QuantumEqPropClassifier(2, n_epochs=2, seed=4)
+    serial, parallel = (best_of_restarts(clf, XOR_X, XOR_Y, 2, n_jobs=jobs) for jobs in (1, 2))
+    np.testing.assert_array_equal(serial.network_.b, parallel.network_.b)
+    assert serial.history_ == parallel.history_
