@@ -422,7 +422,7 @@ class _Decoder:
         try:
             backend = get(node["$backend"], **options)
         except (TypeError, ValueError, RuntimeError) as error:
-            raise _Malformed(f"the {node['$backend']!r} backend cannot be rebuilt here with {options}: {error}") from None
+            raise _Unavailable(f"its {node['$backend']!r} backend cannot be built here with {options}: {error}") from None
         return self._register(node, backend)
 
     def _decode_sampler(self, node: dict) -> Backend:
@@ -449,6 +449,10 @@ class _Decoder:
 
 class _NeedsBackend(Exception):
     """The file names a third-party sampler and no ``backend`` was given to load it with."""
+
+
+class _Unavailable(Exception):
+    """The file is sound but names something this machine cannot build (a CUDA backend without a GPU)."""
 
 
 def _as_list(value: Any) -> list:
@@ -527,12 +531,14 @@ def load_state(path: str | os.PathLike, expected: type = object, *, backend: Any
             value = decoder.decode(header["tree"])
     except _Malformed as error:
         raise fail(f"its contents are garbled ({error})") from None
+    except _Unavailable as error:
+        raise ValueError(f"{source} cannot be loaded on this machine: {error}") from None
     except _NeedsBackend as error:
         raise ValueError(f"{source} was saved with a backend wrapping a third-party sampler ({error}), which cannot "
                          f"be stored in a file; pass it again: {expected.__name__}.load(path, backend=<sampler>)") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, EOFError, OSError, MemoryError) as error:
         raise fail(f"the archive is truncated or corrupted ({type(error).__name__}: {error})") from None
-    except (KeyError, IndexError, TypeError, AttributeError) as error:
+    except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as error:
         raise fail(f"its contents are garbled ({type(error).__name__}: {error})") from None
     except ValueError as error:
         if str(error).startswith(str(source)):

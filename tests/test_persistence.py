@@ -22,7 +22,8 @@ from isingbridge.persistence import FORMAT_VERSION, load_network, load_state, sa
 from isingbridge.trainers import CD, PCD, RAPID, BoltzmannClassifier, BoltzmannRBM, ExactGradient, LangevinSGD, \
     TwoLobe
 from isingbridge.trainers.checkpoint import Checkpointing
-from isingbridge.trainers.eqprop import EqPropClassifier, IsingEqPropClassifier, QuantumEqPropClassifier
+from isingbridge.trainers.eqprop import EqPropClassifier, IsingEqPropClassifier, LowTemperatureRule, \
+    QuantumEqPropClassifier
 
 X4 = (np.random.default_rng(0).random((20, 4)) < 0.5).astype(int)
 Y4 = np.array([0, 1] * 10)
@@ -129,6 +130,8 @@ TRAINERS = {
     "eqprop": lambda n: (EqPropClassifier((4,), n_epochs=n, seed=0, batch_size=5), (X4, Y4)),
     "eqprop-tanh-sgd": lambda n: (EqPropClassifier((4,), activation="tanh", optimizer="sgd", momentum=0.5,
                                                    n_epochs=n, seed=0, batch_size=5), (X4[:8], Y4[:8])),
+    "eqprop-low-temperature": lambda n: (EqPropClassifier((4,), estimator=LowTemperatureRule(), n_epochs=n, seed=0,
+                                                          batch_size=5), (X4, Y4)),
     "ising-eqprop": lambda n: (IsingEqPropClassifier((4,), replicas=1, num_reads=2, num_sweeps=3, nudge_sweeps=2,
                                                      n_epochs=n, seed=0, batch_size=10), (X4, Y4)),
     "quantum-eqprop": lambda n: (QuantumEqPropClassifier(2, n_epochs=n, seed=0), (X4[:4] * 2 - 1, Y4[:4])),
@@ -233,9 +236,9 @@ def _checkpoint(tmp_path: Path, cls=BoltzmannRBM) -> Path:
 def _rewrite(source: Path, target: Path, edit) -> Path:
     header, arrays = _saved(source)
     edit(header, arrays)
-    if header is not None:
-        arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
-    np.savez(target, **arrays)
+    arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    with open(target, "wb") as handle:  # numpy would append .npz to a name without it
+        np.savez(handle, **arrays)
     return target
 
 
@@ -284,6 +287,13 @@ def test_foreign_garbled_newer_and_wrong_class_files_are_clear_errors(tmp_path):
     cases[_rewrite(good, tmp_path / "array.npz", lambda h, a: a.pop("a0"))] = "its contents are garbled .*missing array"
     cases[_rewrite(good, tmp_path / "main.npz",
                    lambda h, a: h["tree"].update({"$object": "isingbridge.__main__:main"}))] = "its contents are garbled"
+    cases[_rewrite(good, tmp_path / "deep.npz", lambda h, a: h.update(tree={"$list": [[]] * 2, "$id": 0}))] = \
+        "its contents are garbled"
+    deep = tmp_path / "nested.npz"
+    np.savez(deep, __header__=np.frombuffer(b'{"format": "isingbridge-state", "version": 1, "class": '
+                                            b'"isingbridge.trainers.boltzmann:BoltzmannRBM", "tree": '
+                                            + b"[" * 100000 + b"]" * 100000 + b"}", np.uint8))
+    cases[deep] = "its contents are garbled .*RecursionError"
     for path, message in cases.items():
         with pytest.raises(ValueError, match=f"{path} is not a BoltzmannRBM checkpoint: {message}"):
             BoltzmannRBM.load(path)
@@ -294,6 +304,35 @@ def test_foreign_garbled_newer_and_wrong_class_files_are_clear_errors(tmp_path):
         BoltzmannRBM.load(tmp_path)
     with pytest.raises(FileNotFoundError):
         BoltzmannRBM.load(tmp_path / "absent.ckpt")
+
+
+def test_a_backend_this_machine_cannot_build_is_named(tmp_path):
+    def to_cuda(header, arrays):
+        backend = header["tree"]["state"]["estimator"]["state"]["backend"]
+        backend["options"]["$dict"] = [["device", "cuda"] if key == "device" else [key, value]
+                                       for key, value in backend["options"]["$dict"]]
+
+    path = _rewrite(_checkpoint(tmp_path), tmp_path / "gpu.ckpt", to_cuda)
+    pytest.importorskip("isingbridge.backends.gibbs_cuda")
+    from isingbridge.backends import gibbs_cuda
+
+    if gibbs_cuda.gpu_available():
+        assert BoltzmannRBM.load(path).estimator_.backend.device == "cuda"
+    else:
+        with pytest.raises(ValueError, match=f"{path} cannot be loaded on this machine: its 'gibbs' backend cannot "
+                                             "be built here with .*'device': 'cuda'"):
+            BoltzmannRBM.load(path)
+
+
+def test_activation_functions_are_stored_by_name(tmp_path):
+    from isingbridge.trainers.eqprop import HopfieldNetwork
+
+    for activation in ("hard_sigmoid", "tanh"):
+        network = HopfieldNetwork.random(3, 4, 2, activation=activation, seed=0)
+        save_state(network, tmp_path / activation)
+        loaded = load_state(tmp_path / activation, HopfieldNetwork)
+        assert (loaded.rho, loaded.rho_slope) == (network.rho, network.rho_slope)
+        np.testing.assert_array_equal(loaded.W, network.W)
 
 
 def test_load_state_rebuilds_generators_bqms_and_numpy_types_exactly(tmp_path):
