@@ -54,6 +54,9 @@ class TransverseIsing:
     def __init__(self, bqm: dimod.BinaryQuadraticModel, x: Mapping[Hashable, float] | None = None,
                  xx: Mapping[tuple, float] | None = None):
         diagonal = as_spin_bqm(bqm, copy=True)
+        for value, name, shape in ((x, "x", "{label: field}"), (xx, "xx", "{(u, v): coupling}")):
+            if value is not None and not isinstance(value, Mapping):
+                raise TypeError(f"{name} must be a mapping {shape}, got {type(value).__name__}")
         fields: dict[Hashable, float] = {}
         for label, g in (x or {}).items():
             fields[label] = fields.get(label, 0.0) + check_real(g, f"X coefficient of {label!r}")

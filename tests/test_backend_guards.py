@@ -73,8 +73,30 @@ def test_exact_samples_at_a_huge_beta_are_ground_states_not_nan():
     bqm = dimod.BQM({i: -1.0 for i in range(14)}, {}, 0.0, "SPIN")  # > 12 spins: several row blocks
     ss = get("exact").sample(bqm, beta=1e308, num_reads=20, seed=0)
     assert np.all(ss.record.sample == 1)
-    m = get("exact").moments(bqm, beta=1e308)
-    assert np.all(m.mean == 1.0) and m.energy == -14.0 and not np.isnan(m.log_z)
+    m = get("exact").moments(bqm, beta=1e300)
+    assert np.all(m.mean == 1.0) and m.energy == -14.0 and np.isfinite(m.log_z)
+
+
+@pytest.mark.parametrize("name", ["exact", "statevector"])
+def test_log_z_that_overflows_is_refused_naming_beta(name):
+    """log Z = -β E_ground + ... is not representable at β = 1e308 with E_ground = -14: say so, never inf."""
+    bqm = dimod.BQM({i: -1.0 for i in range(14 if name == "exact" else 4)}, {}, 0.0, "SPIN")
+    model = bqm if name == "exact" else TransverseIsing(bqm, {0: 0.5})
+    with pytest.raises(ValueError, match="log Z overflows float64 at beta=1e\\+308"):
+        get(name).moments(model, beta=1e308)
+    if name == "exact":
+        with pytest.raises(ValueError, match="lower beta"):
+            get(name).log_partition(bqm, beta=1e308)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"x": [("a", 0.3)]}, "x must be a mapping {label: field}, got list"),
+    ({"x": "a"}, "x must be a mapping {label: field}, got str"),
+    ({"xx": [((0, 1), 1.0)]}, "xx must be a mapping {\\(u, v\\): coupling}, got list"),
+])
+def test_transverse_ising_refuses_fields_that_are_not_mappings(kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        TransverseIsing(dimod.BQM({0: 1.0, 1: 0.0}, {}, 0.0, "SPIN"), **kwargs)
 
 
 def test_statevector_huge_fields_do_not_warn_of_false_degeneracy():

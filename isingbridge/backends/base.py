@@ -41,7 +41,7 @@ from isingbridge.ir import (
     spins_to_vartype,
 )
 
-__all__ = ["Backend", "Moments", "Problem", "check_beta", "check_positive_int", "as_rng", "check_reads_memory"]
+__all__ = ["Backend", "Moments", "Problem", "check_log_z", "check_beta", "check_positive_int", "as_rng", "check_reads_memory"]
 
 #: Bytes per spin and per read that sampling may hold at once (engine state, float copies for
 #: statistics, the copies dimod makes for a SampleSet); generous on purpose: it guards, it does not budget.
@@ -232,6 +232,13 @@ class Problem:
             stderr=spread(free.stderr, 0.0), corr_stderr=corr_stderr, ess=spread(free.ess, np.inf),
             x_mean=x_mean, x_corr=x_corr, info=info,
         )
+
+
+def check_log_z(log_z: float, beta: float) -> float:
+    """``log_z`` itself, or a clear error when it overflowed float64 (log Z ≈ −β E_ground grows with ``beta``)."""
+    if not math.isfinite(log_z):
+        raise ValueError(f"log Z overflows float64 at beta={beta:g} (it grows like -beta * E_ground); lower beta")
+    return log_z
 
 
 def moments_from_samples(model: CompiledBQM, states: np.ndarray, info: dict | None = None) -> Moments:

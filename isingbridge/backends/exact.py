@@ -40,7 +40,7 @@ import dimod
 import numba
 import numpy as np
 
-from isingbridge.backends.base import Backend, Moments, check_positive_int
+from isingbridge.backends.base import Backend, Moments, check_log_z, check_positive_int
 from isingbridge.ir import CompiledBQM, compile_bqm
 from isingbridge.validation import check_memory
 
@@ -402,11 +402,12 @@ class ExactBackend(Backend):
         options.pop("num_reads", None)
         self._check_size(model)
         if model.num_variables == 0:
-            return Moments([], np.zeros(0), np.zeros((0, 0)), float(model.offset), -beta * model.offset)
+            return Moments([], np.zeros(0), np.zeros((0, 0)), float(model.offset),
+                           check_log_z(-beta * model.offset, beta))
         result = enumerate_model(model, beta)
         return Moments(
             variables=list(model.variables), mean=result.mean, corr=result.corr,
-            energy=result.energy, log_z=result.log_z, info={"ground_energy": result.ground_energy},
+            energy=result.energy, log_z=check_log_z(result.log_z, beta), info={"ground_energy": result.ground_energy},
         )
 
     def ground_states(

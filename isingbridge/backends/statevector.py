@@ -49,7 +49,9 @@ import scipy.linalg
 import scipy.sparse.linalg as spla
 from numba import prange
 
-from isingbridge.backends.base import Backend, Moments, Problem, as_rng, check_beta, check_positive_int, check_reads_memory
+from isingbridge.backends.base import (
+    Backend, Moments, Problem, as_rng, check_beta, check_log_z, check_positive_int, check_reads_memory,
+)
 from isingbridge.backends.exact import spin_rows, state_energies
 from isingbridge.ir import compile_bqm
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
@@ -473,14 +475,12 @@ class StatevectorBackend(Backend):
         block = 2.0**n / (2 if model.conserves_parity else 1)
         check_memory(n, 3 * block + 4, "dense diagonalisation", min(self.max_qubits, 16))
         energies, vectors = _dense_eigh(HamiltonianOperator(model), model.conserves_parity)
-        exponents = -(energies - energies[0]) / temperature
-        weights = np.exp(exponents)
+        with np.errstate(over="ignore"):  # a gap over a tiny temperature: that state's weight is 0, as it should be
+            weights = np.exp(-(energies - energies[0]) / temperature)
+            log_z = check_log_z(float(math.log(weights.sum()) - energies[0] / temperature), 1.0 / temperature)
         total = weights.sum()
         keep = weights / total > 1e-17
-        return ThermalState(
-            temperature, energies[keep], weights[keep] / total, vectors[:, keep],
-            float(math.log(total) - energies[0] / temperature), model.variables,
-        )
+        return ThermalState(temperature, energies[keep], weights[keep] / total, vectors[:, keep], log_z, model.variables)
 
     # -- the contract -----------------------------------------------------------------
     def _resolve(self, beta, temperature, state) -> tuple[float, int]:
