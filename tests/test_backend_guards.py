@@ -420,3 +420,9 @@ def test_gibbs_fields_beyond_float32_give_the_boltzmann_answer(method):
     reference = get("exact").moments(small, beta=0.5)
     m = get("gibbs").moments(big, beta=0.5e-39, num_reads=256, num_sweeps=400, seed=1, method=method)
     assert np.all(np.abs(m.mean - reference.mean) < 5 * m.stderr)
+
+
+@pytest.mark.parametrize("name", ["anneal", "gibbs"])
+def test_initial_states_without_rows_are_named(name):
+    with pytest.raises(ValueError, match="initial_states has no rows"):
+        get(name).moments(random_bqm(5, 0), initial_states=np.ones((0, 5)))

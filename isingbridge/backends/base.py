@@ -162,6 +162,8 @@ class Problem:
                 f"model's variable order; got shape {shape}"
             )
         spins = check_spins(initial_states, "initial_states", binary=self.vartype is dimod.BINARY)
+        if spins.shape[0] == 0:
+            raise ValueError("initial_states has no rows; give one starting state per read, or leave it out")
         if num_reads is not None and spins.shape[0] != num_reads:
             raise ValueError(f"initial_states has {spins.shape[0]} rows but num_reads is {num_reads}")
         return np.ascontiguousarray(spins[:, self.free_positions])
