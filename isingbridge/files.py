@@ -4,8 +4,9 @@ Every writer goes through :func:`atomic_write`: the bytes go to a temporary
 file in the destination's folder (so the final rename stays on one file
 system), are flushed and fsync-ed, and ``os.replace`` puts them in place; the
 folder is fsync-ed too so the rename itself survives a crash.  A process
-killed at any moment leaves the previous file intact (and at worst a stray
-``.tmp`` file that the next write of the same name removes).
+killed at any moment leaves the previous file intact; the temporary file it
+was writing (``.NAME.*.tmp``) is removed by a later write of the same name once
+it is a minute old (a younger one may belong to a writer still at work).
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -16,8 +17,10 @@ killed at any moment leaves the previous file intact (and at worst a stray
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -46,6 +49,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]
     """
     target = check_writable(path)
     folder = target.parent if str(target.parent) else Path(".")
+    _remove_stale_temporaries(folder, target.name)
     handle = tempfile.NamedTemporaryFile(mode, dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False,
                                          **({} if "b" in mode else {"encoding": "utf-8"}))
     try:
@@ -59,6 +63,15 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]
             os.unlink(handle.name)
         raise
     _sync_folder(folder)
+
+
+def _remove_stale_temporaries(folder: Path, name: str, age_seconds: float = 60.0) -> None:
+    """Delete temporary files of ``name`` left by writers killed more than ``age_seconds`` ago."""
+    now = time.time()
+    for stray in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - stray.stat().st_mtime > age_seconds:
+                stray.unlink()
 
 
 def _sync_folder(folder: Path) -> None:

@@ -477,3 +477,23 @@ def test_sigkill_while_checkpointing_always_leaves_a_loadable_checkpoint(tmp_pat
 @pytest.mark.slow
 def test_sigkill_while_checkpointing_many_times(tmp_path):
     _kill_repeatedly(tmp_path, kills=60, longest_s=0.6)
+
+
+def test_stale_temporaries_of_killed_writers_are_removed(tmp_path):
+    """A write removes the .NAME.*.tmp files a killed writer left a while ago, and keeps young ones."""
+    import os
+    import time
+
+    from isingbridge.files import atomic_write_text
+
+    old = tmp_path / ".state.npz.abc123.tmp"
+    young = tmp_path / ".state.npz.def456.tmp"
+    other = tmp_path / ".other.npz.abc123.tmp"
+    for stray in (old, young, other):
+        stray.write_text("partial")
+    long_ago = time.time() - 3600
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+    atomic_write_text(tmp_path / "state.npz", "complete")
+    assert not old.exists() and young.exists() and other.exists()
+    assert (tmp_path / "state.npz").read_text() == "complete"
