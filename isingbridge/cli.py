@@ -18,14 +18,53 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import dimod
 import numpy as np
 
+from isingbridge.demo import DEMO_SPINS
+from isingbridge.files import atomic_write_text, check_writable
+from isingbridge.validation import check_beta, check_int, check_memory, check_positive_int
+
 __all__ = ["main", "build_parser"]
+
+TABLE_LAYOUT = "an .npz holding arrays X (inputs) and Y (outputs), rows of -1/+1, as np.savez(path, X=X, Y=Y) writes"
+
+
+def _checked(parse: Callable[[str], Any], check: Callable[..., Any], **bounds: Any) -> Callable[[str], Any]:
+    """An argparse ``type``: parse the text, then validate it, so a bad value is a usage error naming the option."""
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if parse is int else 'a number'}") from None
+        try:
+            return check(value, "value", **bounds)
+        except (TypeError, ValueError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return convert
+
+
+def _read_json(path: str, what: str) -> Any:
+    """The JSON document in ``path``, or a ``ValueError`` saying why it cannot be read."""
+    source = Path(path)
+    if not source.exists():
+        raise ValueError(f"no such {what}: {path}")
+    if source.is_dir():
+        raise ValueError(f"{path} is a folder; give the {what} itself")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text file (JSON is UTF-8 text); give the {what}") from None
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ValueError(f"{path} is not JSON ({error})") from None
 
 
 def _parse_clamp(text: str | None, bqm: dimod.BinaryQuadraticModel) -> dict:
@@ -36,31 +75,35 @@ def _parse_clamp(text: str | None, bqm: dimod.BinaryQuadraticModel) -> dict:
     clamp = {}
     for item in text.split(","):
         name, sep, value = item.partition("=")
+        name = name.strip()
         if not sep:
-            raise SystemExit(f"error: --clamp entries look like label=+1 or label=-1, got {item!r}")
-        if name.strip() not in by_name:
-            raise SystemExit(f"error: --clamp label {name.strip()!r} is not a variable of the model")
+            raise ValueError(f"--clamp entries look like label=+1 or label=-1, got {item!r}")
+        if name not in by_name:
+            raise ValueError(f"--clamp label {name!r} is not a variable of the model")
+        if by_name[name] in clamp:
+            raise ValueError(f"--clamp gives {name!r} twice")
         try:
-            clamp[by_name[name.strip()]] = int(value)
+            clamp[by_name[name]] = int(value)
         except ValueError:
-            raise SystemExit(f"error: --clamp value for {name.strip()!r} must be an integer spin, got {value!r}") from None
+            raise ValueError(f"--clamp value for {name!r} must be an integer spin, got {value!r}") from None
     return clamp
 
 
 def _load_bqm(path: str) -> dimod.BinaryQuadraticModel:
-    try:
-        with open(path) as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise SystemExit(f"error: no such model file: {path}") from None
-    except json.JSONDecodeError as error:
-        raise SystemExit(f"error: {path} is not JSON ({error})") from None
+    data = _read_json(path, "model file")
     try:
         return dimod.BinaryQuadraticModel.from_serializable(data)
     except Exception as error:  # dimod raises several types for malformed input
-        raise SystemExit(
-            f"error: {path} is not a dimod-serialised BQM ({error}); write one with json.dump(bqm.to_serializable(), f)"
+        raise ValueError(
+            f"{path} is not a dimod-serialised BQM ({error}); write one with json.dump(bqm.to_serializable(), f)"
         ) from None
+
+
+def _check_sampleset_size(num_reads: int, num_variables: int) -> None:
+    """Refuse, before sampling, a SampleSet whose JSON text would not fit in memory."""
+    # measured peak per read: ~600 bytes of Python objects (energy, occurrences) plus up to 16 a spin
+    check_memory(num_reads * (640.0 + 16.0 * num_variables), f"writing {num_reads} reads of {num_variables} spins as JSON",
+                 "lower --num-reads (or use --moments for averages)")
 
 
 def _jsonable(value: Any) -> Any:
@@ -74,8 +117,12 @@ def _jsonable(value: Any) -> Any:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from isingbridge.backends import get
 
+    if args.output:
+        check_writable(args.output, "--output")
     bqm = _load_bqm(args.model)
     clamp = _parse_clamp(args.clamp, bqm)
+    if not args.moments:
+        _check_sampleset_size(args.num_reads, bqm.num_variables)
     try:
         if args.device is not None and args.backend != "gibbs":
             raise ValueError(f"--device applies to the gibbs backend only, not {args.backend!r}")
@@ -91,10 +138,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         else:
             sampleset = backend.sample(bqm, beta=args.beta, num_reads=args.num_reads, clamp=clamp, seed=args.seed)
             text = json.dumps(sampleset.to_serializable(use_bytes=False), default=_jsonable)
-    except (ValueError, TypeError, RuntimeError) as error:
+    except RuntimeError as error:  # a device that fails at run time (CUDA) is the user's setup, not a bug
         raise SystemExit(f"error: {error}") from None
     if args.output:
-        Path(args.output).write_text(text)
+        atomic_write_text(args.output, text)
     else:
         sys.stdout.write(text + "\n")
     return 0
@@ -154,18 +201,21 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 def _cmd_correctness(args: argparse.Namespace) -> int:
     from isingbridge.circuits import IsingCircuit, correctness
 
+    from isingbridge.backends import get
+    from isingbridge.circuits.correctness import truth_table
+
     try:
-        circuit = IsingCircuit.from_serializable(json.loads(Path(args.circuit).read_text()))
-    except (OSError, json.JSONDecodeError, KeyError, ValueError) as error:
-        raise SystemExit(f"error: cannot read circuit {args.circuit}: {error}") from None
-    table = np.load(args.table)
-    if "X" not in table.files or "Y" not in table.files:
-        raise SystemExit(f"error: {args.table} must hold arrays X (inputs) and Y (outputs), rows of -1/+1")
-    options = {} if args.backend == "exact" else {"num_reads": args.num_reads, "seed": args.seed}
+        circuit = IsingCircuit.from_serializable(_read_json(args.circuit, "circuit file"))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"cannot read circuit {args.circuit}: {error}") from None
+    X, Y = _load_truth_table(args.table)
     try:
-        result = correctness(circuit, table["X"], table["Y"], backend=args.backend, **options)
-    except (ValueError, TypeError) as error:
-        raise SystemExit(f"error: {error}") from None
+        X, Y = truth_table(X, Y, len(circuit.inputs), len(circuit.outputs))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"truth table {args.table} does not fit the circuit: {error}") from None
+    backend = get(args.backend)
+    options = {} if backend.exact else {"num_reads": args.num_reads, "seed": args.seed}
+    result = correctness(circuit, X, Y, backend=backend, **options)
     print(f"worst-case correctness c = {result.worst:.6f} ({'correct' if result.correct else 'NOT correct'}) "
           f"on {args.backend}, beta={circuit.beta}")
     for row, values in enumerate(result.values):
@@ -173,14 +223,44 @@ def _cmd_correctness(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_truth_table(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays X and Y of a truth-table ``.npz``, read without unpickling, or a ``ValueError`` naming the file."""
+    source = Path(path)
+    if not source.is_file():
+        raise ValueError(f"no such truth-table file: {path}" if not source.exists() else
+                         f"{path} is a folder; give {TABLE_LAYOUT}")
+    with open(source, "rb") as handle:
+        magic = handle.read(6)
+    # checked first: on any other file numpy's own message suggests loading it as a pickle
+    if not (magic.startswith(b"PK") or magic == b"\x93NUMPY"):
+        raise ValueError(f"{path} is not an .npz file; give {TABLE_LAYOUT}")
+    try:
+        table = np.load(source, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a readable truth table ({error}); give {TABLE_LAYOUT}") from None
+    if not isinstance(table, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path} holds a single array, not a truth table; give {TABLE_LAYOUT}")
+    with table:
+        missing = [key for key in ("X", "Y") if key not in table.files]
+        if missing:
+            raise ValueError(f"{path} lacks the array(s) {', '.join(missing)}; give {TABLE_LAYOUT}")
+        try:
+            return table["X"], table["Y"]
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise ValueError(f"{path} is corrupt ({type(error).__name__}: {error}); give {TABLE_LAYOUT}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="isingbridge", description="Machine learning on Ising-type machines.")
     sub = parser.add_subparsers(dest="command", required=True)
+    seed_type = _checked(int, check_int, minimum=0)
+    reads_type = _checked(int, check_positive_int)
 
     demo = sub.add_parser("demo", help="sample one model on every installed backend, next to exact values")
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--spins", type=int, default=10, help="model size (default 10)")
+    demo.add_argument("--seed", type=seed_type, default=0, help="seed of the sampling backends (default 0)")
+    demo.add_argument("--spins", type=_checked(int, check_int, minimum=DEMO_SPINS[0], maximum=DEMO_SPINS[1]), default=10,
+                      help=f"model size, {DEMO_SPINS[0]} to {DEMO_SPINS[1]} (default 10)")
     demo.set_defaults(run=_cmd_demo)
 
     backends = sub.add_parser("backends", help="list installed backends and their limits")
@@ -189,10 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="sample a dimod-serialised BQM (JSON)")
     sample.add_argument("model", help="BQM JSON written by json.dump(bqm.to_serializable(), f)")
     sample.add_argument("--backend", default="exact", help="backend name (see `isingbridge backends`)")
-    sample.add_argument("--beta", type=float, default=1.0, help="inverse temperature (default 1)")
-    sample.add_argument("--num-reads", type=int, default=100, help="number of samples (default 100)")
+    sample.add_argument("--beta", type=_checked(float, check_beta), default=1.0, help="inverse temperature (default 1)")
+    sample.add_argument("--num-reads", type=reads_type, default=100, help="number of samples (default 100)")
     sample.add_argument("--clamp", help="fixed spins, e.g. a=1,b=-1")
-    sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument("--seed", type=seed_type, default=None, help="integer >= 0 (default: not reproducible)")
     sample.add_argument("--device", choices=["cpu", "cuda", "auto"], help="gibbs backend: where the chains run")
     sample.add_argument("--moments", action="store_true", help="write moments (mean, corr, energy, log_z, stderr) instead of samples")
     sample.add_argument("-o", "--output", help="write to this file instead of stdout")
@@ -213,8 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     corr.add_argument("circuit")
     corr.add_argument("table")
     corr.add_argument("--backend", default="exact")
-    corr.add_argument("--num-reads", type=int, default=128)
-    corr.add_argument("--seed", type=int, default=0)
+    corr.add_argument("--num-reads", type=reads_type, default=128, help="samples per input on sampling backends")
+    corr.add_argument("--seed", type=seed_type, default=0, help="seed of sampling backends (integer >= 0)")
     corr.set_defaults(run=_cmd_correctness)
     return parser
 
@@ -222,7 +302,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``isingbridge`` console script."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (TypeError, ValueError) as error:  # the library's messages name what is wrong and what is allowed
+        raise SystemExit(f"error: {error}") from None
+    except OSError as error:
+        raise SystemExit(f"error: {error}") from None
+    except MemoryError:
+        raise SystemExit("error: out of memory; ask for fewer reads (--num-reads) or a smaller model") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

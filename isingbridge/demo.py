@@ -18,20 +18,36 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import dimod
 import numpy as np
 
-from typing import Any
-
 from isingbridge.backends import Backend, Moments, available, get
+from isingbridge.validation import as_rng, check_beta, check_int
 
-__all__ = ["demo_model", "run_demo", "DemoRow"]
+__all__ = ["demo_model", "run_demo", "run_pipeline", "DemoRow", "DEMO_SPINS"]
+
+# One spin is clamped, so 2 leaves a model to sample; above 14 the statevector backend's
+# dense thermal state (2^13 × 2^13 at 14) stops being a matter of seconds.
+DEMO_SPINS = (2, 14)
+
+
+def check_seed(seed: Any) -> int | None:
+    """A backend seed: None or an integer >= 0."""
+    return None if seed is None else check_int(seed, "seed", minimum=0)
+
+
+def check_echo(echo: Any) -> None:
+    """``echo`` must be a callable taking the text, or None."""
+    if echo is not None and not callable(echo):
+        raise TypeError(f"echo must be a function taking the text (such as print) or None, got {type(echo).__name__}")
 
 
 def demo_model(num_spins: int = 10, seed: int = 7) -> dimod.BinaryQuadraticModel:
-    """A dense frustrated SPIN model with fields, labelled ``s0 … s{N−1}``."""
-    rng = np.random.default_rng(seed)
+    """A dense frustrated SPIN model with fields, labelled ``s0 … s{N−1}`` (``num_spins`` >= 1)."""
+    num_spins = check_int(num_spins, "num_spins", minimum=1)
+    rng = as_rng(seed)
     labels = [f"s{i}" for i in range(num_spins)]
     linear = {v: rng.normal(0.0, 0.3) for v in labels}
     quadratic = {
@@ -86,8 +102,23 @@ def _row(name: str, moments: Moments, reference: Moments, seconds: float, note: 
 def run_demo(seed: int = 0, *, num_spins: int = 10, beta: float = 1.0, echo: Callable[[str], None] | None = print) -> list[DemoRow]:
     """Sample the demo model on every installed backend and compare with exact.
 
+    Parameters
+    ----------
+    seed : int >= 0 or None
+        Seed of the sampling backends.
+    num_spins : int
+        Model size, within :data:`DEMO_SPINS` (2 to 14).
+    beta : float
+        Inverse temperature (> 0).
+    echo : callable or None
+        Where the table goes (``print`` by default; None for no output).
+
     Returns the table rows (the first is the exact reference itself).
     """
+    seed = check_seed(seed)
+    num_spins = check_int(num_spins, "num_spins", minimum=DEMO_SPINS[0], maximum=DEMO_SPINS[1])
+    beta = check_beta(beta)
+    check_echo(echo)
     bqm = demo_model(num_spins)
     clamp = {"s0": 1}
     runs: list[tuple[str, Callable[[], Moments], str]] = []
@@ -169,9 +200,14 @@ def train_tanh(X: np.ndarray, Y: np.ndarray, hidden: int = 4, steps: int = 3000,
 
 
 def run_pipeline(seed: int = 0, *, echo: Callable[[str], None] | None = print) -> dict:
-    """Train → compile → tune → quantise → run on each backend; returns {backend: (c_float, c_quantised)}."""
+    """Train → compile → tune → quantise → run on each backend; returns {backend: (c_float, c_quantised)}.
+
+    ``seed`` (int >= 0 or None) seeds the sampling backends; ``echo`` is where the report goes (None: nowhere).
+    """
     from isingbridge.circuits import correctness, quantize_network, tune
 
+    seed = check_seed(seed)
+    check_echo(echo)
     X, Y = full_adder()
     network = train_tanh(X, Y)
     # β ≤ 1, the theorem's regime: warm circuits that p-bits and annealers can sample

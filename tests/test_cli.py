@@ -49,7 +49,6 @@ def test_backends_lists_exact_and_anneal(capsys):
     [
         (["--clamp", "zz=1"], "not a variable"),
         (["--clamp", "a"], "label=\\+1"),
-        (["--beta", "-1"], "beta must be positive"),
         (["--backend", "nope"], "unknown backend"),
         (["--device", "cuda"], "--device applies to the gibbs backend only"),
     ],
@@ -137,3 +136,154 @@ def test_sample_on_a_gibbs_device(model_file, tmp_path):
     if not gpu_available():
         with pytest.raises(SystemExit, match="device='cuda'"):
             main(["sample", str(path), "--backend", "gibbs", "--device", "cuda"])
+
+
+def fails(args, capsys=None):
+    """main(args)'s SystemExit: (exit status, message); the message is what the user sees on stderr."""
+    with pytest.raises(SystemExit) as raised:
+        main(args)
+    code = raised.value.code
+    if isinstance(code, str):  # SystemExit("error: ...") prints the text to stderr and exits with status 1
+        return 1, code
+    return code, capsys.readouterr().err if capsys is not None else ""
+
+
+@pytest.fixture
+def or_files(tmp_path):
+    from isingbridge.circuits import compile_network
+
+    net = [(np.eye(2), np.zeros(2)), (np.array([[1.0, 1.0]]), np.array([0.5]))]
+    circuit = tmp_path / "or.json"
+    circuit.write_text(json.dumps(compile_network(net).to_serializable()))
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], float)
+    Y = np.array([[-1.0], [1.0], [1.0], [1.0]])
+    table = tmp_path / "table.npz"
+    np.savez(table, X=X, Y=Y)
+    return circuit, table, X, Y
+
+
+def test_sample_refuses_unreadable_model_files_without_a_traceback(tmp_path):
+    binary = tmp_path / "model.bin"
+    binary.write_bytes(bytes(range(256)))
+    assert fails(["sample", str(binary)]) == (1, f"error: {binary} is not a text file (JSON is UTF-8 text); give the model file")
+    assert fails(["sample", str(tmp_path)]) == (1, f"error: {tmp_path} is a folder; give the model file itself")
+
+
+def test_sample_output_folder_is_checked_before_sampling(model_file, tmp_path):
+    _, path = model_file
+    missing = tmp_path / "missing" / "out.json"
+    assert fails(["sample", str(path), "-o", str(missing)]) == (
+        1, f"error: cannot write {str(missing)!r}: its folder {str(missing.parent)!r} does not exist")
+    assert fails(["sample", str(path), "-o", str(tmp_path)]) == (1, f"error: --output {str(tmp_path)!r} is a folder; give a file name")
+
+
+def test_sample_writes_its_output_atomically(model_file, tmp_path, monkeypatch):
+    import isingbridge.cli as cli
+
+    _, path = model_file
+    written = []
+    monkeypatch.setattr(cli, "atomic_write_text", lambda target, text: written.append((target, text)))
+    out = tmp_path / "s.json"
+    assert main(["sample", str(path), "--num-reads", "3", "-o", str(out)]) == 0
+    assert written and written[0][0] == str(out) and not out.exists()
+
+
+def test_sample_refuses_a_billion_reads_before_allocating_them(model_file):
+    _, path = model_file
+    code, message = fails(["sample", str(path), "--num-reads", "1000000000"])
+    assert code == 1 and message.startswith("error: writing 1000000000 reads of 6 spins as JSON would need")
+    assert "lower --num-reads" in message
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--num-reads", "1e9"], "argument --num-reads: '1e9' is not an integer"),
+    (["--num-reads", "0"], "argument --num-reads: value must be >= 1, got 0"),
+    (["--beta", "nan"], "argument --beta: value must be positive and finite, got nan"),
+    (["--beta", "-1"], "argument --beta: value must be positive and finite, got -1.0"),
+    (["--beta", "inf"], "argument --beta: value must be positive and finite, got inf"),
+    (["--seed", "-1"], "argument --seed: value must be an integer >= 0, got -1"),
+])
+def test_sample_option_values_are_usage_errors(model_file, capsys, args, message):
+    _, path = model_file
+    code, err = fails(["sample", str(path), *args], capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("clamp, message", [
+    ("a=5", "clamp value for 'a' is 5; allowed values are -1 or +1"),
+    ("a=x", "--clamp value for 'a' must be an integer spin, got 'x'"),
+    (",,", "--clamp entries look like label=+1 or label=-1, got ''"),
+    ("a=1,a=-1", "--clamp gives 'a' twice"),
+])
+def test_sample_clamp_garbage(model_file, clamp, message):
+    _, path = model_file
+    assert fails(["sample", str(path), "--clamp", clamp]) == (1, f"error: {message}")
+
+
+@pytest.mark.parametrize("spins", ["0", "40"])
+def test_demo_spins_out_of_range_names_the_range(capsys, spins):
+    code, err = fails(["demo", "--spins", spins], capsys)
+    assert code == 2 and f"argument --spins: value must be an integer in [2, 14], got {spins}" in err
+
+
+def test_demo_functions_validate_their_arguments():
+    from isingbridge.demo import demo_model, run_demo, run_pipeline
+
+    with pytest.raises(ValueError, match="num_spins must be an integer in \\[2, 14\\], got 40"):
+        run_demo(0, num_spins=40, echo=None)
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, got -1"):
+        run_pipeline(-1, echo=None)
+    with pytest.raises(TypeError, match="num_spins must be an integer, got float 2.5"):
+        demo_model(2.5)
+    with pytest.raises(ValueError, match="beta must be positive and finite, got nan"):
+        run_demo(0, beta=float("nan"), echo=None)
+    with pytest.raises(TypeError, match="echo must be a function"):
+        run_demo(0, echo="print")
+
+
+def write_table(path, **arrays):
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d, X, Y: d / "none.npz", "no such truth-table file"),
+    (lambda d, X, Y: d, "is a folder; give an .npz holding arrays X (inputs) and Y (outputs)"),
+    (lambda d, X, Y: (d / "t.npz").write_bytes(b"not numpy at all") and d / "t.npz", "t.npz is not an .npz file"),
+    (lambda d, X, Y: write_table(d / "t.npz", X=X, Y=Y) and (d / "c.npz").write_bytes((d / "t.npz").read_bytes()[:150])
+     and d / "c.npz", "c.npz is not a readable truth table"),
+    (lambda d, X, Y: np.save(d / "t.npy", X) or d / "t.npy", "holds a single array, not a truth table"),
+    (lambda d, X, Y: write_table(d / "t.npz", X=X), "t.npz lacks the array(s) Y"),
+    (lambda d, X, Y: write_table(d / "t.npz", X=np.zeros_like(X), Y=Y), "does not fit the circuit: X must hold -1/+1 spins"),
+    (lambda d, X, Y: write_table(d / "t.npz", X=X, Y=Y[:3]), "does not fit the circuit: X has 4 rows but Y has 3"),
+    (lambda d, X, Y: write_table(d / "t.npz", X=X[:0], Y=Y[:0]), "does not fit the circuit: X has no rows"),
+    (lambda d, X, Y: write_table(d / "t.npz", X=np.array([None, 1], dtype=object), Y=Y), "Object arrays cannot be loaded"),
+])
+def test_correctness_refuses_bad_truth_tables_without_a_traceback(or_files, tmp_path, make, message):
+    circuit, _, X, Y = or_files
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    code, text = fails(["correctness", str(circuit), str(make(folder, X, Y))])
+    assert code == 1 and text.startswith("error: ")
+    assert message in text, text
+
+
+def test_correctness_reads_circuits_with_integer_labels(tmp_path, or_files, capsys):
+    from isingbridge.circuits import IsingCircuit
+
+    _, table, _, _ = or_files
+    bqm = dimod.BQM({0: 0.0, 1: 0.0, 2: -0.5}, {(0, 2): -1.0, (1, 2): -1.0}, 0.0, dimod.SPIN)
+    path = tmp_path / "int.json"
+    path.write_text(json.dumps(IsingCircuit(bqm, [0, 1], [], [2], 1.0).to_serializable()))
+    assert main(["correctness", str(path), str(table)]) == 0
+    assert "worst-case correctness c = " in capsys.readouterr().out
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "inputs": ["0", "1"]}))  # labels turned to text by hand
+    assert fails(["correctness", str(path), str(table)]) == (
+        1, f"error: cannot read circuit {path}: inputs names '0', which is not a variable of the circuit's BQM")
+
+
+def test_correctness_library_errors_become_error_lines(or_files):
+    circuit, table, _, _ = or_files
+    assert fails(["correctness", str(circuit), str(table), "--backend", "nope"])[1].startswith("error: unknown backend 'nope'")
+    assert fails(["correctness", str(table), str(table)])[1].startswith(f"error: cannot read circuit {table}: ")
