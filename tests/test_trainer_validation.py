@@ -344,3 +344,8 @@ def test_parallel_sweeps_give_the_serial_numbers():
     serial, parallel = (best_of_restarts(clf, XOR_X, XOR_Y, 2, n_jobs=jobs) for jobs in (1, 2))
     np.testing.assert_array_equal(serial.network_.b, parallel.network_.b)
     assert serial.history_ == parallel.history_
+
+
+def test_a_diverging_fit_stops_with_the_settings_to_lower():
+    with pytest.raises(ValueError, match="training diverged in epoch 1: .* lower learning_rate \\(now 1e\\+308\\)"):
+        BoltzmannClassifier(2, learning_rate=1e308, beta=1e308, n_epochs=1, seed=0).fit(np.zeros((8, 4)), Y)

@@ -23,7 +23,7 @@ from isingbridge.backends import get
 from isingbridge.trainers.checkpoint import Checkpointing, check_classes
 from isingbridge.trainers.diagnostics import check_known_mask
 from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
-from isingbridge.trainers.labels import check_labels
+from isingbridge.trainers.labels import check_diverged, check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
 from isingbridge.validation import (
@@ -141,6 +141,8 @@ class _Trainer(Checkpointing, BaseEstimator):
             model.refresh()
         estimator.after_epoch(model)
         self.epochs_done_ += 1
+        check_diverged(model.parameters(), self.epochs_done_,
+                       f"learning_rate (now {self.learning_rate!r}) or beta (now {self.beta!r})")
 
     def _train(self, rows: np.ndarray, resume: bool, checkpoint, callback) -> None:
         check_positive_int(self.n_epochs, "n_epochs")

@@ -1,11 +1,22 @@
-"""Class labels for the classifiers: one label per row of X, refused clearly when they cannot be labels."""
+"""What the trainers check about their data and their progress: labels (one per row of X) and divergence."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-__all__ = ["check_labels"]
+__all__ = ["check_labels", "check_diverged"]
+
+
+def check_diverged(parameters: dict, epoch: int, settings: str) -> None:
+    """Refuse to go on once a parameter is NaN or infinite (a step overflowed), naming the ``settings`` to lower.
+
+    Called once per epoch: one pass over the parameters, negligible beside the epoch itself.
+    """
+    for name, array in parameters.items():
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"training diverged in epoch {epoch}: parameter {name} is no longer finite; "
+                             f"lower {settings}")
 
 
 def check_labels(y: Any, n_rows: int | None = None, name: str = "y") -> np.ndarray:

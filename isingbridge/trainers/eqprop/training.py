@@ -9,7 +9,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 from isingbridge.trainers.checkpoint import Checkpointing
-from isingbridge.trainers.labels import check_labels
+from isingbridge.trainers.labels import check_diverged, check_labels
 from isingbridge.trainers.optim import SGD, Adam
 from isingbridge.validation import check_bool, check_choice, check_data, check_int, check_positive_int, check_real
 
@@ -116,6 +116,7 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         costs = [np.atleast_1d(self._train_batch(X[rows], D[rows]))
                  for rows in (order[start:start + self.batch_size] for start in range(0, X.shape[0], self.batch_size))]
         self.epochs_done_ += 1
+        check_diverged(self.network_.parameters(), self.epochs_done_, f"learning_rate (now {self.learning_rate!r})")
         return float(np.mean(np.concatenate(costs)))
 
     def _train_batch(self, X: np.ndarray, D: np.ndarray):
