@@ -102,3 +102,19 @@ def test_adapter_type_errors():
         get(3.0)
     with pytest.raises(ValueError, match="unknown backend 'nope'.*exact"):
         get("nope")
+
+
+def test_initial_states_reach_the_sampler_in_the_right_columns():
+    """With zero sweeps the annealer returns its starting states: they must come back as given, clamp or not."""
+    from dwave.samplers import SimulatedAnnealingSampler
+
+    bqm = dimod.BQM({"c": 0.5, "a": -0.2, "b": 0.1}, {("a", "b"): -1.0, ("b", "c"): 0.3}, 0.0, "SPIN")
+    starts = np.array([[1, -1, 1], [-1, -1, 1], [1, 1, -1]], dtype=np.int8)  # columns in bqm.variables order
+    assert list(bqm.variables) == ["a", "b", "c"]
+    backend = get(SimulatedAnnealingSampler())
+    ss = backend.sample(bqm, num_reads=3, initial_states=starts, num_sweeps=0, seed=0)
+    np.testing.assert_array_equal(ss.record.sample[:, [ss.variables.index(v) for v in bqm.variables]], starts)
+    clamped = backend.sample(bqm, num_reads=3, initial_states=starts, num_sweeps=0, clamp={"a": -1}, seed=0)
+    columns = [clamped.variables.index(v) for v in ("a", "b", "c")]
+    np.testing.assert_array_equal(clamped.record.sample[:, columns[1:]], starts[:, 1:])
+    assert np.all(clamped.record.sample[:, columns[0]] == -1)

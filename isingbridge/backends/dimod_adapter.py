@@ -199,6 +199,8 @@ class DimodSamplerBackend(Backend):
         factor, realized = self.submission_scale(model, beta)
         submitted = model.to_bqm()
         submitted.scale(factor)
+        if isinstance(options.get("initial_states"), np.ndarray):  # free-spin columns: name them for the sampler
+            options = dict(options, initial_states=(options["initial_states"], list(model.variables)))
         sampleset = self._submit(submitted, num_reads, rng, options)
         record = sampleset.record
         columns = [sampleset.variables.index(v) for v in model.variables]
