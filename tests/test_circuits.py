@@ -425,6 +425,18 @@ def test_searches_refuse_bad_grids_and_counts():
         optq(np.ones((1, 2)), X, 2, damping=1e308)
 
 
+def test_integer_circuit_calibrates_on_real_inputs_and_refuses_bad_ones():
+    from isingbridge.circuits import integer_circuit
+
+    real = np.array([[0.3, -0.7], [0.9, 0.1]])  # pixel-like data, not spins
+    circuit, _ = integer_circuit(OR_NET, real, q=4, grid=1.0, lam1=1.0, k=1, beta=1.0)
+    assert circuit.info["integer"]
+    with pytest.raises(ValueError, match="X must have at least 1 row"):
+        integer_circuit(OR_NET, np.zeros((0, 2)), q=4, grid=1.0, lam1=1.0, k=1, beta=1.0)
+    with pytest.raises(ValueError, match="X must have 2 column"):
+        integer_circuit(OR_NET, np.ones((2, 3)), q=4, grid=1.0, lam1=1.0, k=1, beta=1.0)
+
+
 def test_enumeration_refuses_circuits_that_do_not_fit_in_memory():
     from isingbridge.circuits import enumerated_worst
     from isingbridge.validation import ResourceLimitError

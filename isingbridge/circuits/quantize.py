@@ -27,7 +27,7 @@ import numpy as np
 
 from isingbridge.backends import get
 from isingbridge.backends.exact import spin_rows
-from isingbridge.circuits.compile import IsingCircuit, check_spins, compile_network
+from isingbridge.circuits.compile import IsingCircuit, compile_network
 from isingbridge.circuits.correctness import _mean_field_means, check_grid, correctness, truth_table
 from isingbridge.circuits.network import FeedForward, as_network
 from isingbridge.validation import (
@@ -145,7 +145,7 @@ def integer_circuit(net: Any, X: Any, *, q: int, grid: float, lam1: float, k: in
     integer circuit, so it can be scored cheaply (e.g. by mean field).
     """
     network = shallow_network(net)
-    X = check_spins(X, network.sizes[0], "X")
+    X = np.atleast_2d(check_array(X, "X", ndim=(1, 2), columns=network.sizes[0], min_rows=1))  # real inputs calibrate too
     q, k = check_positive_int(q, "q"), check_positive_int(k, "k")
     if q // k < 1:
         raise ValueError(f"k must be <= q (the input layer's integers lie in [-q//k, q//k]), got q={q}, k={k}")
