@@ -146,6 +146,8 @@ def check_array(values: Any, name: str, *, ndim: int | tuple[int, ...] | None = 
     wrong number of dimensions, fewer than ``min_rows`` rows, the wrong number
     of ``columns`` (last axis), and NaN or infinity when ``finite``.
     """
+    if values is None:
+        raise TypeError(f"{name} must be an array, got None")
     array = np.asarray(values)
     if array.dtype.kind == "c":
         raise TypeError(f"{name} must be real; got complex values (take .real or abs() first if that is meant)")
@@ -184,7 +186,7 @@ def check_spins(values: Any, name: str, *, width: int | None = None, binary: boo
     if not np.all(allowed):
         row, column = (int(i) for i in np.argwhere(~allowed)[0])
         what = "-1/+1 spins (or 0/1 bits)" if binary else "-1/+1 spins"
-        raise ValueError(f"{name} must hold {what}; row {row}, column {column} is {array[row, column]!r}")
+        raise ValueError(f"{name} must hold {what}; row {row}, column {column} is {array[row, column].item()!r}")
     if binary and np.any(zero) and np.any(minus):
         raise ValueError(f"{name} mixes 0 and -1: use 0/1 bits or -1/+1 spins, not both")
     if binary and np.any(zero):

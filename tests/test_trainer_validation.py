@@ -347,5 +347,35 @@ def test_parallel_sweeps_give_the_serial_numbers():
 
 
 def test_a_diverging_fit_stops_with_the_settings_to_lower():
-    with pytest.raises(ValueError, match="training diverged in epoch 1: .* lower learning_rate \\(now 1e\\+308\\)"):
-        BoltzmannClassifier(2, learning_rate=1e308, beta=1e308, n_epochs=1, seed=0).fit(np.zeros((8, 4)), Y)
+    """The built-in optimizers stop at the overflowing step; any other optimizer at the end of the epoch."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(ValueError, match="NaN or infinite; lower learning_rate \\(now 1e\\+308\\)"):
+            BoltzmannClassifier(2, learning_rate=1e308, beta=1e308, n_epochs=1, seed=0).fit(np.zeros((8, 4)), Y)
+
+        class Unchecked:
+            def step(self, parameters, gradients):
+                for name, gradient in gradients.items():
+                    parameters[name] -= 1e308 * gradient
+
+        with pytest.raises(ValueError, match="training diverged in epoch 1: .* lower learning_rate \\(now 0.05\\)"):
+            BoltzmannClassifier(2, optimizer=Unchecked(), beta=1e308, n_epochs=1, seed=0).fit(np.zeros((8, 4)), Y)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(1e308), lambda: SGD(1e308, 0.5), lambda: Adam(1e308),
+                                  lambda: LangevinSGD(1e308, temperature=0.1, seed=0)],
+                         ids=["sgd", "momentum", "adam", "langevin"])
+def test_an_overflowing_optimizer_step_is_refused_naming_learning_rate(make):
+    """A step that overflows stops with the cure, not NaN parameters (float64 and the one-pass float32 kernel)."""
+    for dtype in (np.float64, np.float32):
+        optimizer = make()
+        parameters = {"w": np.ones(3, dtype)}
+        with np.errstate(over="ignore", invalid="ignore"):
+            with pytest.raises(ValueError, match=r"parameter w NaN or infinite; lower learning_rate \(now 1e\+308\)"):
+                for _ in range(2):
+                    optimizer.step(parameters, {"w": np.array([0.5, -1.0, 2.0], dtype)})
+
+
+def test_an_ordinary_sgd_step_is_unchanged():
+    parameters = {"w": np.ones(3)}
+    SGD(0.1).step(parameters, {"w": np.array([0.5, -1.0, 2.0])})
+    np.testing.assert_allclose(parameters["w"], [0.95, 1.1, 0.8])

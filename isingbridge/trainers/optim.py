@@ -1,7 +1,10 @@
 """Optimizers that apply gradients to named parameter arrays, in place.
 
 They know nothing of the physics: an estimator hands them ``{name: gradient}``
-and they move ``{name: parameter}`` downhill.
+and they move ``{name: parameter}`` downhill.  A step that leaves a parameter
+NaN or infinite (a learning rate or gradient so large that the update
+overflows) raises a ``ValueError`` naming ``learning_rate`` instead of
+training on silently.
 """
 from __future__ import annotations
 
@@ -15,18 +18,33 @@ from isingbridge.validation import as_rng, check_nonnegative, check_positive, ch
 __all__ = ["SGD", "Adam", "LangevinSGD"]
 
 
-@numba.njit(fastmath=True, cache=True)
-def _descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> None:
+# fastmath without 'nnan'/'ninf': the finiteness test below must see NaN and infinity
+@numba.njit(fastmath={"nsz", "arcp", "contract", "afn", "reassoc"}, cache=True)
+def _descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> bool:
+    probe = 0.0  # stays 0 unless some value is NaN or infinite (x * 0 is NaN for those)
     for i in range(parameter.size):
-        parameter[i] -= rate * gradient[i]
+        value = parameter[i] - rate * gradient[i]
+        parameter[i] = value
+        probe += value * 0.0
+    return probe == 0.0
 
 
-def descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> None:
-    """parameter −= rate · gradient in one pass (numpy needs two and a temporary; the step is memory-bound)."""
+def descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> bool:
+    """parameter −= rate · gradient in one pass (numpy needs two and a temporary; the step is memory-bound).
+
+    Returns whether every updated value is finite (checked in the same pass).
+    """
     if parameter.flags.c_contiguous and gradient.flags.c_contiguous and parameter.dtype == gradient.dtype:
-        _descend(parameter.reshape(-1), gradient.reshape(-1), parameter.dtype.type(rate))
-    else:
-        parameter -= rate * gradient
+        return _descend(parameter.reshape(-1), gradient.reshape(-1), parameter.dtype.type(rate))
+    parameter -= rate * gradient
+    return bool(np.all(np.isfinite(parameter)))
+
+
+def check_step(finite: bool, name: str, learning_rate: float) -> None:
+    """Raise when an update left parameter ``name`` NaN or infinite."""
+    if not finite:
+        raise ValueError(f"the optimizer step left parameter {name} NaN or infinite; lower learning_rate "
+                         f"(now {learning_rate:g}) or check the gradients")
 
 
 class SGD:
@@ -40,13 +58,14 @@ class SGD:
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
         if not self.momentum:  # plain SGD: no velocity to keep
             for name, gradient in gradients.items():
-                descend(parameters[name], gradient, self.learning_rate)
+                check_step(descend(parameters[name], gradient, self.learning_rate), name, self.learning_rate)
             return
         for name, gradient in gradients.items():
             v = self.velocity.setdefault(name, np.zeros_like(gradient))
             v *= self.momentum
             v -= self.learning_rate * gradient
             parameters[name] += v
+            check_step(bool(np.all(np.isfinite(parameters[name]))), name, self.learning_rate)
 
     def state(self) -> dict:
         return {"velocity": {k: v.copy() for k, v in self.velocity.items()}}
@@ -79,6 +98,7 @@ class Adam:
             m_hat = m / (1 - self.beta1**self.t)
             v_hat = v / (1 - self.beta2**self.t)
             parameters[name] -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+            check_step(bool(np.all(np.isfinite(parameters[name]))), name, self.learning_rate)
 
     def state(self) -> dict:
         return {"m": {k: a.copy() for k, a in self.m.items()}, "v": {k: a.copy() for k, a in self.v.items()}, "t": self.t}
@@ -107,6 +127,7 @@ class LangevinSGD:
             parameters[name] -= self.learning_rate * gradient
             if scale:
                 parameters[name] += scale * self.rng.standard_normal(gradient.shape)
+            check_step(bool(np.all(np.isfinite(parameters[name]))), name, self.learning_rate)
 
     def state(self) -> dict:
         return {"rng": self.rng.bit_generator.state}
