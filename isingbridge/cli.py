@@ -121,14 +121,18 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         check_writable(args.output, "--output")
     bqm = _load_bqm(args.model)
     clamp = _parse_clamp(args.clamp, bqm)
+    num_reads = 100 if args.num_reads is None else args.num_reads
     if not args.moments:
-        _check_sampleset_size(args.num_reads, bqm.num_variables)
+        _check_sampleset_size(num_reads, bqm.num_variables)
     try:
         if args.device is not None and args.backend != "gibbs":
             raise ValueError(f"--device applies to the gibbs backend only, not {args.backend!r}")
         backend = get(args.backend, **({} if args.device is None else {"device": args.device}))
         if args.moments:
-            options = {} if backend.exact else {"num_reads": args.num_reads}
+            if backend.exact and args.num_reads is not None:
+                raise ValueError(f"--num-reads does not apply to the moments of the {args.backend} backend, which are "
+                                 "exact; leave it out")
+            options = {} if backend.exact else {"num_reads": num_reads}
             m = backend.moments(bqm, beta=args.beta, clamp=clamp, seed=args.seed, **options)
             payload = {
                 "variables": [str(v) for v in m.variables], "mean": m.mean, "corr": m.corr, "energy": m.energy,
@@ -136,7 +140,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
             }
             text = json.dumps({k: _jsonable(v) for k, v in payload.items()})
         else:
-            sampleset = backend.sample(bqm, beta=args.beta, num_reads=args.num_reads, clamp=clamp, seed=args.seed)
+            sampleset = backend.sample(bqm, beta=args.beta, num_reads=num_reads, clamp=clamp, seed=args.seed)
             text = json.dumps(sampleset.to_serializable(use_bytes=False), default=_jsonable)
     except RuntimeError as error:  # a device that fails at run time (CUDA) is the user's setup, not a bug
         raise SystemExit(f"error: {error}") from None
@@ -270,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("model", help="BQM JSON written by json.dump(bqm.to_serializable(), f)")
     sample.add_argument("--backend", default="exact", help="backend name (see `isingbridge backends`)")
     sample.add_argument("--beta", type=_checked(float, check_beta), default=1.0, help="inverse temperature (default 1)")
-    sample.add_argument("--num-reads", type=reads_type, default=100, help="number of samples (default 100)")
+    sample.add_argument("--num-reads", type=reads_type, default=None,
+                        help="number of samples (default 100; not for --moments on an exact backend)")
     sample.add_argument("--clamp", help="fixed spins, e.g. a=1,b=-1")
     sample.add_argument("--seed", type=seed_type, default=None, help="integer >= 0 (default: not reproducible)")
     sample.add_argument("--device", choices=["cpu", "cuda", "auto"], help="gibbs backend: where the chains run")

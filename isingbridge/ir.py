@@ -46,6 +46,7 @@ from isingbridge.validation import check_positive_int, check_spin_value
 
 __all__ = [
     "ENERGY_LIMIT",
+    "EnergyOverflowError",
     "as_spin_bqm",
     "check_energy_scale",
     "check_finite",
@@ -119,6 +120,17 @@ def _abs_sum(values: np.ndarray) -> float:
         return float(np.sum(np.abs(values), dtype=np.float64))
 
 
+class EnergyOverflowError(ValueError):
+    """A model whose energies could exceed what float64 arithmetic carries (see :func:`check_energy_scale`).
+
+    ``bound`` is the largest possible ``|E|`` and ``terms`` the sum that gives it.
+    """
+
+    def __init__(self, message: str, bound: float, terms: str):
+        super().__init__(message)
+        self.bound, self.terms = bound, terms
+
+
 def check_energy_scale(bound: float, terms: str = "Σ|h| + Σ|J| + |offset|") -> None:
     """Refuse a model whose largest possible ``|E|`` (``bound``, the sum ``terms``) exceeds :data:`ENERGY_LIMIT`.
 
@@ -128,14 +140,14 @@ def check_energy_scale(bound: float, terms: str = "Σ|h| + Σ|J| + |offset|") ->
     >>> check_energy_scale(1e300 * 3)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: the energies of this model can reach Σ|h| + Σ|J| + |offset| = 3e+300, beyond the 1e+300 ...
+    isingbridge.ir.EnergyOverflowError: the energies of this model can reach Σ|h| + Σ|J| + |offset| = 3e+300, ...
     """
     if not bound <= ENERGY_LIMIT:
-        raise ValueError(
+        raise EnergyOverflowError(
             f"the energies of this model can reach {terms} = {bound:.3g}, beyond the {ENERGY_LIMIT:g} that float64 "
             "arithmetic on energies allows; rescale the model: divide every coefficient (and the offset) by a common "
             "factor c, e.g. bqm.scale(1 / c), and multiply beta by c (the Boltzmann distribution depends only on "
-            "beta * E)"
+            "beta * E)", bound, terms
         )
 
 

@@ -3,6 +3,7 @@ import itertools
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from scipy.special import logsumexp
 
 from isingbridge.backends import get
@@ -104,7 +105,7 @@ def test_classifier_bad_input_and_resume(tmp_path):
     X = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
     y = np.array([0, 1, 1, 0])
     clf = BoltzmannClassifier(3, n_epochs=2, seed=0)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         clf.predict(X)
     with pytest.raises(ValueError, match="at least 2 classes"):
         clf.fit(X, np.zeros(4))

@@ -38,6 +38,14 @@ def test_moments_output_matches_the_library(model_file, capsys):
     assert data["log_z"] == pytest.approx(expected.log_z)
 
 
+def test_num_reads_is_refused_where_it_would_be_ignored(model_file, capsys):
+    """Exact moments use no reads: a --num-reads there is a mistake to report, not to drop."""
+    _, path = model_file
+    with pytest.raises(SystemExit) as stop:
+        main(["sample", str(path), "--backend", "exact", "--moments", "--num-reads", "1000000000000"])
+    assert "--num-reads does not apply to the moments of the exact backend" in str(stop.value.code)
+
+
 def test_backends_lists_exact_and_anneal(capsys):
     main(["backends"])
     out = capsys.readouterr().out

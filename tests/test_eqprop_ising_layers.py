@@ -1,6 +1,7 @@
 """Layered Ising EP (Laydevant et al.): sampled phases and gradients against exact enumeration."""
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from isingbridge.backends import get
 from isingbridge.datasets import load_digits_binary
@@ -86,7 +87,7 @@ def test_classifier_resumes_and_runs_on_the_annealer():
 
 def test_bad_input():
     X, y = load_digits_binary()
-    with pytest.raises(ValueError, match="features must lie in"):
+    with pytest.raises(ValueError, match="X must hold features in \\[0, 1\\] or spins"):
         IsingEqPropClassifier().fit(X * 16, y)
     with pytest.raises(ValueError, match="beta"):
         IsingEqPropClassifier(beta=0.0).fit(X[:20], y[:20])
@@ -97,9 +98,16 @@ def test_bad_input():
         clf.fit(X[:10], np.full(10, 7), resume=True)
     with pytest.raises(ValueError, match="64 features; the network was built for 64|has 10 features"):
         clf.predict(X[:3, :10])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         IsingEqPropClassifier().predict(X[:2])
     with pytest.raises(ValueError, match=r"fields shaped \(4,\) or \(4, 3\)"):
         net = tiny()
         get("gibbs").layer_chains([np.arange(4), np.arange(4, 6)], [[(1, -net.W[1].T)], [(0, -net.W[1])]],
                                   [np.zeros((4, 2)), np.zeros(2)], 1.0, 3, np.random.default_rng(0))
+
+
+def test_spin_features_must_be_exactly_plus_minus_one():
+    """Negative features mean spins; a 0 among them has no spin value and is refused, naming X."""
+    X = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -1.0]] * 4)
+    with pytest.raises(ValueError, match="X must hold -1/\\+1 spins; row 0, column 2 is 0.0"):
+        IsingEqPropClassifier((3,), n_epochs=1, seed=0).fit(X, [0, 1] * 4)

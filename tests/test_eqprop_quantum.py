@@ -2,6 +2,7 @@
 import dimod
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from isingbridge import TransverseIsing
 from isingbridge.backends.statevector import QuantumMemoryError, StatevectorBackend
@@ -135,7 +136,7 @@ def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
         QuantumEqPropClassifier(2, n_epochs=1).fit(X, np.zeros(4))
     with pytest.raises(ValueError, match="labels not seen in fit: \\[7\\]"):
         straight.fit(X, np.array([0, 1, 7, 0]), resume=True)
-    with pytest.raises(RuntimeError, match="QuantumEqPropClassifier is not fitted yet"):
+    with pytest.raises(NotFittedError, match="QuantumEqPropClassifier is not fitted yet"):
         QuantumEqPropClassifier().predict(X)
 
 

@@ -379,3 +379,17 @@ def test_an_ordinary_sgd_step_is_unchanged():
     parameters = {"w": np.ones(3)}
     SGD(0.1).step(parameters, {"w": np.array([0.5, -1.0, 2.0])})
     np.testing.assert_allclose(parameters["w"], [0.95, 1.1, 0.8])
+
+
+@pytest.mark.parametrize("setting, named", [({"input_scale": 1e308}, r"input_scale \(now 1e\+308\)"),
+                                            ({"learning_rate": 1e308}, r"learning_rate \(now 1e\+308\)")])
+def test_parameters_that_overflow_the_energy_name_the_setting(setting, named):
+    """Training that grows the model past float64's energies stops naming what to lower, not the model's terms."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(ValueError, match=f"training diverged in epoch [12]: .*beyond float64's range; lower .*{named}"):
+            QuantumEqPropClassifier(1, n_epochs=2, batch_size=4, seed=0, **setting).fit(XOR_X, XOR_Y)
+
+
+def test_quantum_classifier_takes_one_learning_rate():
+    with pytest.raises(TypeError, match="learning_rate must be a real number, got list"):
+        QuantumEqPropClassifier(1, n_epochs=1, learning_rate=[0.5]).fit(XOR_X, XOR_Y)

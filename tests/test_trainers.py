@@ -3,6 +3,7 @@ import itertools
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from isingbridge.backends import get
 from isingbridge.backends.exact import spin_rows
@@ -121,7 +122,7 @@ def test_bad_input():
         rbm.fit(np.array([[0, np.nan], [1, 0]]))
     with pytest.raises(ValueError, match="n_hidden must be >= 1"):
         BoltzmannRBM(n_hidden=0).fit(np.array([[0, 1]]))
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         rbm.transform(np.array([[0, 1]]))
     rbm.fit(np.array([[0, 1], [1, 0]]))
     with pytest.raises(ValueError, match="3 features; the model was fitted with 2"):

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from tqdm.auto import tqdm
 
 from isingbridge.backends.base import check_positive_int
@@ -38,7 +39,7 @@ class Checkpointing:
     def _check_fitted(self, attribute: str) -> None:
         """Raise the "not fitted" error unless ``fit`` has set ``attribute``."""
         if not hasattr(self, attribute):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
 
     def _run_epochs(self, one_epoch: Callable[[], float | None], label: str, checkpoint, callback) -> None:
         """Call ``one_epoch`` (which advances ``epochs_done_`` and may return a cost) up to ``n_epochs``.

@@ -15,7 +15,7 @@ import numpy as np
 
 from isingbridge.validation import as_rng, check_nonnegative, check_positive, check_real
 
-__all__ = ["SGD", "Adam", "LangevinSGD"]
+__all__ = ["SGD", "Adam", "LangevinSGD", "DivergedStepError"]
 
 
 # fastmath without 'nnan'/'ninf': the finiteness test below must see NaN and infinity
@@ -40,11 +40,19 @@ def descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> bool:
     return bool(np.all(np.isfinite(parameter)))
 
 
+class DivergedStepError(ValueError):
+    """An optimizer step left a parameter NaN or infinite; ``parameter`` names it."""
+
+    def __init__(self, message: str, parameter: str):
+        super().__init__(message)
+        self.parameter = parameter
+
+
 def check_step(finite: bool, name: str, learning_rate: float) -> None:
     """Raise when an update left parameter ``name`` NaN or infinite."""
     if not finite:
-        raise ValueError(f"the optimizer step left parameter {name} NaN or infinite; lower learning_rate "
-                         f"(now {learning_rate:g}) or check the gradients")
+        raise DivergedStepError(f"the optimizer step left parameter {name} NaN or infinite; lower learning_rate "
+                                f"(now {learning_rate:g}) or check the gradients", name)
 
 
 class SGD:

@@ -40,7 +40,7 @@ from isingbridge.trainers.eqprop.quantum import check_nudge
 from isingbridge.trainers.eqprop.training import (
     LayeredEqPropTrainer, check_layer_sizes, layer_optimizers, one_hot_targets, step_layers,
 )
-from isingbridge.validation import as_rng, check_array, check_beta, check_positive_int, check_real
+from isingbridge.validation import as_rng, check_array, check_beta, check_positive_int, check_real, check_spins
 
 __all__ = ["IsingLayers", "IsingEqPropClassifier"]
 
@@ -211,9 +211,12 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
 
     def _check_X(self, X: Any) -> np.ndarray:
         X = super()._check_X(X)
-        if X.min(initial=0.0) < -1 or X.max(initial=0.0) > 1:
-            raise ValueError("features must lie in [0, 1] (or be spins ±1); scale pixels by 1/255 first")
-        return np.where(X >= 0.5, 1.0, -1.0) if X.min(initial=0.0) >= 0 else np.where(X > 0, 1.0, -1.0)
+        if X.min(initial=0.0) < 0:  # spins: exactly ±1, since a 0 beside -1 has no meaning
+            return check_spins(X, "X", dtype=np.float64)
+        if X.max(initial=0.0) > 1:
+            raise ValueError(f"X must hold features in [0, 1] or spins -1/+1; found {X.max():g}: scale pixels by "
+                             "1/255 first")
+        return np.where(X >= 0.5, 1.0, -1.0)
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         return one_hot_targets(self.classes_, y, -1.0, self.replicas)

@@ -35,7 +35,7 @@ from isingbridge.trainers.eqprop.quantum import QuantumEqProp, QuantumGradient
 from isingbridge.trainers.eqprop.training import (
     LayeredEqPropTrainer, best_of_restarts, layer_optimizers, one_hot_targets, restart_seeds,
 )
-from isingbridge.validation import as_rng, check_array, check_bool, check_nonnegative, check_positive_int
+from isingbridge.validation import as_rng, check_array, check_bool, check_nonnegative, check_positive, check_positive_int
 
 __all__ = ["QuantumNetwork", "QuantumEqPropClassifier"]
 
@@ -182,7 +182,8 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
                                                connect_hidden=self.connect_hidden, seed=self.rng_)
         self.estimator_ = QuantumEqProp(self.beta, state=self.state, temperature=self.temperature,
                                         warn_crossings=False)
-        self.optimizer_ = layer_optimizers(self.learning_rate, 1, self.optimizer, 0.0)[0]
+        self.optimizer_ = layer_optimizers(check_positive(self.learning_rate, "learning_rate"), 1, self.optimizer,
+                                           0.0)[0]
         self.epochs_done_ = 0
         self.history_: list[dict] = []
 
@@ -197,6 +198,10 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
 
     def _n_features(self) -> int:
         return self.network_.n_inputs // len(self.scales_)
+
+    def _divergence_settings(self) -> str:
+        return (f"learning_rate (now {self.learning_rate!r}), input_scale (now {self.input_scale!r}) or the nudge "
+                f"beta (now {self.beta!r})")
 
     def _inputs(self, x: np.ndarray) -> dict:
         """Z fields of the input qubits: feature f on qubits f, f + F, f + 2F, … (one per scale)."""
