@@ -493,6 +493,11 @@ def save_state(obj: Any, path: str | os.PathLike) -> None:
         np.savez(handle, allow_pickle=False, **entries)
 
 
+def _with_article(noun: str) -> str:
+    """``noun`` with "a" or "an" before it (by its first letter)."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def load_state(path: str | os.PathLike, expected: type = object, *, backend: Any = None) -> Any:
     """Read an object written by :func:`save_state`; it must be an instance of ``expected``.
 
@@ -517,10 +522,10 @@ def load_state(path: str | os.PathLike, expected: type = object, *, backend: Any
     if backend is not None and not isinstance(backend, (Backend, dimod.Sampler)):
         raise TypeError(f"backend must be an isingbridge Backend or a dimod.Sampler, got {type(backend).__name__}")
     source = Path(path)
-    wanted = "isingbridge state file" if expected is object else f"{expected.__name__} checkpoint"
+    wanted = "an isingbridge state file" if expected is object else _with_article(f"{expected.__name__} checkpoint")
 
     def fail(reason: str) -> ValueError:
-        return ValueError(f"{source} is not a {wanted}: {reason}")
+        return ValueError(f"{source} is not {wanted}: {reason}")
 
     _check_archive(source, fail)
     try:
@@ -618,8 +623,8 @@ def _check_header(header: dict, expected: type, source: Path, fail: Any) -> type
         raise fail(f"its header names no isingbridge class ({error})") from None
     if not (isinstance(cls, type) and issubclass(cls, expected)):
         name = getattr(cls, "__name__", repr(cls))
-        raise ValueError(f"{source} is not a {expected.__name__} checkpoint: it holds a {name} "
-                         f"(load it with {name}.load)")
+        raise ValueError(f"{source} is not {_with_article(expected.__name__ + ' checkpoint')}: it holds "
+                         f"{_with_article(name)} (load it with {name}.load)")
     return cls
 
 
