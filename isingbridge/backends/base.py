@@ -72,11 +72,28 @@ class Moments:
     corr_stderr : numpy.ndarray or None
         Standard error of ``corr`` (sampling backends that estimate it).
     ess : numpy.ndarray or None
-        Effective number of independent samples behind each ``mean`` entry.
+        Effective number of independent samples behind each ``mean`` entry
+        (bulk ESS of Vehtari et al. 2021 where the backend keeps per-chain
+        statistics).
+    rhat : numpy.ndarray or None
+        Rank-normalised split-R̂ of each ``mean`` entry (sampling backends
+        with several chains or long single chains); values well above 1 mean
+        the chains disagree and the error bars cannot be trusted.
+    pairs : numpy.ndarray or None
+        ``(P, 2)`` positions ``(i, j)``, ``i < j``, of the pair correlations
+        in ``pair_corr`` when only some pairs were accumulated (e.g. the
+        model's couplings); ``corr`` is then ``None``.
+    pair_corr, pair_corr_stderr : numpy.ndarray or None
+        ⟨s_i s_j⟩ of those pairs, shape ``(P,)``, and its standard error.
     x_mean, x_corr : numpy.ndarray or None
         ⟨X_i⟩ and ⟨X_i X_j⟩ for quantum backends.
     info : dict
         Backend-specific extras (number of samples, β, warnings...).
+
+    With batched clamps or fields (``clamp=(labels, values)`` with ``B``
+    rows) every per-variable array gains a leading axis of length ``B``
+    (``mean`` ``(B, N)``, ``corr`` ``(B, N, N)``, ``pair_corr`` ``(B, P)``)
+    and ``energy`` and ``log_z`` become arrays ``(B,)``.
     """
 
     variables: list
@@ -87,6 +104,10 @@ class Moments:
     stderr: np.ndarray | None = None
     corr_stderr: np.ndarray | None = None
     ess: np.ndarray | None = None
+    rhat: np.ndarray | None = None
+    pairs: np.ndarray | None = None
+    pair_corr: np.ndarray | None = None
+    pair_corr_stderr: np.ndarray | None = None
     x_mean: np.ndarray | None = None
     x_corr: np.ndarray | None = None
     info: dict = field(default_factory=dict)
