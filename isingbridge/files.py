@@ -35,9 +35,8 @@ def check_writable(path: str | os.PathLike, name: str = "path") -> Path:
     target = Path(path)
     if target.is_dir():
         raise ValueError(f"{name} {str(target)!r} is a folder; give a file name")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"cannot write {str(target)!r}: its folder {str(folder)!r} does not exist")
+    if not target.parent.is_dir():
+        raise ValueError(f"cannot write {str(target)!r}: its folder {str(target.parent)!r} does not exist")
     return target
 
 
@@ -46,23 +45,51 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]
     """Open a temporary file beside ``path`` for writing; on a clean exit it replaces ``path`` atomically.
 
     On an exception the temporary file is removed and ``path`` is untouched.
+    A symbolic link is written through (its target is replaced), the new file
+    keeps the permissions of the one it replaces (or the umask's, for a new
+    file), and a target that is not a regular file (``/dev/stdout``, a named
+    pipe) is written directly, since it cannot be replaced.
     """
-    target = check_writable(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    _remove_stale_temporaries(folder, target.name)
-    handle = tempfile.NamedTemporaryFile(mode, dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False,
-                                         **({} if "b" in mode else {"encoding": "utf-8"}))
+    target = Path(os.path.realpath(check_writable(path)))
+    if target.exists() and not target.is_file():
+        with open(target, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            yield handle
+        return
+    _remove_stale_temporaries(target.parent, target.name)
+    handle = tempfile.NamedTemporaryFile(mode, dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
+                                         delete=False, **({} if "b" in mode else {"encoding": "utf-8"}))
     try:
         with handle:
             yield handle
             handle.flush()
+            os.fchmod(handle.fileno(), _permissions(target))
             os.fsync(handle.fileno())
         os.replace(handle.name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
         raise
-    _sync_folder(folder)
+    _sync_folder(target.parent)
+
+
+def _permissions(target: Path) -> int:
+    """The mode bits of the file being replaced, or what a new file gets under the current umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux), else set and restored."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def _remove_stale_temporaries(folder: Path, name: str, age_seconds: float = 60.0) -> None:

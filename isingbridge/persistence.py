@@ -24,21 +24,26 @@ The tree describes the object generically (no per-class code):
 * ``{"$backend": "gibbs", "options": <node>}``: a built-in backend as its name
   and constructor options (never its compile cache or engines);
   ``{"$sampler": "<class>", "options": <node>}``: a backend wrapping a
-  third-party sampler, which cannot be stored; ``load_state(..., backend=...)``
-  supplies it again;
+  third-party sampler, which cannot be stored (only its ``beta_eff`` is);
+  ``load_state(..., backend=...)`` supplies it again;
 * ``{"$object": "module:qualname", "state": <node>}``: an instance of a class
   of the isingbridge package, as its ``__dict__``;
-* ``{"$function": "module:qualname"}`` (a module-level isingbridge function)
-  and ``{"$ufunc": "tanh"}`` (a numpy ufunc);
+* ``{"$function": "module:qualname"}`` (one of the activation functions of
+  :data:`isingbridge.trainers.eqprop.classical.ACTIVATIONS`) and
+  ``{"$ufunc": "tanh"}`` (a numpy ufunc);
 * ``{"$ref": n}``: the object that carried ``"$id": n`` earlier, so shared
   objects stay shared (an estimator passed in and the fitted ``estimator_``,
   a ``seed`` Generator and ``rng_``); an array stored twice is one entry.
 
 Loading never executes code from the file: the archive is read with
-``allow_pickle=False``, only classes and functions defined in the isingbridge
-package are looked up (by name), instances are rebuilt by ``cls.__new__(cls)``
-and their ``__dict__`` set (no ``__init__``, no ``__setstate__``), and backends
-are rebuilt by :func:`isingbridge.backends.get` from their built-in name.
+``allow_pickle=False`` and must be uncompressed (as ``save_state`` writes it;
+a compressed member could unpack to more than memory holds), only classes
+and activation functions defined in the isingbridge package are looked up
+(by name), instances are rebuilt by ``cls.__new__(cls)`` and their ``__dict__``
+set (no ``__init__``, no ``__setstate__``; a state may not set a name the class
+defines as a method or property), BQMs and seed sequences are checked before
+they are built, and backends are rebuilt by :func:`isingbridge.backends.get`
+from their built-in name.
 Every problem with a file (a pickle, not an archive, truncated or corrupted,
 no or garbled header, a foreign format, a newer version, the wrong class) is a
 ``ValueError`` that names the file and says what is wrong.
@@ -70,6 +75,7 @@ import os
 import re
 import types
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -231,14 +237,10 @@ class _Encoder:
     def _function(self, function: Any, path: str) -> dict:
         if isinstance(function, np.ufunc) and getattr(np, function.__name__, None) is function:
             return {"$ufunc": function.__name__}
-        if _is_isingbridge(function):
-            try:
-                if _resolve(_reference(function)) is function:
-                    return {"$function": _reference(function)}
-            except _Malformed:
-                pass
+        if function in _storable_functions():
+            return {"$function": _reference(function)}
         raise TypeError(f"cannot save {path}: the function {getattr(function, '__qualname__', function)!r} is "
-                        "neither a module-level isingbridge function nor a numpy ufunc")
+                        "neither one of isingbridge's activation functions nor a numpy ufunc")
 
     @staticmethod
     def _seed_sequence_state(sequence: np.random.SeedSequence) -> dict:
@@ -265,9 +267,8 @@ class _Encoder:
             return {"$backend": name, "options": self.encode(_constructor_options(backend, path), path)}
         sampler = getattr(backend, "sampler", None)
         described = _reference(type(sampler if sampler is not None else backend))
-        adapter = {"beta_eff": getattr(backend, "beta_eff", None),
-                   "sampler_kwargs": getattr(backend, "sampler_kwargs", {})} if sampler is not None else {}
-        return {"$sampler": described, "options": self.encode(adapter, f"{path}.sampler_kwargs")}
+        adapter = {"beta_eff": getattr(backend, "beta_eff", None)} if sampler is not None else {}
+        return {"$sampler": described, "options": self.encode(adapter, f"{path}.beta_eff")}
 
     def _object(self, value: Any, path: str) -> dict:
         reference = _reference(type(value))
@@ -390,8 +391,8 @@ class _Decoder:
 
     def _decode_function(self, node: dict) -> Any:
         function = _resolve(node["$function"])
-        if not isinstance(function, types.FunctionType):
-            raise _Malformed(f"{node['$function']!r} is not a function")
+        if function not in _storable_functions():
+            raise _Malformed(f"{node['$function']!r} is not one of the activation functions a file may name")
         return function
 
     def _decode_rng(self, node: dict) -> np.random.Generator:
@@ -404,16 +405,34 @@ class _Decoder:
 
     def _decode_seed_sequence(self, node: dict) -> np.random.SeedSequence:
         state = _as_dict(self.decode(node["$seed_sequence"]))
-        return np.random.SeedSequence(state["entropy"], spawn_key=state["spawn_key"], pool_size=state["pool_size"],
-                                      n_children_spawned=state["n_children_spawned"])
+        entropy, spawn_key, children = state["entropy"], state["spawn_key"], state["n_children_spawned"]
+        # numpy's own limits, checked first: a huge pool or key makes SeedSequence run for minutes
+        words = entropy if type(entropy) is list else [entropy]
+        bounded = (state["pool_size"] == np.random.bit_generator.SeedSequence().pool_size
+                   and type(spawn_key) is tuple and len(spawn_key) <= 64 and len(words) <= 64
+                   and all(type(word) is int and 0 <= word < 2**1024 for word in (*words, *spawn_key))
+                   and type(children) is int and 0 <= children < 2**32)
+        if not bounded:
+            raise _Malformed("a SeedSequence with out-of-range entropy, spawn key, pool size or child count")
+        return np.random.SeedSequence(entropy, spawn_key=spawn_key, n_children_spawned=children)
 
     def _decode_bqm(self, node: dict) -> dimod.BinaryQuadraticModel:
         state = _as_dict(self.decode(node["$bqm"]))
         if state["vartype"] not in ("SPIN", "BINARY"):
             raise _Malformed(f"a BQM of vartype {state['vartype']!r}")
-        return dimod.BinaryQuadraticModel.from_numpy_vectors(
-            state["linear"], tuple(state["quadratic"]), state["offset"], state["vartype"],
-            variable_order=state["variables"])
+        linear, (rows, columns, biases) = state["linear"], _as_triple(state["quadratic"])
+        variables = _as_list(state["variables"])
+        # dimod's constructor trusts its indices (a negative one writes out of bounds): check them all first
+        if not (_is_real_vector(linear) and len(variables) == linear.size and _is_real_vector(biases)):
+            raise _Malformed("a BQM whose biases or labels do not match")
+        for index in (rows, columns):
+            if not (isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.shape == biases.shape
+                    and np.all((index >= 0) & (index < linear.size))):
+                raise _Malformed("a BQM with interaction indices out of range")
+        if np.any(rows == columns) or len(set(map(_hashable_label, variables))) != len(variables):
+            raise _Malformed("a BQM with a self-interaction or a repeated label")
+        return dimod.BinaryQuadraticModel.from_numpy_vectors(linear, (rows, columns, biases), float(state["offset"]),
+                                                             state["vartype"], variable_order=variables)
 
     def _decode_backend(self, node: dict) -> Backend:
         if node["$backend"] not in BUILTIN:
@@ -421,8 +440,10 @@ class _Decoder:
         options = _as_dict(self.decode(node["options"]))
         try:
             backend = get(node["$backend"], **options)
-        except (TypeError, ValueError, RuntimeError) as error:
+        except RuntimeError as error:  # e.g. device='cuda' on a machine without a usable GPU
             raise _Unavailable(f"its {node['$backend']!r} backend cannot be built here with {options}: {error}") from None
+        except (TypeError, ValueError) as error:
+            raise _Malformed(f"options {options} of its {node['$backend']!r} backend: {error}") from None
         return self._register(node, backend)
 
     def _decode_sampler(self, node: dict) -> Backend:
@@ -431,9 +452,10 @@ class _Decoder:
         self.backend_used = True
         if isinstance(self.backend, Backend):
             return self._register(node, self.backend)
-        adapter = _as_dict(self.decode(node["options"]))
-        options = {"beta_eff": adapter.get("beta_eff"), **_as_dict(adapter.get("sampler_kwargs", {}))}
-        return self._register(node, get(self.backend, **options))
+        # only beta_eff (a number the adapter validates) comes from the file: sampler options such as
+        # annealing_time cost QPU time, so they come from the caller (pass get(sampler, **options) instead)
+        beta_eff = _as_dict(self.decode(node["options"])).get("beta_eff")
+        return self._register(node, get(self.backend, beta_eff=beta_eff))
 
     def _decode_object(self, node: dict) -> Any:
         cls = _resolve(node["$object"])
@@ -443,6 +465,9 @@ class _Decoder:
         state = node["state"]
         if type(state) is not dict:
             raise _Malformed(f"the state of {node['$object']!r} is not a mapping")
+        for key in state:
+            if not key.isidentifier() or key.startswith("__") or _is_behaviour(inspect.getattr_static(cls, key, None)):
+                raise _Malformed(f"{node['$object']!r} state sets {key!r}, which is not a data attribute")
         instance.__dict__.update({key: self.decode(item) for key, item in state.items()})
         return instance
 
@@ -453,6 +478,36 @@ class _NeedsBackend(Exception):
 
 class _Unavailable(Exception):
     """The file is sound but names something this machine cannot build (a CUDA backend without a GPU)."""
+
+
+def _as_triple(value: Any) -> tuple:
+    if type(value) is not tuple or len(value) != 3:
+        raise _Malformed("a BQM whose interactions are not (rows, columns, biases)")
+    return value
+
+
+def _is_real_vector(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf"
+
+
+def _hashable_label(label: Any) -> Any:
+    try:
+        hash(label)
+    except TypeError:
+        raise _Malformed(f"a BQM label {label!r:.40} that is not hashable") from None
+    return label
+
+
+def _is_behaviour(attribute: Any) -> bool:
+    """Whether a class attribute is code (a method, property or other descriptor) rather than a default value."""
+    return callable(attribute) or hasattr(attribute, "__get__") and not isinstance(attribute, (int, float, str))
+
+
+def _storable_functions() -> set:
+    """The functions a file may name: the activation functions of the equilibrium-propagation networks."""
+    from isingbridge.trainers.eqprop.classical import ACTIVATIONS
+
+    return {function for functions in ACTIVATIONS.values() for function in functions}
 
 
 def _as_list(value: Any) -> list:
@@ -477,7 +532,7 @@ def save_state(obj: Any, path: str | os.PathLike) -> None:
     ------
     TypeError
         When something reachable from ``obj`` cannot be stored; the message
-        names the attribute (e.g. ``BoltzmannRBM.estimator_.backend.sampler_kwargs``).
+        names the attribute (e.g. ``BoltzmannRBM.model_.note``).
     ValueError
         When ``path`` is a folder or its folder does not exist.
     """
@@ -509,7 +564,8 @@ def load_state(path: str | os.PathLike, expected: type = object, *, backend: Any
     backend : Backend or dimod.Sampler, optional
         Supplies the sampler of every backend that was saved wrapping a
         third-party sampler (which cannot be stored); a dimod sampler is
-        wrapped with the saved ``beta_eff`` and sampler options.  Required
+        wrapped with the saved ``beta_eff`` only (sampler options such as an
+        annealing time are the caller's to give: pass ``get(sampler, **options)``).  Required
         for such files, refused for others.
 
     Raises
@@ -531,7 +587,7 @@ def load_state(path: str | os.PathLike, expected: type = object, *, backend: Any
     try:
         with np.load(source, allow_pickle=False) as archive:
             header = _read_header(archive, fail)
-            cls = _check_header(header, expected, source, fail)
+            cls = _check_header(header, expected, source, fail)  # noqa: F841 - named in the messages below
             decoder = _Decoder(archive, backend)
             value = decoder.decode(header["tree"])
     except _Malformed as error:
@@ -540,8 +596,8 @@ def load_state(path: str | os.PathLike, expected: type = object, *, backend: Any
         raise ValueError(f"{source} cannot be loaded on this machine: {error}") from None
     except _NeedsBackend as error:
         raise ValueError(f"{source} was saved with a backend wrapping a third-party sampler ({error}), which cannot "
-                         f"be stored in a file; pass it again: {expected.__name__}.load(path, backend=<sampler>)") from None
-    except (zipfile.BadZipFile, EOFError, OSError, MemoryError) as error:
+                         f"be stored in a file; pass it again: {cls.__name__}.load(path, backend=<sampler>)") from None
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, MemoryError) as error:
         raise fail(f"the archive is truncated or corrupted ({type(error).__name__}: {error})") from None
     except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as error:
         raise fail(f"its contents are garbled ({type(error).__name__}: {error})") from None
@@ -549,7 +605,7 @@ def load_state(path: str | os.PathLike, expected: type = object, *, backend: Any
         if str(error).startswith(str(source)):
             raise
         raise fail(f"the archive is truncated or corrupted, or holds data isingbridge never loads ({error})") from None
-    if not isinstance(value, cls) or type(value) is not cls:
+    if type(value) is not cls:
         raise fail(f"its contents are garbled (the header says {cls.__name__}, the data hold {type(value).__name__})")
     if backend is not None and not decoder.backend_used:
         raise ValueError(f"{source} was saved with built-in backends only; backend= is for files saved with a "
@@ -561,6 +617,7 @@ def _check_archive(source: Path, fail: Any) -> None:
     """Refuse a folder, an empty file, a pickle and anything else that is not a zip archive, before parsing."""
     start = _first_bytes(source)
     if start[:2] == b"PK":
+        _check_members(source, fail)
         return
     if not start:
         raise fail("the file is empty (a write cut short?)")
@@ -569,6 +626,18 @@ def _check_archive(source: Path, fail: Any) -> None:
                    "arbitrary code; save() writes an .npz archive of plain arrays with a JSON header "
                    "(allow_pickle=False), so re-save the estimator with save()")
     raise fail(f"it is not an .npz archive (it starts with {start!r}); save() writes .npz archives")
+
+
+def _check_members(source: Path, fail: Any) -> None:
+    """Refuse compressed members: save() never compresses, and a small compressed file can unpack to gigabytes."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            packed = [info.filename for info in archive.infolist() if info.compress_type != zipfile.ZIP_STORED]
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as error:
+        raise fail(f"the archive is truncated or corrupted ({type(error).__name__}: {error})") from None
+    if packed:
+        raise fail(f"its entries {packed[:3]} are compressed; save() writes uncompressed archives, and isingbridge "
+                   "does not unpack compressed ones (a small file could unpack to more than memory holds)")
 
 
 def _first_bytes(source: Path) -> bytes:
@@ -670,7 +739,7 @@ def _network_from_npz(source: Path, activation: str) -> Any:
     try:
         with np.load(source, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError) as error:
         raise ValueError(f"{source} is not a readable .npz of plain arrays ({error}); isingbridge reads "
                          f"{NETWORK_FORMATS}") from None
     count = sum(1 for name in arrays if re.fullmatch(r"W[0-9]+", name))
@@ -719,6 +788,12 @@ def _network_from_skops(source: Path, activation: str) -> Any:
         raise ValueError(f"{source} holds types isingbridge does not load: {refused}; a .skops file must hold a "
                          "scikit-learn MLPClassifier or MLPRegressor")
     try:
-        return skops.io.load(source, trusted=list(untrusted))
+        model = skops.io.load(source, trusted=list(untrusted))
     except Exception as error:  # as above
         raise ValueError(f"{source} is not a readable .skops file ({type(error).__name__}: {error})") from None
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    if not isinstance(model, (MLPClassifier, MLPRegressor)):
+        raise ValueError(f"{source} holds a {type(model).__name__}; a .skops file for the compiler must hold a "
+                         "scikit-learn MLPClassifier or MLPRegressor")
+    return model

@@ -211,10 +211,16 @@ def check_memory(num_bytes: float, what: str, option: str, limit_bytes: float | 
     changes it.
     """
     if limit_bytes is None:
+        if num_bytes <= _ALWAYS_AFFORDABLE:  # spares every small sample() call a read of /proc/meminfo
+            return
         limit_bytes = _available_memory() / 2
     if num_bytes > limit_bytes:
         raise ResourceLimitError(f"{what} would need {num_bytes / 2**30:.2f} GiB, more than the {limit_bytes / 2**30:.2f} GiB "
                           f"allowed here; {option}")
+
+
+#: Allocations up to this size are never refused (no machine that runs isingbridge lacks 256 MiB).
+_ALWAYS_AFFORDABLE = 256 * 2**20
 
 
 def _available_memory() -> float:

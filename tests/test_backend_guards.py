@@ -141,14 +141,24 @@ def test_anneal_bad_beta_range(beta_range, error, message):
         get("anneal").sample(random_bqm(3, 0), mode="anneal", beta_range=beta_range, num_reads=2)
 
 
-def test_anneal_refuses_the_temperature_argument_of_the_other_mode():
+def test_anneal_refuses_beta_range_where_it_would_be_ignored_and_reports_no_beta_when_annealing():
     anneal = get("anneal")
     with pytest.raises(ValueError, match="beta_range is used only in mode='anneal'"):
         anneal.sample(random_bqm(3, 0), beta_range=(0.1, 1.0))
-    with pytest.raises(ValueError, match="beta=2.0 is not used in mode='anneal'"):
-        anneal.sample(random_bqm(3, 0), mode="anneal", beta=2.0)
+    with pytest.raises(ValueError, match="beta must be positive and finite"):
+        anneal.sample(random_bqm(3, 0), mode="anneal", beta=-2.0)
     ss = anneal.sample(random_bqm(3, 0), mode="anneal", beta_range=(0.1, 5), num_reads=2, num_sweeps=20, seed=0)
     assert ss.info["beta"] is None and ss.info["beta_range"] == (0.1, 5.0)
+
+
+def test_callers_that_pass_beta_to_every_backend_can_anneal():
+    """Trainers and circuits pass their beta whatever the backend; annealing must not refuse it."""
+    from isingbridge.trainers import BoltzmannRBM, ExactGradient
+
+    rbm = BoltzmannRBM(2, estimator=ExactGradient(), n_epochs=1, seed=0).fit(np.array([[1, 0, 1], [0, 1, 0]] * 3))
+    assert rbm.sample(4, backend="anneal", mode="anneal", seed=0, num_sweeps=20).shape == (4, 3)
+    ss = get("anneal").sample(random_bqm(3, 0), mode="anneal", beta=2.0, num_reads=2, num_sweeps=20, seed=0)
+    assert ss.info["beta"] is None
 
 
 # -- 4. expectation terms ----------------------------------------------------------
@@ -426,3 +436,13 @@ def test_gibbs_fields_beyond_float32_give_the_boltzmann_answer(method):
 def test_initial_states_without_rows_are_named(name):
     with pytest.raises(ValueError, match="initial_states has no rows"):
         get(name).moments(random_bqm(5, 0), initial_states=np.ones((0, 5)))
+
+
+def test_ground_energy_is_the_minimum_even_after_the_buffer_filled():
+    """A later block lower by less than the tolerance must still lower the reported energy."""
+    n = 14  # > 12 spins: several blocks of high spins
+    h = {i: 0.0 for i in range(n)}
+    h[n - 1] = -1e-12  # the last spin's + state is lower by far less than rtol: same degenerate set
+    bqm = dimod.BQM(h, {}, 0.0, "SPIN")
+    states, energy = exact.ground_states(get("exact").prepare(bqm).free, max_states=4)
+    assert energy == pytest.approx(-1e-12, abs=0) and len(states) == 4

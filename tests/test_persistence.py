@@ -497,3 +497,104 @@ def test_stale_temporaries_of_killed_writers_are_removed(tmp_path):
     atomic_write_text(tmp_path / "state.npz", "complete")
     assert not old.exists() and young.exists() and other.exists()
     assert (tmp_path / "state.npz").read_text() == "complete"
+
+
+# -- a crafted archive cannot crash, hang, exhaust memory or rewire the loaded object --------------------------------
+
+def _holder_with(tmp_path: Path, value) -> Path:
+    from isingbridge.trainers.optim import SGD
+
+    holder = SGD(0.1)
+    holder.velocity = {"x": value}
+    save_state(holder, tmp_path / "holder.npz")
+    return tmp_path / "holder.npz"
+
+
+def _value_node(header: dict) -> dict:
+    return header["tree"]["state"]["velocity"]["$dict"][0][1]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda node, arrays: arrays.__setitem__(node["$bqm"]["$dict"][3][1]["$tuple"][1]["$array"], np.array([-5])),
+     "interaction indices out of range"),
+    (lambda node, arrays: arrays.__setitem__(node["$bqm"]["$dict"][3][1]["$tuple"][0]["$array"], np.array([10**6])),
+     "interaction indices out of range"),
+    (lambda node, arrays: arrays.__setitem__(node["$bqm"]["$dict"][2][1]["$array"], np.zeros(5)),
+     "biases or labels do not match"),
+])
+def test_a_crafted_bqm_is_refused_before_dimod_builds_it(tmp_path, edit, message):
+    """dimod's constructor trusts its indices; a negative one used to crash the interpreter (segfault)."""
+    path = _holder_with(tmp_path, dimod.BQM({"a": 0.5, "b": -1.0}, {("a", "b"): 2.0}, 0.25, "SPIN"))
+    from isingbridge.trainers.optim import SGD
+
+    crafted = _rewrite(path, tmp_path / "crafted.npz", lambda h, a: edit(_value_node(h), a))
+    with pytest.raises(ValueError, match=f"its contents are garbled .*{message}"):
+        load_state(crafted, SGD)
+
+
+def test_a_crafted_seed_sequence_cannot_stall_the_loader(tmp_path):
+    from isingbridge.trainers.optim import SGD
+
+    path = _holder_with(tmp_path, np.random.SeedSequence(7))
+
+    def huge_pool(header, arrays):
+        for pair in _value_node(header)["$seed_sequence"]["$dict"]:
+            if pair[0] == "pool_size":
+                pair[1] = 10**7
+    with pytest.raises(ValueError, match="out-of-range entropy, spawn key, pool size or child count"):
+        load_state(_rewrite(path, tmp_path / "pool.npz", huge_pool), SGD)
+
+
+def test_compressed_archives_are_refused_unopened(tmp_path):
+    """A few hundred kilobytes of deflated zeros would unpack to hundreds of megabytes."""
+    from isingbridge.trainers.optim import SGD
+
+    header, arrays = _saved(_holder_with(tmp_path, np.zeros(3)))
+    arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    bomb = tmp_path / "bomb.npz"
+    np.savez_compressed(bomb, **arrays)
+    with pytest.raises(ValueError, match="are compressed; save\\(\\) writes uncompressed archives"):
+        load_state(bomb, SGD)
+
+
+@pytest.mark.parametrize("key", ["step", "__class__", "load_state"])
+def test_a_state_cannot_replace_a_method(tmp_path, key):
+    """An instance attribute named like a method would make the object call whatever the file put there."""
+    from isingbridge.trainers.optim import SGD
+
+    def shadow(header, arrays):
+        header["tree"]["state"][key] = {"$ufunc": "tanh"}
+    with pytest.raises(ValueError, match=f"state sets '{key}', which is not a data attribute"):
+        load_state(_rewrite(_holder_with(tmp_path, 1.0), tmp_path / "shadow.npz", shadow), SGD)
+
+
+def test_a_file_can_name_only_activation_functions(tmp_path):
+    from isingbridge.trainers.optim import SGD
+
+    def any_function(header, arrays):
+        header["tree"]["state"]["velocity"]["$dict"][0][1] = {"$function": "isingbridge.files:atomic_write_text"}
+    with pytest.raises(ValueError, match="is not one of the activation functions a file may name"):
+        load_state(_rewrite(_holder_with(tmp_path, 1.0), tmp_path / "function.npz", any_function), SGD)
+
+
+def test_atomic_writes_keep_permissions_follow_links_and_write_devices(tmp_path):
+    import os
+    import stat
+
+    from isingbridge.files import atomic_write_text
+
+    shared = tmp_path / "circuit.json"
+    shared.write_text("old")
+    shared.chmod(0o644)
+    atomic_write_text(shared, "new")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644 and shared.read_text() == "new"
+    link = tmp_path / "latest.json"
+    link.symlink_to(shared)
+    atomic_write_text(link, "through the link")
+    assert link.is_symlink() and shared.read_text() == "through the link"
+    fresh = tmp_path / "fresh.json"
+    atomic_write_text(fresh, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+    atomic_write_text("/dev/null", "a device is written directly")

@@ -370,7 +370,8 @@ def test_an_overflowing_optimizer_step_is_refused_naming_learning_rate(make):
         optimizer = make()
         parameters = {"w": np.ones(3, dtype)}
         with np.errstate(over="ignore", invalid="ignore"):
-            with pytest.raises(ValueError, match=r"parameter w NaN or infinite; lower learning_rate \(now 1e\+308\)"):
+            with pytest.raises(ValueError, match=r"parameter w NaN or infinite .*reload the last checkpoint.*; "
+                                                 r"lower learning_rate \(now 1e\+308\)"):
                 for _ in range(2):
                     optimizer.step(parameters, {"w": np.array([0.5, -1.0, 2.0], dtype)})
 
@@ -393,3 +394,8 @@ def test_parameters_that_overflow_the_energy_name_the_setting(setting, named):
 def test_quantum_classifier_takes_one_learning_rate():
     with pytest.raises(TypeError, match="learning_rate must be a real number, got list"):
         QuantumEqPropClassifier(1, n_epochs=1, learning_rate=[0.5]).fit(XOR_X, XOR_Y)
+
+
+def test_a_gradient_of_another_shape_is_refused_before_the_unchecked_kernel():
+    with pytest.raises(ValueError, match=r"gradient of shape \(2,\) does not fit parameter of shape \(3,\)"):
+        SGD(0.1).step({"w": np.ones(3)}, {"w": np.ones(2)})

@@ -6,9 +6,10 @@ sweeps, Gibbs (heat-bath) acceptance, random update order, each read an
 independent chain (or a persistent one, from ``initial_states``).
 
 ``mode="anneal"`` anneals toward ground states with dwave-samplers' default
-geometric schedule (or ``beta_range``); ``beta`` is then not used, and giving
-it is an error (as is ``beta_range`` in Boltzmann mode), so that no setting is
-silently ignored.
+geometric schedule (or ``beta_range``); an annealer's reads are at no single
+temperature, so a ``beta`` is checked but not used, and results say
+``info["beta"] = None`` with the schedule in ``info["beta_range"]``.
+``beta_range`` in Boltzmann mode, where it would be ignored, is an error.
 
 Examples
 --------
@@ -30,7 +31,7 @@ from dwave.samplers import SimulatedAnnealingSampler
 
 from isingbridge.backends.base import Backend, Moments, check_positive_int, int_seed
 from isingbridge.ir import CompiledBQM
-from isingbridge.validation import check_choice, check_positive
+from isingbridge.validation import check_beta, check_choice, check_positive
 
 __all__ = ["AnnealBackend"]
 
@@ -44,7 +45,7 @@ class AnnealBackend(Backend):
     -------------------------------------------
     mode : {"boltzmann", "anneal"}
         Fixed-β sampling (``beta``) or annealing toward ground states
-        (``beta_range``); each mode refuses the other's temperature argument.
+        (``beta_range``; a ``beta`` is then not used, see the module docstring).
     num_sweeps : int
         Sweeps per read (default 1000). Mixing, not speed, limits the
         accuracy of fixed-β sampling: raise it for glassy or cold models.
@@ -125,11 +126,10 @@ def _mode_beta(beta: Any, options: dict) -> float:
     """Check ``mode`` and ``beta_range`` against the mode; the β handed to the base class (1 in anneal mode)."""
     mode = options["mode"] = check_choice(options.get("mode", "boltzmann"), "mode", MODES)
     if mode == "anneal":
+        # an annealer's reads are at no single temperature, so beta has no use here; callers that drive every
+        # backend alike (trainers, circuits) still pass it, so it is checked and then left out of the result
         if beta is not None:
-            raise ValueError(
-                f"beta={beta!r} is not used in mode='anneal', which follows the schedule beta_range; "
-                "leave beta out, or use mode='boltzmann' to sample at that beta"
-            )
+            check_beta(beta)
         if options.get("beta_range") is not None:
             options["beta_range"] = check_beta_range(options["beta_range"])
         return 1.0

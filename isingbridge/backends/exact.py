@@ -295,9 +295,11 @@ def ground_states(model: CompiledBQM, max_states: int = 1024, rtol: float = 1e-9
         tolerance = rtol * max(1.0, abs(min(lowest, best)))
         if lowest < best - tolerance:
             best, count = lowest, 0
-        if lowest > best + tolerance or count == found.shape[0]:
+        if lowest > best + tolerance:
             continue
-        best = min(best, lowest)
+        best = min(best, lowest)  # even when the buffer is full: the energy reported is the true minimum
+        if count == found.shape[0]:
+            continue
         flat = np.flatnonzero(energies.ravel() <= best + tolerance)[: found.shape[0] - count]
         r, l = np.divmod(flat, energies.shape[1])
         found[count:count + flat.size, : split.m] = split.s_low[l]

@@ -23,7 +23,8 @@ from isingbridge.backends import get
 from isingbridge.trainers.checkpoint import Checkpointing, check_classes
 from isingbridge.trainers.diagnostics import check_known_mask
 from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
-from isingbridge.trainers.labels import check_diverged, check_labels, diverging_settings
+from isingbridge.trainers.divergence import diverging
+from isingbridge.trainers.labels import check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
 from isingbridge.validation import (
@@ -135,7 +136,7 @@ class _Trainer(Checkpointing, BaseEstimator):
         rows = rows.astype(model.dtype, copy=False)
         order = self.rng_.permutation(rows.shape[0])
         settings = f"learning_rate (now {self.learning_rate!r}) or beta (now {self.beta!r})"
-        with diverging_settings(self.epochs_done_ + 1, settings):
+        with diverging(self.epochs_done_ + 1, settings, model.parameters):
             for start in range(0, rows.shape[0], self.batch_size):
                 gradient = estimator.gradient(model, rows[order[start:start + self.batch_size]], self.rng_)
                 self.optimizer_.step(model.parameters(), gradient)
@@ -143,7 +144,6 @@ class _Trainer(Checkpointing, BaseEstimator):
                 model.refresh()
             estimator.after_epoch(model)
         self.epochs_done_ += 1
-        check_diverged(model.parameters(), self.epochs_done_, settings)
 
     def _train(self, rows: np.ndarray, resume: bool, checkpoint, callback) -> None:
         check_positive_int(self.n_epochs, "n_epochs")

@@ -1,45 +1,11 @@
-"""What the trainers check about their data and their progress: labels (one per row of X) and divergence."""
+"""What the trainers check about their labels: one per row of X, real numbers or strings, sortable."""
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from isingbridge.ir import EnergyOverflowError
-from isingbridge.trainers.optim import DivergedStepError
-
-__all__ = ["check_labels", "check_diverged", "diverging_settings"]
-
-
-@contextlib.contextmanager
-def diverging_settings(epoch: int, settings: str) -> Iterator[None]:
-    """Within one epoch: an optimizer step or a model that overflows float64 is a diverged training run.
-
-    The error then names the trainer's ``settings`` to lower instead of the
-    optimizer's rate or the model's coefficients, which the user may never
-    have set directly.
-    """
-    try:
-        yield
-    except EnergyOverflowError as error:
-        raise ValueError(f"training diverged in epoch {epoch}: the model's energies can reach {error.terms} = "
-                         f"{error.bound:.3g}, beyond float64's range; lower {settings}") from None
-    except DivergedStepError as error:
-        raise ValueError(f"training diverged in epoch {epoch}: an optimizer step left parameter {error.parameter} NaN "
-                         f"or infinite; lower {settings}") from None
-
-
-def check_diverged(parameters: dict, epoch: int, settings: str) -> None:
-    """Refuse to go on once a parameter is NaN or infinite (a step overflowed), naming the ``settings`` to lower.
-
-    Called once per epoch: one pass over the parameters, negligible beside the epoch itself.
-    """
-    for name, array in parameters.items():
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"training diverged in epoch {epoch}: parameter {name} is no longer finite; "
-                             f"lower {settings}")
+__all__ = ["check_labels"]
 
 
 def check_labels(y: Any, n_rows: int | None = None, name: str = "y") -> np.ndarray:

@@ -34,6 +34,8 @@ def descend(parameter: np.ndarray, gradient: np.ndarray, rate: float) -> bool:
 
     Returns whether every updated value is finite (checked in the same pass).
     """
+    if parameter.shape != gradient.shape:  # the kernel does no bounds checks
+        raise ValueError(f"gradient of shape {gradient.shape} does not fit parameter of shape {parameter.shape}")
     if parameter.flags.c_contiguous and gradient.flags.c_contiguous and parameter.dtype == gradient.dtype:
         return _descend(parameter.reshape(-1), gradient.reshape(-1), parameter.dtype.type(rate))
     parameter -= rate * gradient
@@ -51,8 +53,9 @@ class DivergedStepError(ValueError):
 def check_step(finite: bool, name: str, learning_rate: float) -> None:
     """Raise when an update left parameter ``name`` NaN or infinite."""
     if not finite:
-        raise DivergedStepError(f"the optimizer step left parameter {name} NaN or infinite; lower learning_rate "
-                                f"(now {learning_rate:g}) or check the gradients", name)
+        raise DivergedStepError(f"the optimizer step left parameter {name} NaN or infinite (the model is spoilt: "
+                                f"reload the last checkpoint); lower learning_rate (now {learning_rate:g}) or check "
+                                "the gradients", name)
 
 
 class SGD:

@@ -9,7 +9,8 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 from isingbridge.trainers.checkpoint import Checkpointing
-from isingbridge.trainers.labels import check_diverged, check_labels, diverging_settings
+from isingbridge.trainers.divergence import diverging
+from isingbridge.trainers.labels import check_labels
 from isingbridge.trainers.optim import SGD, Adam
 from isingbridge.validation import check_bool, check_choice, check_data, check_int, check_positive_int, check_real
 
@@ -113,11 +114,10 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
     def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
         """One shuffled pass in mini-batches; the mean of the costs the batches return."""
         order = self.rng_.permutation(X.shape[0])
-        with diverging_settings(self.epochs_done_ + 1, self._divergence_settings()):
+        with diverging(self.epochs_done_ + 1, self._divergence_settings(), lambda: self.network_.parameters()):
             costs = [np.atleast_1d(self._train_batch(X[rows], D[rows])) for rows in
                      (order[start:start + self.batch_size] for start in range(0, X.shape[0], self.batch_size))]
         self.epochs_done_ += 1
-        check_diverged(self.network_.parameters(), self.epochs_done_, self._divergence_settings())
         return float(np.mean(np.concatenate(costs)))
 
     def _divergence_settings(self) -> str:
