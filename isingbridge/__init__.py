@@ -20,7 +20,7 @@ import os
 # set before numba first starts its OpenMP pool; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from isingbridge.backends import Backend, Moments, available, get  # noqa: E402
+from isingbridge.backends import Backend, ConvergenceWarning, Moments, available, get  # noqa: E402
 from isingbridge.ir import CompileCache, CompiledBQM, as_spin_bqm, compile_bqm  # noqa: E402
 from isingbridge.quantum import TransverseIsing  # noqa: E402
 
@@ -30,6 +30,7 @@ __all__ = [
     "Backend",
     "CompileCache",
     "CompiledBQM",
+    "ConvergenceWarning",
     "Moments",
     "TransverseIsing",
     "as_spin_bqm",

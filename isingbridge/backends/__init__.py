@@ -23,12 +23,13 @@ from typing import Any
 import dimod
 
 from isingbridge.backends.base import Backend, Moments
+from isingbridge.backends.convergence import ConvergenceWarning
 from isingbridge.backends.dimod_adapter import NotReproducibleWarning
 from isingbridge.backends.exact import SlowEnumerationWarning
 from isingbridge.validation import ResourceLimitError
 
 __all__ = ["Backend", "Moments", "get", "available", "BUILTIN", "NotReproducibleWarning", "SlowEnumerationWarning",
-           "ResourceLimitError"]
+           "ResourceLimitError", "ConvergenceWarning"]
 
 #: Built-in backends: name → "module:Class" (imported on first use).
 BUILTIN: dict[str, str] = {

@@ -212,7 +212,14 @@ class Problem:
         )
 
     def full_moments(self, free: Moments) -> Moments:
-        """Extend moments of the free spins with the clamped ones."""
+        """Extend moments of the free spins with the clamped ones.
+
+        Clamped spins get ``stderr`` 0, ``ess`` inf and ``rhat`` 1: they are
+        known exactly and every chain agrees on them, so ``max(rhat)`` still
+        reads the free spins' worst case.  ``pairs`` are mapped to positions
+        in the full model (rows reordered so that ``i < j``); pairs with a
+        clamped spin are not listed (⟨s_c s_j⟩ = value_c · ⟨s_j⟩).
+        """
         n = len(self.variables)
         mean = np.empty(n)
         f, c, cv = self.free_positions, self.clamp_positions, self.clamp_values.astype(np.float64)
@@ -250,10 +257,12 @@ class Problem:
         info = dict(free.info)
         if info.get("final_states") is not None:
             info["final_states"] = self.full_states(info["final_states"])
+        pairs = None if free.pairs is None else np.sort(self.free_positions[free.pairs], axis=1)
         return Moments(
             variables=self.variables, mean=mean, corr=corr, energy=free.energy, log_z=free.log_z,
             stderr=spread(free.stderr, 0.0), corr_stderr=corr_stderr, ess=spread(free.ess, np.inf),
-            x_mean=x_mean, x_corr=x_corr, info=info,
+            rhat=spread(free.rhat, 1.0), pairs=pairs, pair_corr=free.pair_corr,
+            pair_corr_stderr=free.pair_corr_stderr, x_mean=x_mean, x_corr=x_corr, info=info,
         )
 
 

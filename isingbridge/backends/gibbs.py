@@ -23,25 +23,37 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from typing import ClassVar
 
 import numba
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from isingbridge.backends import gibbs_cuda
 from isingbridge.backends.base import Backend, Moments, check_positive_int, check_reads_memory
 from isingbridge.backends.gibbs_cuda import PRECISIONS
-from isingbridge.backends.gibbs_cpu import LayerChains, SparseChains
+from isingbridge.backends.convergence import MIN_DRAWS, ConvergenceWarning, mean_ess, rhat_from_split_sums
+from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains
 from isingbridge.ir import CompiledBQM
 from isingbridge.validation import check_bool, check_choice, check_int, check_memory
 
-__all__ = ["GibbsBackend", "ChainStatistics", "choose_method"]
+__all__ = ["GibbsBackend", "ConvergenceWarning", "choose_method", "record_plan", "record_on_host"]
 
 SCANS = ("chromatic", "random")
 METHODS = ("auto", "sparse", "dense")
 DEVICES = ("cpu", "cuda", "auto")
-MIN_BATCHES = 16
+PAIRS = ("auto", "edges", "all")
+#: Time batches per chain (even: the first half of them is the first half of every chain, for split-R̂).
+BATCHES = 16
+#: pairs="auto" accumulates every pair up to this many spins (and for dense models), the couplings above.
+ALL_PAIRS_MAX = 512
+RHAT_THRESHOLD = 1.01
+FEW_CHAINS_RHAT_THRESHOLD = 1.05
+FEW_CHAINS = 4
+#: Variables per slice when reducing the batch sums (bounds the temporary memory).
+STAT_CHUNK = 2048
 
 
 def choose_method(model: CompiledBQM) -> str:
@@ -53,65 +65,222 @@ def choose_method(model: CompiledBQM) -> str:
     return "dense" if mean_degree >= 32 else "sparse"
 
 
-class ChainStatistics:
-    """Running sums of spin statistics over recorded sweeps of many chains.
+def record_plan(num_records: int) -> tuple[np.ndarray, int]:
+    """``(batch_of, K)``: the time batch of each record (-1: not used) and the number of batches.
 
-    Standard errors use batch means: each chain's record is cut into
-    contiguous batches (one per chain when there are ≥ 16 chains, more
-    otherwise), and the spread of the batch averages — which are nearly
-    independent when batches are longer than the autocorrelation time — gives
-    the error of the overall mean.  The effective sample size is then
-    (1 − ⟨s⟩²) / stderr².
+    An even number of records is used (an odd count leaves out the first), in
+    ``K`` ≤ ``BATCHES`` contiguous batches with ``K`` even, so that the first
+    ``K / 2`` batches are exactly the first half of every chain: the split
+    chains of R̂.
     """
+    used = num_records - num_records % 2 if num_records > 1 else num_records
+    batches = min(BATCHES, used)
+    batches -= batches % 2 if batches > 1 else 0
+    batch_of = np.full(num_records, -1, dtype=np.int64)
+    batch_of[num_records - used:] = np.arange(used) * batches // used
+    return batch_of, batches
 
-    def __init__(self, model: CompiledBQM, num_chains: int, num_records: int, corr: bool):
-        self.model = model
-        self.num_chains = num_chains
-        self.batches = min(num_records, max(1, math.ceil(MIN_BATCHES / num_chains)))
-        self.per_batch = num_records // self.batches
-        self.batch_sums = np.zeros((self.batches, num_chains, model.num_variables))
-        self.energy_batches = np.zeros((self.batches, num_chains))
-        n = model.num_variables
-        self.num_records = num_records
-        self.corr_batches = min(num_records, MIN_BATCHES)
-        self.corr = np.zeros((self.corr_batches, n, n)) if corr else None
-        self.count = 0
 
-    def record(self, states: np.ndarray) -> None:
-        """Add one snapshot of all chains, ``(num_chains, N)`` spins."""
-        batch = min(self.count // self.per_batch, self.batches - 1)
-        s = states.astype(np.float32)
-        self.batch_sums[batch] += s
-        self.energy_batches[batch] += self.model.energies(s)
-        if self.corr is not None:
-            self.corr[self.count * self.corr_batches // self.num_records] += s.T @ s
-        self.count += 1
+def resolve_pairs(model: CompiledBQM, pairs, compute_corr: bool, method: str) -> tuple[np.ndarray | None, bool]:
+    """The requested pairs as ``(P, 2)`` positions ``i < j`` (or None) and whether they are all pairs."""
+    n = model.num_variables
+    if not compute_corr:
+        if pairs is not None and not (isinstance(pairs, str) and pairs == "auto"):
+            raise ValueError("compute_corr=False asks for no correlations but pairs asks for some; give one of them")
+        return None, False
+    if pairs is None:
+        return None, False
+    if isinstance(pairs, str):
+        check_choice(pairs, "pairs", PAIRS)
+        if pairs == "auto":
+            pairs = "all" if n <= ALL_PAIRS_MAX or method == "dense" else "edges"
+        if pairs == "all":
+            return np.stack(np.triu_indices(n, k=1), axis=1).astype(np.int64), True
+        return coupled_pairs(model), False
+    return _label_pairs(model, pairs), False
 
-    def moments(self, info: dict) -> Moments:
-        counts = np.full(self.batches, self.per_batch, dtype=np.float64)
-        counts[-1] = self.count - self.per_batch * (self.batches - 1)
-        samples = self.count * self.num_chains
-        mean = self.batch_sums.sum(axis=(0, 1)) / samples
-        batch_means = (self.batch_sums / counts[:, None, None]).reshape(-1, self.model.num_variables)
-        energy_means = (self.energy_batches / counts[:, None]).ravel()
-        k = batch_means.shape[0]
-        if k > 1:
-            stderr = batch_means.std(axis=0, ddof=1) / math.sqrt(k)
-            energy_stderr = float(energy_means.std(ddof=1) / math.sqrt(k))
-        else:
-            stderr, energy_stderr = np.full(mean.size, np.inf), math.inf
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ess = np.where(stderr > 0, np.clip((1 - mean**2) / stderr**2, 0, samples), samples)
-        corr = corr_stderr = None
-        if self.corr is not None:
-            corr = self.corr.sum(axis=0) / samples
-            np.fill_diagonal(corr, 1.0)
-            corr_stderr = _batch_stderr(self.corr, self.num_records, self.num_chains)
-        return Moments(
-            variables=list(self.model.variables), mean=mean, corr=corr,
-            energy=float(self.energy_batches.sum() / samples), stderr=stderr, ess=ess, corr_stderr=corr_stderr,
-            info=dict(info, num_samples=samples, batches=k, energy_stderr=energy_stderr),
-        )
+
+def coupled_pairs(model: CompiledBQM) -> np.ndarray:
+    """``(E, 2)`` positions ``i < j`` of the model's couplings (the upper triangle of its CSR)."""
+    upper = sp.triu(model.J, k=1).tocoo()
+    return np.stack([upper.row, upper.col], axis=1).astype(np.int64)
+
+
+def _label_pairs(model: CompiledBQM, pairs) -> np.ndarray:
+    index = model.index
+    try:
+        listed = [tuple(pair) for pair in pairs]
+    except TypeError:
+        raise TypeError("pairs must be 'auto', 'edges', 'all', None or a list of (label, label) pairs") from None
+    out = np.empty((len(listed), 2), dtype=np.int64)
+    for row, pair in enumerate(listed):
+        if len(pair) != 2 or pair[0] == pair[1]:
+            raise ValueError(f"pairs must hold pairs of two different labels, got {pair!r}")
+        missing = [v for v in pair if v not in index]
+        if missing:
+            raise ValueError(f"pair {pair!r}: {missing[0]!r} is not a free variable of the model "
+                             "(the correlation with a clamped spin is its value times the other mean)")
+        out[row] = sorted((index[pair[0]], index[pair[1]]))
+    return out
+
+
+def kernel_pairs(edges: np.ndarray, requested: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The couplings (for ⟨E⟩) followed by the requested pairs that are not couplings, and where each request sits."""
+    if requested is None:
+        return edges, None
+    keys = edges[:, 0] * n + edges[:, 1]
+    wanted = requested[:, 0] * n + requested[:, 1]
+    listed = np.concatenate([keys, np.unique(wanted[~np.isin(wanted, keys)])])
+    order = np.argsort(listed, kind="stable")
+    where = order[np.searchsorted(listed, wanted, sorter=order)]
+    return np.stack([listed // n, listed % n], axis=1), where
+
+
+def statistics_bytes(n: int, num_chains: int, batches: int, num_pairs: int, dense: bool) -> float:
+    """Bytes the accumulators of :meth:`GibbsBackend.moments` and their reduction hold at once."""
+    padded = -(-num_chains // MAX_BLOCK) * MAX_BLOCK if not dense else num_chains
+    groups = 1 if dense else -(-num_chains // MAX_BLOCK)
+    spins = padded * batches * n * (4 + 8 if dense else 4 * 2)  # accumulators and their per-chain copy
+    pairs = (batches * n * n * 8 if dense else 0) + 2 * groups * batches * num_pairs * 8
+    reduction = 48.0 * num_chains * batches * min(n, STAT_CHUNK) + 8.0 * num_chains * batches * n
+    return float(spins + pairs + reduction)
+
+
+def _batch_means_stderr(means: np.ndarray) -> np.ndarray:
+    """Standard error of a grand mean from batch means ``(groups, K, m)`` of contiguous time batches.
+
+    Var(batch means) over all groups and batches combines the between-chain
+    and the within-chain spread; dividing by the ESS of the batch means
+    (:func:`~isingbridge.backends.convergence.mean_ess` on the split groups,
+    capped at their number) rather than by their number corrects for batches
+    that are still correlated in time.  A variable whose batch means are all
+    equal gets inf: zero spread from chains that did not move is no error bar.
+    """
+    groups, batches, m = means.shape
+    total = groups * batches
+    if total < 2:
+        return np.full(m, np.inf)
+    var = means.reshape(total, m).var(axis=0, ddof=1)
+    ess = mean_ess(means) if batches >= MIN_DRAWS else np.full(m, float(total))
+    ess = np.clip(np.nan_to_num(ess, nan=float(total)), 1.0, float(total))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(var > 0, np.sqrt(var / ess), np.inf)
+
+
+def _spin_statistics(spins: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(mean, stderr, rhat, frozen)`` per variable from per-chain batch sums ``(C, K, m)``."""
+    num_chains, batches, _ = spins.shape
+    records = int(lengths.sum())
+    totals = spins.sum(axis=1)
+    mean = totals.sum(axis=0) / (num_chains * records)
+    stderr = _batch_means_stderr(spins / lengths[None, :, None])
+    frozen = np.all(np.abs(totals) == records, axis=0)
+    stderr[frozen] = np.inf
+    half = records // 2
+    if batches >= 2 and half >= 2:
+        split = np.concatenate([spins[:, : batches // 2].sum(axis=1), spins[:, batches // 2:].sum(axis=1)])
+        rhat = rhat_from_split_sums(split, half)
+    else:
+        rhat = np.full(mean.size, np.nan)
+    return mean, stderr, rhat, frozen
+
+
+def _group_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Sum per-chain values ``(C, ...)`` over consecutive groups of chains of the given sizes."""
+    return np.add.reduceat(values, np.concatenate([[0], np.cumsum(sizes)[:-1]]), axis=0)
+
+
+def rhat_threshold(num_chains: int) -> float:
+    """R̂ above which :meth:`GibbsBackend.moments` warns.
+
+    1.01 with 4 or more chains (Vehtari et al. 2021).  With fewer chains R̂
+    rests on 2–6 split halves: its between-chain part then fluctuates like a
+    χ² with 1–5 degrees of freedom even when the chains agree, and 1.01
+    would warn on most well-mixed runs, so the threshold is 1.05.
+    """
+    return RHAT_THRESHOLD if num_chains >= FEW_CHAINS else FEW_CHAINS_RHAT_THRESHOLD
+
+
+def chain_moments(model: CompiledBQM, sums: ChainSums, num_edges: int, requested: np.ndarray | None,
+                  where: np.ndarray | None, all_pairs: bool, info: dict) -> Moments:
+    """Moments, errors and diagnostics from the engine's batch sums (see :meth:`GibbsBackend.moments`)."""
+    num_chains, batches, n = sums.spins.shape
+    lengths = sums.batch_lengths.astype(np.float64)
+    samples = num_chains * int(lengths.sum())
+    parts = [_spin_statistics(sums.spins[:, :, a:a + STAT_CHUNK], lengths) for a in range(0, n, STAT_CHUNK)]
+    mean, stderr, rhat, frozen = (np.concatenate(column) for column in zip(*parts))
+    limit = samples * math.log10(max(samples, 10))  # ArviZ's largest ESS: τ ≥ 1 / log10(S)
+    with np.errstate(divide="ignore"):
+        ess = np.clip((1.0 - mean**2) / stderr**2, 0.0, limit)
+    group_spins = _group_sums(sums.spins, sums.group_sizes)  # (G, K, N)
+    weights = sums.group_sizes[:, None] * lengths[None, :]
+    edges = coupled_pairs(model)[:num_edges]
+    couplings = np.asarray(model.J[edges[:, 0], edges[:, 1]]).ravel()
+    energy_sums = sums.pairs[:, :, :num_edges] @ couplings + group_spins @ model.h
+    energy = float(energy_sums.sum() / samples + model.offset)
+    energy_stderr = float(_batch_means_stderr((energy_sums / weights)[:, :, None])[0])
+    moments = Moments(variables=list(model.variables), mean=mean, corr=None, energy=energy, stderr=stderr,
+                      ess=ess, rhat=rhat)
+    if requested is not None:
+        chosen = sums.pairs[:, :, where]
+        moments.pairs = requested
+        moments.pair_corr = chosen.sum(axis=(0, 1)) / samples
+        moments.pair_corr_stderr = _batch_means_stderr(chosen / weights[:, :, None])
+        if all_pairs:
+            moments.corr, moments.corr_stderr = _symmetric(n, requested, moments.pair_corr, 1.0), \
+                _symmetric(n, requested, moments.pair_corr_stderr, 0.0)
+    moments.info = dict(info, num_samples=samples, batches=batches, energy_stderr=energy_stderr,
+                        rhat_threshold=rhat_threshold(num_chains), frozen=int(frozen.sum()))
+    _warn_if_unconverged(model, moments, frozen, num_chains)
+    return moments
+
+
+def _symmetric(n: int, pairs: np.ndarray, values: np.ndarray, diagonal: float) -> np.ndarray:
+    out = np.full((n, n), diagonal)
+    out[pairs[:, 0], pairs[:, 1]] = values
+    out[pairs[:, 1], pairs[:, 0]] = values
+    return out
+
+
+def _warn_if_unconverged(model: CompiledBQM, moments: Moments, frozen: np.ndarray, num_chains: int) -> None:
+    threshold = rhat_threshold(num_chains)
+    problems = []
+    if frozen.any():
+        first = model.variables[int(np.argmax(frozen))]
+        problems.append(f"{int(frozen.sum())} spin(s) (first: {first!r}) never changed in any chain, so their "
+                        "stderr is inf")
+    high = np.nan_to_num(moments.rhat, nan=1.0) > threshold
+    if high.any():
+        worst = int(np.argmax(np.nan_to_num(moments.rhat, nan=1.0)))
+        problems.append(f"{int(high.sum())} spin(s) have R-hat above {threshold} (worst {moments.rhat[worst]:.3g} "
+                        f"for {model.variables[worst]!r}): the chains disagree")
+    if problems:
+        warnings.warn("; ".join(problems) + ". The chains have not converged and the error bars cannot be "
+                      "trusted: raise num_sweeps and burn_in, or num_reads", ConvergenceWarning, stacklevel=5)
+
+
+def record_on_host(engine, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
+                   group: int = MAX_BLOCK) -> ChainSums:
+    """The statistics of an engine's ``record``, gathered by copying the states out after each recorded sweep.
+
+    For engines without in-kernel statistics (the CUDA engines): same
+    sweeps, same sums, one device-to-host copy per record.
+    """
+    states = engine.states()
+    num_chains, n = states.shape
+    lengths = np.bincount(batch_of[batch_of >= 0], minlength=num_batches).astype(np.int64)
+    sizes = np.minimum(group, num_chains - group * np.arange(-(-num_chains // group)))
+    spins = np.zeros((num_chains, num_batches, n), dtype=np.int64)
+    pair_sums = np.zeros((sizes.size, num_batches, len(pairs)), dtype=np.int64)
+    engine.run(burn)
+    for k in batch_of:
+        engine.run(thin)
+        if k < 0:
+            continue
+        s = engine.states()
+        spins[:, k] += s
+        pair_sums[:, k] += _group_sums((s[:, pairs[:, 0]] * s[:, pairs[:, 1]]).astype(np.int64), sizes)
+    return ChainSums(spins, pair_sums, sizes, lengths)
 
 
 class GibbsBackend(Backend):
@@ -148,14 +317,36 @@ class GibbsBackend(Backend):
         Colour-by-colour sweeps, or N random-site updates per sweep (CPU only).
     method : {"auto", "sparse", "dense"}
         Neighbour-loop kernels or dense matrix products per colour class.
+    pairs : {"auto", "edges", "all"}, list of label pairs, or None
+        :meth:`moments` only: which ⟨s_i s_j⟩ to accumulate.  "edges": the
+        model's couplings (what a gradient needs; ``corr`` is then None and
+        ``pairs``/``pair_corr``/``pair_corr_stderr`` hold them); "all": the
+        full matrix ``corr``; a list: those pairs; None: none.  "auto"
+        (default) is "all" up to 512 spins or for the dense engine, else "edges".
     compute_corr : bool
-        :meth:`moments` only: accumulate the full ⟨s_i s_j⟩ (default True).
+        :meth:`moments` only: False is ``pairs=None`` (default True).
+
+    Statistics of :meth:`moments`
+    -----------------------------
+    The CPU engines accumulate inside their sweep kernels: after every
+    recorded sweep each chain's spins are added to one of 16 contiguous time
+    batches, and the products of the listed pairs (the couplings always
+    included, for ⟨E⟩) to sums over each block of up to 128 chains.  Standard
+    errors come from the spread of the batch means over all chains and
+    batches (within- and between-chain variance), divided by the ESS of
+    those batch means; ``rhat`` is the rank-normalised split-R̂ of each spin
+    (computed from the two half-chain sums, exact for ±1 values) and ``ess``
+    the bulk ESS of its draws, (1 − ⟨s⟩²) / stderr².  A
+    :class:`~isingbridge.backends.convergence.ConvergenceWarning` is raised
+    when max R̂ exceeds 1.01 (1.05 with fewer than 4 chains) or a spin never
+    changed in any chain; such a spin's stderr is inf.  The CUDA engines
+    copy the states to the host after each recorded sweep and sum there.
     """
 
     name: ClassVar[str] = "gibbs"
     default_num_reads: ClassVar[int] = 128
     extra_parameters: ClassVar[tuple[str, ...]] = (
-        "num_sweeps", "burn_in", "thin", "initial_states", "scan", "method", "compute_corr",
+        "num_sweeps", "burn_in", "thin", "initial_states", "scan", "method", "compute_corr", "pairs",
     )
 
     def __init__(self, *, device: str = "cpu", num_threads: int | None = None, dense_precision: str = "half",
@@ -233,7 +424,7 @@ class GibbsBackend(Backend):
         return engine, method
 
     def _sample_free(self, model, beta, num_reads, rng, *, num_sweeps=1000, burn_in=None, thin=1,
-                     initial_states=None, scan="chromatic", method="auto", compute_corr=True):
+                     initial_states=None, scan="chromatic", method="auto", compute_corr=True, pairs="auto"):
         num_sweeps, _, _ = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         if model.num_variables == 0:
             return np.zeros((num_reads, 0), dtype=np.int8), {}, {}
@@ -244,27 +435,35 @@ class GibbsBackend(Backend):
         return states, {"num_sweeps": num_sweeps, "method": method, "device": self.device}, {}
 
     def _moments_free(self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
-                      initial_states=None, scan="chromatic", method="auto", compute_corr=True) -> Moments:
+                      initial_states=None, scan="chromatic", method="auto", compute_corr=True,
+                      pairs="auto") -> Moments:
         num_sweeps, burn_in, thin = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         if initial_states is not None and num_reads is None:
             num_reads = len(initial_states)
         # Backend.moments has already matched initial_states' rows against num_reads
         num_chains = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
-        _check_statistics_memory(model.num_variables, num_chains, compute_corr)
+        check_reads_memory(num_chains, model.num_variables)
         if model.num_variables == 0:
             return Moments([], np.zeros(0), np.zeros((0, 0)), float(model.offset), stderr=np.zeros(0), ess=np.zeros(0))
+        if method == "auto":
+            method = choose_method(model) if scan == "chromatic" else "sparse"
+        requested, all_pairs = resolve_pairs(model, pairs, compute_corr, method)
+        edges = coupled_pairs(model)
+        listed, where = kernel_pairs(edges, requested, model.num_variables)
         num_records = (num_sweeps - burn_in) // thin
-        stats = ChainStatistics(model, num_chains, num_records, bool(compute_corr))
+        batch_of, batches = record_plan(num_records)
+        _check_statistics_memory(model.num_variables, num_chains, batches, len(listed), method == "dense")
         with self.threads():
             engine, method = self._engine(model, beta, num_chains, rng, scan, method, initial_states)
-            engine.run(burn_in + (num_sweeps - burn_in) % thin)
-            for _ in range(num_records):
-                engine.run(thin)
-                stats.record(engine.states())
+            burn = burn_in + (num_sweeps - burn_in) % thin
+            if hasattr(engine, "record"):
+                sums = engine.record(burn, thin, batch_of, batches, listed)
+            else:
+                sums = record_on_host(engine, burn, thin, batch_of, batches, listed)
             final = engine.states()
         info = {"num_sweeps": num_sweeps, "burn_in": burn_in, "thin": thin, "method": method,
                 "device": self.device, "final_states": final}
-        return stats.moments(info)
+        return chain_moments(model, sums, len(edges), requested, where, all_pairs, info)
 
 
 def random_spins(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
@@ -274,19 +473,6 @@ def random_spins(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray
     spins *= 2
     spins -= 1
     return spins
-
-
-def _batch_stderr(batch_sums: np.ndarray, num_records: int, num_chains: int) -> np.ndarray:
-    """Standard error of a mean from sums over contiguous time batches (pooled chains)."""
-    k = batch_sums.shape[0]
-    if k < 2:
-        return np.full(batch_sums.shape[1:], np.inf)
-    # batch b holds the records whose index r satisfies r * k // num_records == b
-    sizes = np.bincount(np.arange(num_records) * k // num_records, minlength=k)
-    means = batch_sums / (sizes * num_chains)[:, None, None]
-    error = means.std(axis=0, ddof=1) / np.sqrt(k)
-    np.fill_diagonal(error, 0.0)
-    return error
 
 
 def _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr) -> tuple[int, int, int]:
@@ -304,10 +490,9 @@ def _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr) -> tu
     return num_sweeps, burn_in, thin
 
 
-def _check_statistics_memory(num_variables: int, num_chains: int, compute_corr: bool) -> None:
-    """Refuse statistics whose accumulators would not fit: per-chain batch sums, and MIN_BATCHES N x N sums."""
-    check_reads_memory(max(num_chains, MIN_BATCHES), num_variables)
-    if compute_corr:
-        check_memory(8.0 * (MIN_BATCHES + 2) * num_variables**2,
-                     f"<s_i s_j> of {num_variables} spins ({MIN_BATCHES} batch sums of N x N float64)",
-                     "pass compute_corr=False to skip the correlations")
+def _check_statistics_memory(num_variables: int, num_chains: int, batches: int, num_pairs: int, dense: bool) -> None:
+    """Refuse statistics whose accumulators would not fit (see :func:`statistics_bytes`)."""
+    check_memory(statistics_bytes(num_variables, num_chains, batches, num_pairs, dense),
+                 f"statistics of {num_variables} spins in {num_chains} chains ({batches} batch sums per chain) "
+                 f"and {num_pairs} pair correlations (couplings included)",
+                 "lower num_reads, or ask for fewer correlations: pairs='edges', a list of pairs, or pairs=None")

@@ -35,6 +35,7 @@ uniform draws.  Neighbour loops are 30–60× slower there.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -42,7 +43,8 @@ from numba import prange, uint32
 
 from isingbridge.ir import CompiledBQM
 
-__all__ = ["SparseChains", "LayerChains", "integer_quantum", "layer_arrays", "per_chain_fields", "MAX_BLOCK"]
+__all__ = ["SparseChains", "LayerChains", "ChainSums", "integer_quantum", "layer_arrays", "per_chain_fields",
+           "spin_sum_dtype", "MAX_BLOCK"]
 
 MAX_BLOCK = 128
 _M32 = 0xFFFFFFFF
@@ -103,9 +105,38 @@ def _local_field(acc, sp, indptr, indices, weights, i, hi, B):
             acc[r] += w * sp[j, r]
 
 
+@numba.njit(inline="always")
+def _batch_after(t, burn, thin, batch_of):
+    """Time batch that the state after sweep ``t`` is recorded in, or -1 (burn-in, thinned out, dropped)."""
+    done = t + 1 - burn
+    if done <= 0 or done % thin != 0:
+        return -1
+    return batch_of[done // thin - 1]
+
+
+@numba.njit(inline="always")
+def _record(sp, spin_sums, pair_sums, pair_i, pair_j, lanes, n, B):
+    """Add a block's state: s_i per chain, and s_i s_j of the listed pairs summed over its ``lanes`` real chains."""
+    for i in range(n):
+        for r in range(B):
+            spin_sums[i, r] += sp[i, r]
+    for p in range(pair_i.size):
+        i = pair_i[p]
+        j = pair_j[p]
+        total = 0
+        for r in range(lanes):
+            total += sp[i, r] * sp[j, r]
+        pair_sums[p] += total
+
+
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
-def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, counters, scan_states, random_scan, num_sweeps):
-    """Gibbs sweeps with integer fields: s_i = +1 iff u < thresholds[h_i + Σ_j J_ij s_j]."""
+def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, counters, scan_states, random_scan,
+                    num_sweeps, burn, thin, batch_of, spin_sums, pair_sums, pair_i, pair_j, lanes):
+    """Gibbs sweeps with integer fields: s_i = +1 iff u < thresholds[h_i + Σ_j J_ij s_j].
+
+    After sweep t ≥ ``burn``, every ``thin``-th state is added to time batch
+    ``batch_of[record]`` of the block's accumulators (:func:`_record`).
+    """
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
         sp = spins[b]
@@ -114,7 +145,7 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
         acc = np.empty(B, hint.dtype)
         u = np.empty(B, np.uint32)
         sites = order.copy()
-        for _ in range(num_sweeps):
+        for t in range(num_sweeps):
             if random_scan:
                 for step in range(n):
                     sites[step] = _site(scan_states[b], n)
@@ -124,12 +155,16 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
                 c = _xorshift_block(st, c, u, B)
                 for r in range(B):
                     sp[i, r] = 1 if u[r] < thresholds[acc[r]] else -1
+            k = _batch_after(t, burn, thin, batch_of)
+            if k >= 0:
+                _record(sp, spin_sums[b, k], pair_sums[b, k], pair_i, pair_j, lanes[b], n, B)
         counters[b] = c
 
 
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
-def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters, scan_states, random_scan, num_sweeps):
-    """Gibbs sweeps with real fields: s_i = +1 iff u·(1 + exp(2β f_i)) < 1."""
+def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters, scan_states, random_scan,
+                 num_sweeps, burn, thin, batch_of, spin_sums, pair_sums, pair_i, pair_j, lanes):
+    """Gibbs sweeps with real fields: s_i = +1 iff u·(1 + exp(2β f_i)) < 1 (recording as :func:`_sweeps_integer`)."""
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
         sp = spins[b]
@@ -140,7 +175,7 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
         sites = order.copy()
         one = np.float32(1.0)
         scale = np.float32(_INV_2_24)
-        for _ in range(num_sweeps):
+        for t in range(num_sweeps):
             if random_scan:
                 for step in range(n):
                     sites[step] = _site(scan_states[b], n)
@@ -151,6 +186,9 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
                 for r in range(B):
                     uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
                     sp[i, r] = 1 if uniform * (one + math.exp(two_beta * acc[r])) < one else -1
+            k = _batch_after(t, burn, thin, batch_of)
+            if k >= 0:
+                _record(sp, spin_sums[b, k], pair_sums[b, k], pair_i, pair_j, lanes[b], n, B)
         counters[b] = c
 
 
@@ -171,6 +209,45 @@ def _layer_flip(boltzmann, layer, rng, counters, block):
                 uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
                 layer[i, r0 + r] = one if uniform * (one + boltzmann[i, r0 + r]) < one else -one
         counters[b] = c
+
+
+@dataclass
+class ChainSums:
+    """What an engine's :meth:`record` accumulated over the recorded sweeps, per time batch.
+
+    Attributes
+    ----------
+    spins : numpy.ndarray
+        ``(num_chains, K, N)`` integers: Σ s_i of each chain over each of the
+        ``K`` contiguous time batches.
+    pairs : numpy.ndarray
+        ``(G, K, P)``: Σ s_i s_j of the listed pairs over the chains of each
+        of ``G`` groups (the blocks of chains that one thread owns) and batch.
+    group_sizes : numpy.ndarray
+        ``(G,)`` chains per group, in chain order.
+    batch_lengths : numpy.ndarray
+        ``(K,)`` records per batch.
+    """
+
+    spins: np.ndarray
+    pairs: np.ndarray
+    group_sizes: np.ndarray
+    batch_lengths: np.ndarray
+
+
+def spin_sum_dtype(batch_lengths: np.ndarray) -> type:
+    """int16 when every batch's sums fit it (half the memory traffic per record), else int32."""
+    return np.int16 if int(np.max(batch_lengths, initial=0)) <= np.iinfo(np.int16).max else np.int32
+
+
+def _no_records(num_blocks: int, n: int, B: int) -> tuple:
+    """Empty recording arguments: the kernels then only sweep."""
+    return (np.zeros(0, np.int64), np.zeros((num_blocks, 0, n, B), np.int16), np.zeros((num_blocks, 0, 0), np.int64),
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(num_blocks, np.int64))
+
+
+def _batch_lengths(batch_of: np.ndarray, num_batches: int) -> np.ndarray:
+    return np.bincount(batch_of[batch_of >= 0], minlength=num_batches).astype(np.int64)
 
 
 def _blas_ready(J: np.ndarray) -> np.ndarray:
@@ -300,14 +377,55 @@ class SparseChains:
         flat = self.spins.transpose(0, 2, 1).reshape(self.num_blocks * self.block, self.n)
         return np.ascontiguousarray(flat[: self.num_chains])
 
+    @property
+    def pair_group(self) -> int:
+        """Chains per group of the pair sums of :meth:`record` (one block)."""
+        return self.block
+
     def run(self, num_sweeps: int) -> None:
         """Advance every chain by ``num_sweeps`` sweeps (GIL released)."""
+        self._kernel(num_sweeps, num_sweeps, 1, *_no_records(self.num_blocks, self.n, self.block))
+
+    def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray) -> ChainSums:
+        """Run ``burn`` sweeps, then ``len(batch_of)`` times ``thin`` sweeps, accumulating inside the kernel.
+
+        After each ``thin`` sweeps record r adds every chain's spins to time
+        batch ``batch_of[r]`` (skipped when -1) and the products s_i s_j of
+        ``pairs`` (``(P, 2)`` positions) summed over each block's chains.
+        Each thread adds to the accumulators of the blocks it sweeps, so no
+        state leaves the kernel and no synchronisation is added.
+
+        Examples
+        --------
+        >>> import numpy as np, dimod
+        >>> from isingbridge.ir import compile_bqm
+        >>> model = compile_bqm(dimod.BQM({0: 0.5}, {(0, 1): -1.0}, 0.0, "SPIN"))
+        >>> chains = SparseChains(model, 1.0, 4, np.random.default_rng(0))
+        >>> chains.load(np.ones((4, 2), dtype=np.int8))
+        >>> sums = chains.record(10, 1, np.repeat(np.arange(2), 50), 2, np.array([[0, 1]]))
+        >>> sums.spins.shape, sums.pairs.shape, sums.batch_lengths.tolist()
+        ((4, 2, 2), (1, 2, 1), [50, 50])
+        """
+        nb, n, B = self.num_blocks, self.n, self.block
+        lengths = _batch_lengths(batch_of, num_batches)
+        spin_sums = np.zeros((nb, num_batches, n, B), dtype=spin_sum_dtype(lengths))
+        pair_sums = np.zeros((nb, num_batches, len(pairs)), dtype=np.int64)
+        lanes = np.minimum(B, self.num_chains - B * np.arange(nb)).astype(np.int64)
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        self._kernel(burn + thin * len(batch_of), burn, thin, np.asarray(batch_of, dtype=np.int64), spin_sums,
+                     pair_sums, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]), lanes)
+        per_chain = spin_sums.transpose(0, 3, 1, 2).reshape(nb * B, num_batches, n)[: self.num_chains]
+        return ChainSums(per_chain, pair_sums, lanes, lengths)
+
+    def _kernel(self, num_sweeps: int, *recording) -> None:
         if self.integer:
             _sweeps_integer(self.spins, self.indptr, self.indices, self.jint, self.hint, self.thresholds,
-                            self.order, self.rng, self.counters, self.scan_states, self.random_scan, num_sweeps)
+                            self.order, self.rng, self.counters, self.scan_states, self.random_scan, num_sweeps,
+                            *recording)
         else:
             _sweeps_real(self.spins, self.indptr, self.indices, self.jf, self.hf, self.two_beta,
-                         self.order, self.rng, self.counters, self.scan_states, self.random_scan, num_sweeps)
+                         self.order, self.rng, self.counters, self.scan_states, self.random_scan, num_sweeps,
+                         *recording)
 
 
 class LayerChains:
@@ -368,9 +486,45 @@ class LayerChains:
             out[:, g] = layer[:, : self.num_chains].T
         return out
 
+    @property
+    def pair_group(self) -> int:
+        """Chains per group of the pair sums of :meth:`record` (all chains: one matrix product per record)."""
+        return self.num_chains
+
     def run(self, num_sweeps: int) -> None:
         with np.errstate(over="ignore"):  # exp overflowing to inf is the intended P(+1) = 0, not an error
             self._sweeps(num_sweeps)
+
+    def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray) -> ChainSums:
+        """As :meth:`SparseChains.record`; spins and products are added from the layers in place.
+
+        The products come from one matrix product per pair of layers that
+        holds a listed pair (``S_c S_dᵀ`` over all chains), so pairs are
+        summed over all chains at once (one group).
+        """
+        C, n, layers = self.num_chains, self.n, self.layers
+        offsets = np.cumsum([0] + [g.size for g in self.groups])
+        where = np.empty(n, dtype=np.int64)  # variable -> (layer, row) as a position in the stacked layers
+        for c, g in enumerate(self.groups):
+            where[g] = offsets[c] + np.arange(g.size)
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        a, b = np.sort(where[pairs], axis=1).T
+        layer_of = np.searchsorted(offsets, np.arange(n), side="right") - 1
+        needed = sorted(set(zip(layer_of[a].tolist(), layer_of[b].tolist())))
+        spins = np.zeros((num_batches, n, C), dtype=np.float32)  # exact: integers below 2**24
+        products = np.zeros((num_batches, n, n))
+        self.run(burn)
+        for k in batch_of:
+            self.run(thin)
+            if k < 0:
+                continue
+            for c, layer in enumerate(layers):
+                spins[k, offsets[c]:offsets[c + 1]] += layer[:, :C]
+            for c, d in needed:
+                products[k, offsets[c]:offsets[c + 1], offsets[d]:offsets[d + 1]] += layers[c][:, :C] @ layers[d][:, :C].T
+        per_chain = np.rint(spins).astype(np.int64).transpose(2, 0, 1)[:, :, where]
+        pair_sums = np.rint(products[:, a, b]).astype(np.int64)[None]
+        return ChainSums(per_chain, pair_sums, np.array([C]), _batch_lengths(np.asarray(batch_of), num_batches))
 
     def _sweeps(self, num_sweeps: int) -> None:
         for _ in range(num_sweeps):
