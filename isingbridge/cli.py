@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -229,29 +227,13 @@ def _cmd_correctness(args: argparse.Namespace) -> int:
 
 def _load_truth_table(path: str) -> tuple[np.ndarray, np.ndarray]:
     """Arrays X and Y of a truth-table ``.npz``, read without unpickling, or a ``ValueError`` naming the file."""
-    source = Path(path)
-    if not source.is_file():
-        raise ValueError(f"no such truth-table file: {path}" if not source.exists() else
-                         f"{path} is a folder; give {TABLE_LAYOUT}")
-    with open(source, "rb") as handle:
-        magic = handle.read(6)
-    # checked first: on any other file numpy's own message suggests loading it as a pickle
-    if not (magic.startswith(b"PK") or magic == b"\x93NUMPY"):
-        raise ValueError(f"{path} is not an .npz file; give {TABLE_LAYOUT}")
-    try:
-        table = np.load(source, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not a readable truth table ({error}); give {TABLE_LAYOUT}") from None
-    if not isinstance(table, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} holds a single array, not a truth table; give {TABLE_LAYOUT}")
-    with table:
-        missing = [key for key in ("X", "Y") if key not in table.files]
-        if missing:
-            raise ValueError(f"{path} lacks the array(s) {', '.join(missing)}; give {TABLE_LAYOUT}")
-        try:
-            return table["X"], table["Y"]
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-            raise ValueError(f"{path} is corrupt ({type(error).__name__}: {error}); give {TABLE_LAYOUT}") from None
+    from isingbridge.persistence import read_npz_arrays
+
+    table = read_npz_arrays(path, TABLE_LAYOUT)
+    missing = [key for key in ("X", "Y") if key not in table]
+    if missing:
+        raise ValueError(f"{path} lacks the array(s) {', '.join(missing)}; give {TABLE_LAYOUT}")
+    return table["X"], table["Y"]
 
 
 def build_parser() -> argparse.ArgumentParser:

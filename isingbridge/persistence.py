@@ -85,7 +85,7 @@ import numpy as np
 from isingbridge.backends import BUILTIN, Backend, get
 from isingbridge.files import atomic_write
 
-__all__ = ["save_state", "load_state", "load_network", "FORMAT_NAME", "FORMAT_VERSION", "NETWORK_FORMATS",
+__all__ = ["save_state", "load_state", "load_network", "read_npz_arrays", "FORMAT_NAME", "FORMAT_VERSION", "NETWORK_FORMATS",
            "SKOPS_TRUSTED"]
 
 #: The ``format`` field of the header.
@@ -735,13 +735,32 @@ def load_network(path: str | os.PathLike, activation: str = "tanh") -> Any:
     return reader(source, activation)
 
 
-def _network_from_npz(source: Path, activation: str) -> Any:
+def read_npz_arrays(path: str | os.PathLike, layout: str) -> dict[str, np.ndarray]:
+    """Every array of a user's ``.npz`` file, read without unpickling, or a ``ValueError`` naming the file.
+
+    ``layout`` says what the file should hold (it ends every message).  A
+    folder, a missing file, a pickle, a single ``.npy`` array, a truncated or
+    corrupted archive, and arrays of Python objects are all refused clearly.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ValueError(f"{source} is a folder; give {layout}" if source.exists() else f"no such file: {source}")
+    start = _first_bytes(source)
+    if _is_pickle(source, start):
+        raise ValueError(f"{source} is a Python pickle; isingbridge never loads pickles because unpickling can run "
+                         f"arbitrary code. Give {layout}")
+    if start[:2] != b"PK":  # numpy's own message would suggest loading it as a pickle
+        raise ValueError(f"{source} is not an .npz archive; give {layout}")
     try:
         with np.load(source, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+            return {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError) as error:
-        raise ValueError(f"{source} is not a readable .npz of plain arrays ({error}); isingbridge reads "
-                         f"{NETWORK_FORMATS}") from None
+        raise ValueError(f"{source} is not a readable .npz of plain arrays ({type(error).__name__}: {error}); "
+                         f"give {layout}") from None
+
+
+def _network_from_npz(source: Path, activation: str) -> Any:
+    arrays = read_npz_arrays(source, NETWORK_FORMATS)
     count = sum(1 for name in arrays if re.fullmatch(r"W[0-9]+", name))
     missing = [name for i in range(1, count + 1) for name in (f"W{i}", f"b{i}") if name not in arrays]
     if count == 0 or missing:

@@ -255,12 +255,12 @@ def write_table(path, **arrays):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda d, X, Y: d / "none.npz", "no such truth-table file"),
+    (lambda d, X, Y: d / "no such file: ", "none.npz"),
     (lambda d, X, Y: d, "is a folder; give an .npz holding arrays X (inputs) and Y (outputs)"),
-    (lambda d, X, Y: (d / "t.npz").write_bytes(b"not numpy at all") and d / "t.npz", "t.npz is not an .npz file"),
+    (lambda d, X, Y: (d / "t.npz").write_bytes(b"not numpy at all") and d / "t.npz", "t.npz is not an .npz archive"),
     (lambda d, X, Y: write_table(d / "t.npz", X=X, Y=Y) and (d / "c.npz").write_bytes((d / "t.npz").read_bytes()[:150])
-     and d / "c.npz", "c.npz is not a readable truth table"),
-    (lambda d, X, Y: np.save(d / "t.npy", X) or d / "t.npy", "holds a single array, not a truth table"),
+     and d / "c.npz", "c.npz is not a readable .npz of plain arrays"),
+    (lambda d, X, Y: np.save(d / "t.npy", X) or d / "t.npy", "t.npy is not an .npz archive"),
     (lambda d, X, Y: write_table(d / "t.npz", X=X), "t.npz lacks the array(s) Y"),
     (lambda d, X, Y: write_table(d / "t.npz", X=np.zeros_like(X), Y=Y), "does not fit the circuit: X must hold -1/+1 spins"),
     (lambda d, X, Y: write_table(d / "t.npz", X=X, Y=Y[:3]), "does not fit the circuit: X has 4 rows but Y has 3"),
