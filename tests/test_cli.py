@@ -255,7 +255,7 @@ def write_table(path, **arrays):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda d, X, Y: d / "no such file: ", "none.npz"),
+    (lambda d, X, Y: d / "none.npz", "no such file: "),
     (lambda d, X, Y: d, "is a folder; give an .npz holding arrays X (inputs) and Y (outputs)"),
     (lambda d, X, Y: (d / "t.npz").write_bytes(b"not numpy at all") and d / "t.npz", "t.npz is not an .npz archive"),
     (lambda d, X, Y: write_table(d / "t.npz", X=X, Y=Y) and (d / "c.npz").write_bytes((d / "t.npz").read_bytes()[:150])
