@@ -27,7 +27,7 @@ import numpy as np
 __all__ = [
     "check_real", "check_positive", "check_nonnegative", "check_beta", "check_int", "check_positive_int",
     "check_choice", "check_bool", "as_rng", "int_seed", "check_array", "check_spins", "check_spin_value",
-    "check_memory", "ResourceLimitError", "check_data",
+    "check_memory", "ResourceLimitError", "check_n_jobs", "check_data",
 ]
 
 
@@ -261,3 +261,12 @@ def check_data(values: Any, name: str = "X", *, width: int | None = None, dtype:
         row, column = (int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise ValueError(f"{name} contains NaN or infinity (row {row}, column {column})")
     return array
+
+
+def check_n_jobs(n_jobs: Any) -> int | None:
+    """joblib's worker count: ``None`` or a nonzero integer (−1 = all cores, −2 = all but one, ...)."""
+    if n_jobs is None:
+        return None
+    if check_int(n_jobs, "n_jobs") == 0:
+        raise ValueError("n_jobs must be a nonzero integer (1 = no parallelism, -1 = all cores) or None, got 0")
+    return int(n_jobs)

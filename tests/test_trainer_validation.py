@@ -211,7 +211,7 @@ def test_every_trainer_names_a_bad_seed(seed, error, message):
 def test_restarts_need_an_integer_seed_and_a_worker_count():
     with pytest.raises(ValueError, match="n_init > 1 needs an integer seed >= 0"):
         QuantumEqPropClassifier(2, n_init=2, n_epochs=1, seed=-1).fit(XOR_X, XOR_Y)
-    with pytest.raises(ValueError, match="n_jobs must be a positive number of workers"):
+    with pytest.raises(ValueError, match="n_jobs must be a nonzero integer"):
         QuantumEqPropClassifier(2, n_init=2, n_epochs=1, seed=0, n_jobs=0).fit(XOR_X, XOR_Y)
 
 

@@ -23,11 +23,11 @@ from isingbridge.backends import get
 from isingbridge.circuits.compile import IsingCircuit, check_spins, compile_network, layer_scale
 from isingbridge.circuits.network import FeedForward, as_network
 from isingbridge.validation import (
-    check_array, check_beta, check_int, check_nonnegative, check_positive, check_positive_int, check_real,
+    check_array, check_beta, check_n_jobs, check_nonnegative, check_positive, check_positive_int, check_real,
 )
 
 __all__ = ["Correctness", "correctness", "CorrectnessMap", "correctness_map", "mean_field_means", "truth_table",
-           "check_grid", "check_n_jobs"]
+           "check_grid"]
 
 
 @dataclass
@@ -61,14 +61,6 @@ def check_grid(values: Any, name: str) -> np.ndarray:
     if np.any(grid <= 0):
         raise ValueError(f"{name} must hold positive values, got {grid[grid <= 0][0]:g}")
     return grid
-
-
-def check_n_jobs(n_jobs: Any) -> int:
-    """joblib's worker count: a nonzero integer (−1 = all cores)."""
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0:
-        raise ValueError("n_jobs must be a nonzero integer (1 = no parallelism, -1 = all cores), got 0")
-    return n_jobs
 
 
 def correctness(circuit: IsingCircuit, X: Any, Y: Any, backend: Any = "exact", **options: Any) -> Correctness:

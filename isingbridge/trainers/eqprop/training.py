@@ -12,7 +12,7 @@ from isingbridge.trainers.checkpoint import Checkpointing
 from isingbridge.trainers.divergence import diverging
 from isingbridge.trainers.labels import check_labels
 from isingbridge.trainers.optim import SGD, Adam
-from isingbridge.validation import check_bool, check_choice, check_data, check_int, check_positive_int, check_real
+from isingbridge.validation import check_bool, check_choice, check_data, check_int, check_n_jobs, check_positive_int, check_real
 
 __all__ = ["LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers", "best_of_restarts",
            "restart_seeds", "check_layer_sizes"]
@@ -84,9 +84,7 @@ def best_of_restarts(estimator, X, y, n_init: int, n_jobs: Any = None):
     the training cost of each candidate's last epoch (no held-out data used).
     joblib runs them, so a Dask or Ray backend can take them.
     """
-    if n_jobs is not None and check_int(n_jobs, "n_jobs") == 0:
-        raise ValueError("n_jobs must be a positive number of workers, a negative count from the number of cores "
-                         "(-1 = all) or None; got 0")
+    check_n_jobs(n_jobs)
     candidates = [clone(estimator).set_params(n_init=1, seed=seed) for seed in restart_seeds(estimator.seed, n_init)]
     fitted = Parallel(n_jobs=n_jobs)(delayed(_fit_candidate)(c, X, y) for c in candidates)
     return min(fitted, key=lambda c: c.history_[-1]["cost"])
