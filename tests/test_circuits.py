@@ -443,3 +443,12 @@ def test_enumeration_refuses_circuits_that_do_not_fit_in_memory():
 
     with pytest.raises(ResourceLimitError, match="enumerating 70 hidden and output spins would need"):
         enumerated_worst(np.ones((60, 3)), np.ones((10, 61)), 1, all_inputs(2), np.ones((4, 10)), [1.0])
+
+
+def test_correctness_map_gives_the_same_numbers_in_parallel():
+    """Workers are fresh processes (another hash seed): a seeded sampling map must not depend on n_jobs."""
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float)
+    serial, parallel = (correctness_map(OR_NET, X, OR_Y, [1.0, 2.0], [0.1, 0.3], backend="gibbs", n_jobs=jobs,
+                                        activation="tanh", num_reads=32, num_sweeps=200, seed=0).worst
+                        for jobs in (1, 2))
+    np.testing.assert_array_equal(serial, parallel)
