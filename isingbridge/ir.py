@@ -10,6 +10,9 @@ antiferromagnetic).  This module holds what every backend needs from it:
 * :func:`as_spin_bqm` — type check, finiteness check, BINARY → SPIN.
 * :func:`check_clamp` / :func:`clamp_bqm` — validate ``clamp={label: ±1}`` and
   remove the clamped spins (their couplings become fields).
+* :func:`is_batched` / :func:`check_clamp_rows` / :func:`check_field_rows` —
+  validate the batch forms ``clamp=(labels, values)`` and
+  ``fields=(labels, values)``: ``B`` conditional problems in one call.
 * :class:`CompiledBQM` / :func:`compile_bqm` — the model as flat arrays for fast
   kernels (fields, symmetric CSR couplings, optional dense matrix, a graph
   colouring for parallel updates) and back (:meth:`CompiledBQM.to_bqm`).
@@ -33,7 +36,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +45,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from isingbridge.validation import check_positive_int, check_spin_value
+from isingbridge.validation import check_array, check_positive_int, check_spin_value, check_spins
 
 __all__ = [
     "ENERGY_LIMIT",
@@ -51,7 +54,10 @@ __all__ = [
     "check_energy_scale",
     "check_finite",
     "check_clamp",
+    "check_clamp_rows",
+    "check_field_rows",
     "clamp_bqm",
+    "is_batched",
     "CompiledBQM",
     "CompileCache",
     "compile_bqm",
@@ -111,7 +117,13 @@ def check_finite(bqm: dimod.BinaryQuadraticModel) -> None:
         )
     if not math.isfinite(float(bqm.offset)):
         raise ValueError(f"BQM offset is {bqm.offset}; it must be finite")
-    check_energy_scale(_abs_sum(vectors.linear_biases) + _abs_sum(q.biases) + abs(float(vectors.offset)))
+    check_energy_scale(energy_bound(bqm))
+
+
+def energy_bound(bqm: dimod.BinaryQuadraticModel) -> float:
+    """Σ|h| + Σ|J| + |offset|: no state's energy exceeds it in absolute value."""
+    vectors = _vectors(bqm)
+    return _abs_sum(vectors.linear_biases) + _abs_sum(vectors.quadratic.biases) + abs(float(vectors.offset))
 
 
 def _abs_sum(values: np.ndarray) -> float:
@@ -170,7 +182,9 @@ def check_clamp(
     if clamp is None:
         return {}
     if not isinstance(clamp, Mapping):
-        raise TypeError(f"clamp must be a mapping {{label: +1 or -1}}, got {type(clamp).__name__}")
+        raise TypeError(
+            f"clamp must be a mapping {{label: +1 or -1}} or a batch (labels, values), got {type(clamp).__name__}"
+        )
     binary = bqm.vartype is dimod.BINARY
     spins: dict[Hashable, int] = {}
     for label, value in clamp.items():
@@ -178,6 +192,117 @@ def check_clamp(
             raise ValueError(f"cannot clamp {label!r}: it is not a variable of the model")
         spins[label] = check_spin_value(value, f"clamp value for {label!r}", binary=binary)
     return spins
+
+
+def is_batched(clamp: Any, fields: Any) -> bool:
+    """Whether a request holds several conditional problems: any ``fields``, or a clamp that is not a mapping.
+
+    >>> is_batched({"a": 1}, None), is_batched((["a"], [[1], [-1]]), None)
+    (False, True)
+    """
+    return fields is not None or (clamp is not None and not isinstance(clamp, Mapping))
+
+
+def _batch_pair(value: Any, name: str, what: str) -> tuple[Any, Any]:
+    """Split ``(labels, values)``; a clear error for anything else."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (labels, values) with values {what}, got {type(value).__name__}")
+    return value[0], value[1]
+
+
+def _batch_labels(bqm: dimod.BinaryQuadraticModel, labels: Any, name: str) -> list:
+    """``labels`` as a list of distinct variables of ``bqm``."""
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise TypeError(f"{name} labels must be a sequence of variables, got {type(labels).__name__} {labels!r}")
+    labels = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
+    seen: set = set()
+    for label in labels:
+        try:
+            known = label in bqm.variables
+        except TypeError:
+            known = False
+        if not known:
+            raise ValueError(f"{name} label {label!r} is not a variable of the model")
+        if label in seen:
+            raise ValueError(f"{name} label {label!r} is repeated; give each variable one column")
+        seen.add(label)
+    return labels
+
+
+def _row_values(values: Any, name: str, width: int) -> np.ndarray:
+    """``values`` as a 2-D array ``(B, width)`` with ``B >= 1`` (dtype untouched)."""
+    try:
+        array = np.asarray(values)
+    except ValueError:
+        raise ValueError(f"{name} values must be a rectangular array (B, {width}); its rows differ in length") from None
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} values must be a 2-D array (B, {width}): one row per problem; got shape {array.shape} "
+            f"(for a single problem use values[None, :]{' or a dict clamp' if name == 'clamp' else ''})"
+        )
+    if array.shape[1] != width:
+        raise ValueError(f"{name} values have {array.shape[1]} column(s) for {width} label(s); shape {array.shape}")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} values have no rows (shape {array.shape}); give at least one problem")
+    return array
+
+
+def check_clamp_rows(bqm: dimod.BinaryQuadraticModel, clamp: Any) -> tuple[list, np.ndarray]:
+    """Validate a batch clamp ``(labels, values)``; return the labels and ``int8`` spins ``(B, k)``.
+
+    ``values`` is an integer array of shape ``(B, len(labels))``: row ``b``
+    clamps ``labels`` to ``values[b]``.  Entries are spins ±1; for a BINARY
+    model 0/1 bits are also accepted (0 meaning spin −1, never mixed with −1).
+
+    Raises
+    ------
+    TypeError
+        For anything but a pair, labels that are not a sequence, or values
+        that are not integers.
+    ValueError
+        For an unknown or repeated label, values not of shape ``(B, k)`` with
+        ``B >= 1``, or entries that are not spins.
+
+    >>> bqm = dimod.BQM({"a": 0.0, "b": 0.0}, {}, 0.0, "SPIN")
+    >>> check_clamp_rows(bqm, (["b"], np.array([[1], [-1]])))[1].ravel().tolist()
+    [1, -1]
+    """
+    labels, values = _batch_pair(clamp, "clamp", "an int array (B, len(labels)) of +-1")
+    labels = _batch_labels(bqm, labels, "clamp")
+    array = _row_values(values, "clamp", len(labels))
+    if array.dtype.kind not in "iu":
+        raise TypeError(
+            f"clamp values must be an integer array of +-1 spins (0/1 bits for a BINARY model), got dtype "
+            f"{array.dtype}; convert with values.astype(int) once they are exact spins"
+        )
+    return labels, check_spins(array, "clamp values", binary=bqm.vartype is dimod.BINARY)
+
+
+def check_field_rows(bqm: dimod.BinaryQuadraticModel, fields: Any) -> tuple[list, np.ndarray]:
+    """Validate batch field offsets ``(labels, values)``; return the labels and ``float64`` values ``(B, k)``.
+
+    Row ``b`` adds ``values[b]`` to the linear biases of ``labels`` (in the
+    model's own vartype).
+
+    Raises
+    ------
+    TypeError
+        For anything but a pair, or values that are not real numbers.
+    ValueError
+        For an unknown or repeated label, values not of shape ``(B, k)`` with
+        ``B >= 1``, NaN or infinite values, or offsets so large that energies
+        could overflow.
+
+    >>> bqm = dimod.BQM({"a": 0.0, "b": 0.0}, {}, 0.0, "SPIN")
+    >>> check_field_rows(bqm, (["a"], [[0.5], [-0.5]]))[1].shape
+    (2, 1)
+    """
+    labels, values = _batch_pair(fields, "fields", "a float array (B, len(labels))")
+    labels = _batch_labels(bqm, labels, "fields")
+    array = check_array(_row_values(values, "fields", len(labels)), "fields values", ndim=2)
+    largest = float(np.max(np.sum(np.abs(array), axis=1))) if array.size else 0.0
+    check_energy_scale(energy_bound(bqm) + largest, "Σ|h| + Σ|J| + |offset| + Σ|fields| of a row")
+    return labels, array
 
 
 def clamp_bqm(
@@ -337,6 +462,27 @@ class CompiledBQM:
         if s.shape[1] != self.num_variables:
             raise ValueError(f"states have {s.shape[1]} columns; the model has {self.num_variables} variables")
         return s @ self.h + 0.5 * np.einsum("ki,ki->k", s, (self.J @ s.T).T) + self.offset
+
+    def restrict(self, positions: Any) -> "CompiledBQM":
+        """The model on the variables at ``positions`` only: their fields and mutual couplings, the same offset.
+
+        Couplings to the other variables are dropped (not folded into fields);
+        the colouring is inherited, renumbered without gaps.
+
+        >>> bqm = dimod.BQM({"a": 1.0, "b": 2.0, "c": 3.0}, {("a", "c"): 1.0, ("b", "c"): 1.0}, 0.5, "SPIN")
+        >>> model = compile_bqm(bqm)
+        >>> part = model.restrict([model.index["a"], model.index["c"]])
+        >>> part.variables, part.h.tolist(), part.num_interactions, part.offset
+        (('a', 'c'), [1.0, 3.0], 1, 0.5)
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        J = self.J[positions][:, positions].tocsr()
+        J.sort_indices()
+        colors = np.unique(self.colors[positions], return_inverse=True)[1].astype(np.int32)
+        return CompiledBQM(
+            variables=tuple(self.variables[i] for i in positions), h=self.h[positions].copy(), J=J,
+            offset=self.offset, colors=colors.reshape(-1),
+        )
 
     def to_bqm(self, *, index_labels: bool = False) -> dimod.BinaryQuadraticModel:
         """Rebuild the SPIN BQM (same order, biases and offset).

@@ -19,29 +19,68 @@ back into samples and moments — so that a backend implements only
 :meth:`Backend._sample_free` (and, when it can do better than averaging its
 samples, :meth:`Backend._moments_free`) on a :class:`~isingbridge.ir.CompiledBQM`
 of the free spins.
+
+Batched problems
+----------------
+``clamp=(labels, values)`` with ``values`` an int array ``(B, k)`` of ±1 (0/1
+for a BINARY model) and/or ``fields=(labels, values)`` with ``values`` a float
+array ``(B, k)`` pose ``B`` conditional problems in one call: row ``b`` clamps
+``labels`` to ``values[b]`` and adds the field offsets of row ``b`` to those
+variables' linear biases (in the model's own vartype).  A dict clamp given
+with batched fields holds in every row; a dict clamp alone keeps its meaning
+(no batch axis).  ``moments`` then returns :class:`Moments` with a leading
+batch axis, and ``sample`` one SampleSet with the ``num_reads`` reads of every
+row, in row order, and an int vector ``clamp_row`` saying which row each read
+answers (its energies are those of that row's model, fields included).
+Persistent chains: ``initial_states`` of shape ``(B, num_reads, N)`` (or one
+``(num_reads, N)`` set for every row, or the SampleSet of a batched sample).
+The base class solves the rows one by one through :meth:`Backend._sample_free`
+/ :meth:`Backend._moments_free` (each row's free model through the compile
+cache), so every backend batches; a backend with a vectorised path overrides
+:meth:`Backend._sample_batch` / :meth:`Backend._moments_batch`, which get the
+validated :class:`Batch`.
+
+>>> import dimod, numpy as np
+>>> from isingbridge.backends import get
+>>> bqm = dimod.BQM({"a": 0.0, "b": 0.0}, {("a", "b"): -1.0}, 0.0, "SPIN")
+>>> m = get("exact").moments(bqm, clamp=(["b"], np.array([[1], [-1]])))
+>>> m.mean.shape, np.round(m.mean_of("a"), 4).tolist()       # tanh(1), -tanh(1)
+((2, 2), [0.7616, -0.7616])
+>>> ss = get("exact").sample(bqm, clamp=(["b"], np.array([[1], [-1]])), num_reads=3, seed=0)
+>>> ss.record.clamp_row.tolist()
+[0, 0, 0, 1, 1, 1]
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import dimod
 import numpy as np
 
-from isingbridge.validation import as_rng, check_beta, check_memory, check_positive_int, check_spins, int_seed
+from isingbridge.validation import (
+    as_rng, check_beta, check_int, check_memory, check_positive_int, check_spins, int_seed,
+)
 from isingbridge.ir import (
     CompileCache,
     CompiledBQM,
     as_spin_bqm,
     check_clamp,
+    check_clamp_rows,
+    check_field_rows,
     clamp_bqm,
     compile_bqm,
+    is_batched,
     spins_to_vartype,
 )
 
-__all__ = ["Backend", "Moments", "Problem", "check_log_z", "check_beta", "check_positive_int", "as_rng", "check_reads_memory"]
+__all__ = [
+    "Backend", "Batch", "Moments", "Problem", "check_log_z", "check_beta", "check_positive_int", "as_rng",
+    "check_reads_memory", "concatenate_rows", "stack_moments",
+]
 
 #: Bytes per spin and per read that sampling may hold at once (engine state, float copies for
 #: statistics, the copies dimod makes for a SampleSet); generous on purpose: it guards, it does not budget.
@@ -117,19 +156,107 @@ class Moments:
         """``{label: position}``."""
         return {v: i for i, v in enumerate(self.variables)}
 
-    def mean_of(self, label: Hashable) -> float:
-        """⟨s⟩ of one variable by label."""
-        return float(self.mean[self._position(label)])
+    @property
+    def batch_size(self) -> int | None:
+        """Number of rows ``B`` of batched moments; ``None`` for one problem."""
+        return self.mean.shape[0] if self.mean.ndim == 2 else None
 
-    def corr_of(self, u: Hashable, v: Hashable) -> float:
-        """⟨s_u s_v⟩ by labels."""
-        return float(self.corr[self._position(u), self._position(v)])
+    def row(self, b: int) -> Moments:
+        """The moments of row ``b`` of a batch, without the batch axis."""
+        if self.batch_size is None:
+            raise ValueError("these moments answer one problem; row() selects a row of batched moments")
+        b = check_int(b, "b", minimum=-self.batch_size, maximum=self.batch_size - 1)
+        values = {name: _row_of(name, getattr(self, name), b) for name in _field_names()}
+        info = dict(self.info)
+        if isinstance(info.get("final_states"), np.ndarray) and info["final_states"].ndim == 3:
+            info["final_states"] = info["final_states"][b]
+        return Moments(variables=self.variables, info=info, **values)
+
+    def mean_of(self, label: Hashable) -> float | np.ndarray:
+        """⟨s⟩ of one variable by label (an array ``(B,)`` for batched moments)."""
+        return _scalar(self.mean[..., self._position(label)])
+
+    def corr_of(self, u: Hashable, v: Hashable) -> float | np.ndarray:
+        """⟨s_u s_v⟩ by labels (an array ``(B,)`` for batched moments)."""
+        return _scalar(self.corr[..., self._position(u), self._position(v)])
 
     def _position(self, label: Hashable) -> int:
         try:
             return self.variables.index(label)
         except ValueError:
             raise KeyError(f"{label!r} is not a variable of these moments") from None
+
+
+#: Fields of :class:`Moments` that a batch shares between its rows (no batch axis).
+SHARED_FIELDS = ("variables", "info", "pairs")
+
+
+def _field_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(Moments) if f.name not in SHARED_FIELDS]
+
+
+def _row_of(name: str, value: Any, b: int) -> Any:
+    if value is None:
+        return None
+    return float(value[b]) if name in ("energy", "log_z") else value[b]
+
+
+def _scalar(value: np.ndarray) -> float | np.ndarray:
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+
+
+def stack_moments(rows: list[Moments]) -> Moments:
+    """One :class:`Moments` with a leading batch axis from the moments of each row (same variables).
+
+    A statistic that some row lacks is ``None``; ``info`` keeps what the rows
+    agree on, lists what differs, and stacks ``final_states`` to ``(B, R, N)``.
+    """
+    values = {}
+    for name in _field_names():
+        items = [getattr(m, name) for m in rows]
+        values[name] = None if any(item is None for item in items) else np.stack([np.asarray(i) for i in items])
+    return Moments(variables=rows[0].variables, pairs=rows[0].pairs, info=merge_info([m.info for m in rows]),
+                   **values)
+
+
+def merge_info(infos: list[dict]) -> dict:
+    """The ``info`` of a batch: a value the rows share once, else the list of per-row values.
+
+    ``final_states`` are stacked into one array (rows first).
+    """
+    merged = {}
+    for key in infos[0]:
+        values = [info.get(key) for info in infos]
+        if key == "final_states" and all(isinstance(v, np.ndarray) for v in values):
+            merged[key] = np.stack(values)
+        elif all(_same(values[0], v) for v in values[1:]):
+            merged[key] = values[0]
+        else:
+            merged[key] = values
+    return merged
+
+
+def _same(a: Any, b: Any) -> bool:
+    plain = (str, int, float, bool, type(None))
+    return a is b or (isinstance(a, plain) and isinstance(b, plain) and a == b)
+
+
+def concatenate_rows(samplesets: list[dimod.SampleSet], info: dict | None = None) -> dimod.SampleSet:
+    """The reads of every row's SampleSet in row order, with an int vector ``clamp_row`` (the row each read answers).
+
+    The row SampleSets must share variables (in one order) and vartype; vectors
+    that every row has travel along, and ``info`` defaults to the rows' merged info.
+    """
+    records = [s.record for s in samplesets]
+    names = [n for n in records[0].dtype.names
+             if n not in ("sample", "energy") and all(n in r.dtype.names for r in records)]
+    vectors = {n: np.concatenate([r[n] for r in records]) for n in names}
+    vectors["clamp_row"] = np.repeat(np.arange(len(records)), [len(r) for r in records])
+    merged = merge_info([s.info for s in samplesets]) if info is None else info
+    return dimod.SampleSet.from_samples(
+        (np.concatenate([r.sample for r in records]), list(samplesets[0].variables)), samplesets[0].vartype,
+        energy=np.concatenate([r.energy for r in records]), info=merged, sort_labels=False, **vectors,
+    )
 
 
 class Problem:
@@ -166,28 +293,7 @@ class Problem:
         array ``(num_reads, N)`` with columns in the model's variable order; a
         BINARY model's 0/1 values are accepted.  Clamped columns are ignored.
         """
-        if isinstance(initial_states, dimod.SampleSet):
-            missing = [v for v in self.variables if v not in initial_states.variables]
-            if missing:
-                raise ValueError(f"initial_states lacks variable(s) {missing[:5]} of the model")
-            columns = [initial_states.variables.index(v) for v in self.variables]
-            initial_states = np.asarray(initial_states.record.sample)[:, columns]
-        try:
-            shape = np.shape(initial_states)
-        except ValueError:
-            raise ValueError("initial_states must be a rectangular array of spins (rows of equal length)") from None
-        rows_of_spins = len(shape) == 2 or (len(shape) == 1 and len(self.variables) > 0)
-        if not rows_of_spins or shape[-1] != len(self.variables):
-            raise ValueError(
-                f"initial_states must have shape (num_reads, {len(self.variables)}) with columns in the "
-                f"model's variable order; got shape {shape}"
-            )
-        spins = check_spins(initial_states, "initial_states", binary=self.vartype is dimod.BINARY)
-        if spins.shape[0] == 0:
-            raise ValueError("initial_states has no rows; give one starting state per read, or leave it out")
-        if num_reads is not None and spins.shape[0] != num_reads:
-            raise ValueError(f"initial_states has {spins.shape[0]} rows but num_reads is {num_reads}")
-        return np.ascontiguousarray(spins[:, self.free_positions])
+        return _initial_columns(initial_states, self.variables, self.vartype, self.free_positions, num_reads)
 
     def full_states(self, free_states: np.ndarray) -> np.ndarray:
         """Insert the clamped spins into free-spin states (rows)."""
@@ -266,6 +372,217 @@ class Problem:
         )
 
 
+def _sampleset_columns(sampleset: dimod.SampleSet, variables: list) -> np.ndarray:
+    """The samples of ``sampleset`` with columns in ``variables`` order."""
+    missing = [v for v in variables if v not in sampleset.variables]
+    if missing:
+        raise ValueError(f"initial_states lacks variable(s) {missing[:5]} of the model")
+    columns = [sampleset.variables.index(v) for v in variables]
+    return np.asarray(sampleset.record.sample)[:, columns]
+
+
+def _initial_columns(initial_states: Any, variables: list, vartype: dimod.Vartype, positions: np.ndarray,
+                     num_reads: int | None) -> np.ndarray:
+    """Validate starting states ``(num_reads, N)`` (or a SampleSet); their columns at ``positions``, int8 ±1."""
+    if isinstance(initial_states, dimod.SampleSet):
+        initial_states = _sampleset_columns(initial_states, variables)
+    try:
+        shape = np.shape(initial_states)
+    except ValueError:
+        raise ValueError("initial_states must be a rectangular array of spins (rows of equal length)") from None
+    rows_of_spins = len(shape) == 2 or (len(shape) == 1 and len(variables) > 0)
+    if not rows_of_spins or shape[-1] != len(variables):
+        raise ValueError(
+            f"initial_states must have shape (num_reads, {len(variables)}) with columns in the "
+            f"model's variable order; got shape {shape}"
+        )
+    spins = check_spins(initial_states, "initial_states", binary=vartype is dimod.BINARY)
+    if spins.shape[0] == 0:
+        raise ValueError("initial_states has no rows; give one starting state per read, or leave it out")
+    if num_reads is not None and spins.shape[0] != num_reads:
+        raise ValueError(f"initial_states has {spins.shape[0]} rows but num_reads is {num_reads}")
+    return np.ascontiguousarray(spins[:, positions])
+
+
+class Batch:
+    """A validated batched request: ``B`` conditional problems on one model.
+
+    Row ``b`` clamps :attr:`clamp_labels` to ``clamp_values[b]`` (int8 spins)
+    and adds ``field_values[b]`` to the linear biases of :attr:`field_labels`,
+    in the model's own vartype (for a BINARY model a bias on ``x = (s + 1) / 2``).
+    Every row clamps the same variables, so the free spins and their positions
+    (:attr:`free_positions`, in :attr:`variables` order) are shared.
+
+    Built by :meth:`Backend.prepare_batch`.  :meth:`problem` gives row ``b`` as
+    a :class:`Problem` (its free part compiled through the backend's cache);
+    :meth:`row_terms` gives every row at once as fields on the shared free
+    spins, for vectorised backends.
+    """
+
+    def __init__(self, bqm: dimod.BinaryQuadraticModel, clamp: Any, fields: Any, cache: CompileCache | None):
+        self.source = bqm
+        self.bqm = as_spin_bqm(bqm)
+        self.vartype = bqm.vartype
+        self.variables = list(self.bqm.variables)
+        self._cache = cache
+        self.clamp_labels, self.clamp_values = self._clamp(bqm, clamp)
+        self.field_labels, self.field_values = check_field_rows(bqm, fields) if fields is not None else ([], None)
+        self.size = self._rows()
+        self.clamp_values = np.ascontiguousarray(np.broadcast_to(self.clamp_values, (self.size, len(self.clamp_labels))))
+        if self.field_values is None:
+            self.field_values = np.zeros((self.size, 0))
+        index = {v: i for i, v in enumerate(self.variables)}
+        self.clamp_positions = np.array([index[v] for v in self.clamp_labels], dtype=np.int64)
+        self.field_positions = np.array([index[v] for v in self.field_labels], dtype=np.int64)
+        clamped = set(self.clamp_labels)
+        self.free_positions = np.array([i for i, v in enumerate(self.variables) if v not in clamped], dtype=np.int64)
+
+    @staticmethod
+    def _clamp(bqm: dimod.BinaryQuadraticModel, clamp: Any) -> tuple[list, np.ndarray]:
+        if clamp is None or isinstance(clamp, Mapping):  # one clamp for every row
+            spins = check_clamp(bqm, clamp)
+            return list(spins), np.array([list(spins.values())], dtype=np.int8).reshape(1, len(spins))
+        return check_clamp_rows(bqm, clamp)
+
+    def _rows(self) -> int:
+        clamp_rows = self.clamp_values.shape[0]
+        if self.field_values is None:
+            return clamp_rows
+        field_rows = self.field_values.shape[0]
+        if clamp_rows != 1 and clamp_rows != field_rows:  # a dict clamp (one row) holds in every row
+            raise ValueError(
+                f"clamp has {clamp_rows} rows but fields has {field_rows}; give one row of each per problem"
+            )
+        return field_rows
+
+    def __len__(self) -> int:
+        return self.size
+
+    @property
+    def num_free(self) -> int:
+        return self.free_positions.size
+
+    def row_bqm(self, b: int) -> dimod.BinaryQuadraticModel:
+        """Row ``b``'s model before clamping: the caller's BQM with that row's field offsets added."""
+        if not self.field_labels:
+            return self.source
+        row = self.source.copy()
+        row.add_linear_from(zip(self.field_labels, self.field_values[b].tolist()))
+        return row
+
+    def row_clamp(self, b: int) -> dict:
+        """Row ``b``'s clamp as ``{label: ±1}``."""
+        return dict(zip(self.clamp_labels, self.clamp_values[b].tolist()))
+
+    def problem(self, b: int) -> Problem:
+        """Row ``b`` as a :class:`Problem`."""
+        return Problem(self.row_bqm(b), self.row_clamp(b), self._cache)
+
+    def problems(self) -> Iterator[Problem]:
+        """The rows' problems, one at a time."""
+        return (self.problem(b) for b in range(self.size))
+
+    def row_options(self, options: Mapping, b: int) -> dict:
+        """A copy of ``options`` for row ``b`` (its own ``initial_states``)."""
+        row = dict(options)
+        if row.get("initial_states") is not None:
+            row["initial_states"] = np.ascontiguousarray(row["initial_states"][b])
+        return row
+
+    def spin_fields(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's field offsets as spin fields ``(B, N)`` in :attr:`variables` order, and the constant ``(B,)`` they add.
+
+        A BINARY bias ``f`` on ``x = (s + 1) / 2`` is the spin field ``f / 2`` plus ``f / 2``.
+        """
+        fields = np.zeros((self.size, len(self.variables)))
+        fields[:, self.field_positions] = self.field_values
+        if self.vartype is dimod.BINARY:
+            return fields / 2, fields.sum(axis=1) / 2
+        return fields, np.zeros(self.size)
+
+    def row_terms(self, model: CompiledBQM) -> tuple[np.ndarray, np.ndarray]:
+        """Every row as ``(shift, const)`` on the shared free spins.
+
+        ``model`` is the compiled SPIN model of all variables (in
+        :attr:`variables` order).  Row ``b``'s energy of free spins ``s`` is
+        ``E_free(s) + s · shift[b] + const[b]``, with ``E_free`` the energy of
+        ``model.restrict(free_positions)`` (offset included): ``shift`` ``(B, F)``
+        holds the couplings to the clamped spins and the field offsets,
+        ``const`` ``(B,)`` the clamped spins' own energy.
+        """
+        if list(model.variables) != self.variables:
+            raise ValueError("row_terms needs the compiled model of this batch's variables, in their order")
+        fields, const = self.spin_fields()
+        F, C = self.free_positions, self.clamp_positions
+        clamped = self.clamp_values.astype(np.float64)
+        coupling = model.J[C]  # rows of the clamped spins
+        shift = fields[:, F] + np.asarray(coupling[:, F].T @ clamped.T).T
+        to_clamped = np.asarray(coupling[:, C] @ clamped.T).T
+        const = const + clamped @ model.h[C] + np.einsum("bk,bk->b", clamped, fields[:, C] + 0.5 * to_clamped)
+        return shift, const
+
+    def free_initial_states(self, initial_states: Any, num_reads: int | None) -> np.ndarray:
+        """Validate per-row starting states; their free-spin columns, int8 ``(B, R, F)``.
+
+        ``initial_states`` is an array ``(B, R, N)`` (row ``b``'s chains start
+        from ``initial_states[b]``), one set ``(R, N)`` or SampleSet for every
+        row, or the SampleSet of a batched sample (grouped by its ``clamp_row``).
+        """
+        if isinstance(initial_states, dimod.SampleSet) and "clamp_row" in initial_states.record.dtype.names:
+            initial_states = self._by_clamp_row(initial_states)
+        try:
+            shape = () if isinstance(initial_states, dimod.SampleSet) else np.shape(initial_states)
+        except ValueError:  # ragged: the one-set validation says so
+            shape = ()
+        n = len(self.variables)
+        if len(shape) != 3:
+            free = _initial_columns(initial_states, self.variables, self.vartype, self.free_positions, num_reads)
+            return np.broadcast_to(free, (self.size,) + free.shape)
+        if shape[0] != self.size or shape[2] != n:
+            raise ValueError(f"initial_states must have shape ({self.size}, num_reads, {n}): one set of chains per "
+                             f"row; got shape {shape}")
+        if num_reads is not None and shape[1] != num_reads:
+            raise ValueError(f"initial_states has {shape[1]} reads per row but num_reads is {num_reads}")
+        flat = _initial_columns(np.reshape(initial_states, (-1, n)), self.variables, self.vartype,
+                                self.free_positions, None)
+        return flat.reshape(self.size, shape[1], self.num_free)
+
+    def _by_clamp_row(self, sampleset: dimod.SampleSet) -> np.ndarray:
+        rows = np.asarray(sampleset.record.clamp_row)
+        counts = np.bincount(rows, minlength=self.size) if rows.size and rows.min() >= 0 else np.zeros(0)
+        if counts.size != self.size or np.any(counts != counts[0]):
+            raise ValueError(f"initial_states comes from a batch whose rows do not match this one's {self.size} "
+                             f"rows of equal reads (clamp_row counts {counts.tolist()})")
+        states = _sampleset_columns(sampleset, self.variables)[np.argsort(rows, kind="stable")]
+        return states.reshape(self.size, -1, len(self.variables))
+
+    def full_moments(self, mean: np.ndarray, corr: np.ndarray | None, energy: np.ndarray, log_z: np.ndarray | None,
+                     info: dict | None = None) -> Moments:
+        """Batched exact moments of all variables from those of the free spins (clamped spins at their values)."""
+        B, n = self.size, len(self.variables)
+        F, C = self.free_positions, self.clamp_positions
+        clamped = self.clamp_values.astype(np.float64)
+        full_mean = np.empty((B, n))
+        full_mean[:, F], full_mean[:, C] = mean, clamped
+        full_corr = None
+        if corr is not None:
+            full_corr = np.empty((B, n, n))
+            full_corr[:, F[:, None], F[None, :]] = corr
+            full_corr[:, C[:, None], F[None, :]] = clamped[:, :, None] * mean[:, None, :]
+            full_corr[:, F[:, None], C[None, :]] = mean[:, :, None] * clamped[:, None, :]
+            full_corr[:, C[:, None], C[None, :]] = clamped[:, :, None] * clamped[:, None, :]
+            full_corr[:, np.arange(n), np.arange(n)] = 1.0
+        return Moments(variables=self.variables, mean=full_mean, corr=full_corr, energy=energy, log_z=log_z,
+                       info=dict(info or {}))
+
+
+def check_rows_memory(first: Moments, rows: int) -> None:
+    """Refuse, after the first row, a batch of moments whose stacked arrays would not fit in memory."""
+    per_row = sum(v.nbytes for v in vars(first).values() if isinstance(v, np.ndarray))
+    check_memory(2 * rows * per_row, f"moments of {rows} rows ({per_row} bytes each, stacked)",
+                 "give fewer rows per call")
+
+
 def check_log_z(log_z: float, beta: float) -> float:
     """``log_z`` itself, or a clear error when it overflowed float64 (log Z ≈ −β E_ground grows with ``beta``)."""
     if not math.isfinite(log_z):
@@ -308,7 +625,7 @@ class Backend(dimod.Sampler):
     # -- dimod.Sampler API -------------------------------------------------
     @property
     def parameters(self) -> dict:
-        names = ("beta", "num_reads", "clamp", "seed") + tuple(self.extra_parameters)
+        names = ("beta", "num_reads", "clamp", "fields", "seed") + tuple(self.extra_parameters)
         return {name: [] for name in names}
 
     @property
@@ -324,13 +641,18 @@ class Backend(dimod.Sampler):
         """Validate ``bqm`` and ``clamp`` and compile the free part (cached)."""
         return Problem(bqm, clamp, self._cache)
 
+    def prepare_batch(self, bqm: dimod.BinaryQuadraticModel, clamp: Any = None, fields: Any = None) -> Batch:
+        """Validate a batched request (``clamp=(labels, values)`` and/or ``fields=(labels, values)``)."""
+        return Batch(bqm, clamp, fields, self._cache)
+
     def sample(
         self,
         bqm: dimod.BinaryQuadraticModel,
         *,
         beta: float = 1.0,
         num_reads: int | None = None,
-        clamp: Mapping | None = None,
+        clamp: Any = None,
+        fields: Any = None,
         seed: Any = None,
         **options: Any,
     ) -> dimod.SampleSet:
@@ -344,18 +666,40 @@ class Backend(dimod.Sampler):
             Inverse temperature (positive, finite).
         num_reads : int, optional
             Number of samples (default: the backend's ``default_num_reads``).
-        clamp : dict, optional
+        clamp : dict or (labels, values), optional
             ``{label: ±1}`` spins held fixed; they keep their values in the samples.
+            Batched: ``values`` an int array ``(B, len(labels))``, one problem per row
+            (see the module docstring).
+        fields : (labels, values), optional
+            Per-row field offsets: ``values`` a float array ``(B, len(labels))``
+            added to those variables' linear biases in row ``b``.
         seed : int or numpy.random.Generator, optional
             Same seed, same samples.
         **options
             Backend-specific options (see the backend's ``parameters``).
+
+        Returns
+        -------
+        dimod.SampleSet
+            Batched: the ``num_reads`` reads of every row in row order, with an
+            int vector ``clamp_row`` (the row each read answers) and each row's
+            energies (its fields included).
         """
         beta = check_beta(beta)
         if num_reads is not None:
             num_reads = check_positive_int(num_reads, "num_reads")
         rng = as_rng(seed)
         self._check_options(options)
+        if is_batched(clamp, fields):
+            batch = self.prepare_batch(bqm, clamp, fields)
+            if options.get("initial_states") is not None:
+                options["initial_states"] = batch.free_initial_states(options["initial_states"], num_reads)
+                num_reads = num_reads or options["initial_states"].shape[1]
+            num_reads = self.default_num_reads if num_reads is None else num_reads
+            check_reads_memory(batch.size * num_reads, len(batch.variables))
+            result = self._sample_batch(batch, beta, num_reads, rng, **options)
+            result.info.update(beta=beta, backend=self.name)
+            return result
         problem = self.prepare(bqm, clamp)
         if options.get("initial_states") is not None:
             options["initial_states"] = problem.free_initial_states(options["initial_states"], num_reads)
@@ -371,7 +715,8 @@ class Backend(dimod.Sampler):
         bqm: dimod.BinaryQuadraticModel,
         *,
         beta: float = 1.0,
-        clamp: Mapping | None = None,
+        clamp: Any = None,
+        fields: Any = None,
         seed: Any = None,
         **options: Any,
     ) -> Moments:
@@ -379,12 +724,22 @@ class Backend(dimod.Sampler):
 
         Takes the same arguments as :meth:`sample` (``num_reads`` too, for
         sampling backends); clamped spins appear with their fixed values.
+        With batched ``clamp`` / ``fields`` every statistic gains a leading
+        axis of ``B`` rows (see :class:`Moments`).
         """
         beta = check_beta(beta)
         if options.get("num_reads") is not None:
             options["num_reads"] = check_positive_int(options["num_reads"], "num_reads")
         rng = as_rng(seed)
         self._check_options(options, allow_num_reads=True)
+        if is_batched(clamp, fields):
+            batch = self.prepare_batch(bqm, clamp, fields)
+            if options.get("initial_states") is not None:
+                options["initial_states"] = batch.free_initial_states(options["initial_states"],
+                                                                      options.get("num_reads"))
+            result = self._moments_batch(batch, beta, rng, **options)
+            result.info = dict(result.info, beta=beta, backend=self.name)
+            return result
         problem = self.prepare(bqm, clamp)
         if options.get("initial_states") is not None:
             options["initial_states"] = problem.free_initial_states(options["initial_states"], options.get("num_reads"))
@@ -398,6 +753,29 @@ class Backend(dimod.Sampler):
     ) -> tuple[np.ndarray, dict, dict]:
         """Return ``(states, info, vectors)``: int8 spins ``(num_reads, N)`` in model order."""
         raise NotImplementedError
+
+    def _sample_batch(
+        self, batch: Batch, beta: float, num_reads: int, rng: np.random.Generator, **options: Any
+    ) -> dimod.SampleSet:
+        """All rows of ``batch``, ``num_reads`` reads each (see :func:`concatenate_rows`).
+
+        This default solves the rows one by one with :meth:`_sample_free`;
+        ``options["initial_states"]``, when given, is ``(B, num_reads, F)``.
+        """
+        samplesets = []
+        for b, problem in enumerate(batch.problems()):
+            states, info, vectors = self._sample_free(problem.free, beta, num_reads, rng, **batch.row_options(options, b))
+            samplesets.append(problem.sampleset(states, info, **vectors))
+        return concatenate_rows(samplesets)
+
+    def _moments_batch(self, batch: Batch, beta: float, rng: np.random.Generator, **options: Any) -> Moments:
+        """Moments of every row of ``batch`` (a leading batch axis); this default goes row by row."""
+        rows = []
+        for b, problem in enumerate(batch.problems()):
+            rows.append(problem.full_moments(self._moments_free(problem.free, beta, rng, **batch.row_options(options, b))))
+            if b == 0:
+                check_rows_memory(rows[0], batch.size)
+        return stack_moments(rows)
 
     def _moments_free(self, model: CompiledBQM, beta: float, rng: np.random.Generator, **options: Any) -> Moments:
         num_reads = options.pop("num_reads", None)

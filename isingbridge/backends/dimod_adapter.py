@@ -40,7 +40,12 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from isingbridge.backends.base import Backend, Moments, as_rng, check_beta, check_positive_int, int_seed
+import scipy.sparse as sp
+
+from isingbridge.backends.base import (
+    Backend, Batch, Moments, as_rng, check_beta, check_positive_int, check_reads_memory, concatenate_rows, int_seed,
+    moments_from_samples, stack_moments,
+)
 from isingbridge.ir import CompiledBQM, clamp_bqm, check_clamp, as_spin_bqm
 
 __all__ = ["DimodSamplerBackend", "NotReproducibleWarning", "hardware_ranges", "fit_scale"]
@@ -199,11 +204,17 @@ class DimodSamplerBackend(Backend):
         factor, realized = self.submission_scale(model, beta)
         submitted = model.to_bqm()
         submitted.scale(factor)
+        states, vectors, sampler_info = self._reads(submitted, list(model.variables), num_reads, rng, options)
+        return states, {"beta_realized": realized, "scale": factor, "sampler_info": sampler_info}, vectors
+
+    def _reads(self, submitted: dimod.BinaryQuadraticModel, labels: list, num_reads: int, rng: np.random.Generator,
+               options: dict) -> tuple[np.ndarray, dict, dict]:
+        """Submit; return the reads (int8 spins, columns ``labels``), their per-read vectors and the sampler's info."""
         if isinstance(options.get("initial_states"), np.ndarray):  # free-spin columns: name them for the sampler
-            options = dict(options, initial_states=(options["initial_states"], list(model.variables)))
+            options = dict(options, initial_states=(options["initial_states"], labels))
         sampleset = self._submit(submitted, num_reads, rng, options)
         record = sampleset.record
-        columns = [sampleset.variables.index(v) for v in model.variables]
+        columns = [sampleset.variables.index(v) for v in labels]
         states = np.repeat(record.sample[:, columns], record.num_occurrences, axis=0)
         if sampleset.vartype is dimod.BINARY:
             states = 2 * states - 1
@@ -211,8 +222,48 @@ class DimodSamplerBackend(Backend):
         # per-read vectors an embedding composite adds (chain_break_fraction) travel with the reads
         vectors = {name: np.repeat(record[name], record.num_occurrences, axis=0)[:keep]
                    for name in record.dtype.names if name not in ("sample", "energy", "num_occurrences")}
-        info = {"beta_realized": realized, "scale": factor, "sampler_info": dict(sampleset.info)}
-        return states[:keep].astype(np.int8), info, vectors
+        return states[:keep].astype(np.int8), vectors, dict(sampleset.info)
+
+    def _sample_batch(self, batch: Batch, beta, num_reads, rng, **options) -> dimod.SampleSet:
+        rows = self._copies(batch, beta, num_reads, rng, options)
+        if rows is None:
+            return super()._sample_batch(batch, beta, num_reads, rng, **options)
+        return concatenate_rows([problem.sampleset(states, info, **vectors) for problem, states, info, vectors in rows])
+
+    def _moments_batch(self, batch: Batch, beta, rng, **options) -> Moments:
+        num_reads = options.pop("num_reads", None) or self.default_num_reads
+        check_reads_memory(batch.size * num_reads, len(batch.variables))
+        rows = self._copies(batch, beta, num_reads, rng, options)
+        if rows is None:
+            return super()._moments_batch(batch, beta, rng, num_reads=num_reads, **options)
+        return stack_moments([problem.full_moments(moments_from_samples(problem.free, states, info))
+                              for problem, states, info, _ in rows])
+
+    def _copies(self, batch: Batch, beta: float, num_reads: int, rng: np.random.Generator, options: dict) -> list | None:
+        """Every row of ``batch`` in one sampler call, as disjoint copies labelled ``0 … B·F − 1``.
+
+        Returns ``[(problem, states, info, vectors)]`` per row, or ``None`` where
+        the rows go one call each: a ``dimod.Structured`` sampler (whose graph
+        fixes the sizes it accepts), one row, or no free spins.
+        """
+        if isinstance(self.sampler, dimod.Structured) or batch.size == 1 or batch.num_free == 0:
+            return None
+        problems = list(batch.problems())
+        scales = [self.submission_scale(problem.free, beta) for problem in problems]
+        h = np.concatenate([problem.free.h * factor for problem, (factor, _) in zip(problems, scales)])
+        J = sp.triu(sp.block_diag([problem.free.J * factor for problem, (factor, _) in zip(problems, scales)]), k=1)
+        J = J.tocoo()
+        submitted = dimod.BQM.from_numpy_vectors(h, (J.row, J.col, J.data), 0.0, dimod.SPIN)
+        width = batch.num_free
+        if options.get("initial_states") is not None:  # (B, R, F) -> (R, B·F): one read holds every copy
+            initial = np.asarray(options["initial_states"])
+            options = dict(options, initial_states=np.ascontiguousarray(initial.transpose(1, 0, 2)).reshape(initial.shape[1], -1))
+        states, vectors, sampler_info = self._reads(submitted, list(range(batch.size * width)), num_reads, rng, options)
+        states = states.reshape(states.shape[0], batch.size, width)
+        return [(problem, np.ascontiguousarray(states[:, b]),
+                 {"beta_realized": realized, "scale": factor, "sampler_info": sampler_info, "copies": batch.size},
+                 vectors)
+                for b, (problem, (factor, realized)) in enumerate(zip(problems, scales))]
 
     def estimate_beta_eff(
         self,

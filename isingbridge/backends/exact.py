@@ -40,11 +40,11 @@ import dimod
 import numba
 import numpy as np
 
-from isingbridge.backends.base import Backend, Moments, check_log_z, check_positive_int
+from isingbridge.backends.base import Backend, Batch, Moments, check_log_z, check_positive_int
 from isingbridge.ir import CompiledBQM, compile_bqm
 from isingbridge.validation import check_memory
 
-__all__ = ["ExactBackend", "ModelTooLargeError", "SlowEnumerationWarning", "enumeration_rate"]
+__all__ = ["ExactBackend", "ModelTooLargeError", "SlowEnumerationWarning", "enumerate_rows", "enumeration_rate"]
 
 LOW_BITS = 12
 CHUNK_STATES = 1 << 22
@@ -114,6 +114,42 @@ def _boltzmann_weights(energies: np.ndarray, beta: float, reference: float, row_
             weighted += w * e
         row_sum[r] = total
         row_energy[r] = weighted
+
+
+@numba.njit(parallel=True, cache=True)
+def _row_energies(shared: np.ndarray, high_terms: np.ndarray, low_terms: np.ndarray, energies: np.ndarray,
+                  lowest: np.ndarray) -> None:
+    """energies[r, l, b] = shared[r, l] + high_terms[r, b] + low_terms[l, b]; lowest[r, b] = its minimum over l."""
+    rows, cols = shared.shape
+    batch = high_terms.shape[1]
+    for r in numba.prange(rows):
+        for b in range(batch):
+            lowest[r, b] = np.inf
+        for l in range(cols):
+            base = shared[r, l]
+            for b in range(batch):
+                e = base + high_terms[r, b] + low_terms[l, b]
+                energies[r, l, b] = e
+                if e < lowest[r, b]:
+                    lowest[r, b] = e
+
+
+@numba.njit(parallel=True, cache=True)
+def _row_weights(energies: np.ndarray, beta: float, reference: np.ndarray, row_sum: np.ndarray,
+                 row_energy: np.ndarray) -> None:
+    """energies[r, l, b] → exp(−β(E − reference[b])) in place; fill Σ_l w and Σ_l w·E per (r, b)."""
+    rows, cols, batch = energies.shape
+    for r in numba.prange(rows):
+        for b in range(batch):
+            row_sum[r, b] = 0.0
+            row_energy[r, b] = 0.0
+        for l in range(cols):
+            for b in range(batch):
+                e = energies[r, l, b]
+                w = math.exp(-beta * (e - reference[b]))
+                energies[r, l, b] = w
+                row_sum[r, b] += w
+                row_energy[r, b] += w * e
 
 
 @dataclass
@@ -228,6 +264,123 @@ def enumerate_model(model: CompiledBQM, beta: float, *, corr: bool = True, row_w
     )
 
 
+#: Rows enumerated together by :func:`enumerate_rows`, and the numbers of one chunk of its (state, row) energies.
+ROW_BLOCK = 256
+CHUNK_ENTRIES = 1 << 21
+
+
+@dataclass
+class _Rows:
+    """Exact moments of ``B`` rows over shared free spins (row axis first)."""
+
+    log_z: np.ndarray
+    mean: np.ndarray
+    corr: np.ndarray | None
+    energy: np.ndarray
+    ground_energy: np.ndarray
+
+
+def enumerate_rows(model: CompiledBQM, shift: np.ndarray, const: np.ndarray, beta: float, *,
+                   corr: bool = True) -> _Rows:
+    """Exact moments of ``B`` models that differ from ``model`` by fields and a constant.
+
+    Row ``b`` has energy ``E(s) + s · shift[b] + const[b]``, ``E`` the energy
+    of ``model``.  The 2^N states are enumerated once per block of
+    :data:`ROW_BLOCK` rows: the shared energies come from the low/high split
+    of :func:`enumerate_model`, each row's field term from one matrix
+    product per chunk, and every row keeps its own reference energy, so
+    nothing overflows at any β.
+
+    Examples
+    --------
+    >>> import dimod
+    >>> model = compile_bqm(dimod.BQM({0: 0.0}, {}, 0.0, "SPIN"))
+    >>> rows = enumerate_rows(model, np.array([[0.0], [1.0]]), np.zeros(2), 1.0)
+    >>> np.round(rows.mean[:, 0], 6).tolist()                 # 0 and -tanh(1)
+    [0.0, -0.761594]
+    """
+    blocks = [_enumerate_block(model, shift[start:start + ROW_BLOCK], const[start:start + ROW_BLOCK], beta, corr)
+              for start in range(0, shift.shape[0], ROW_BLOCK)]
+    return _Rows(*(None if blocks[0][k] is None else np.concatenate([block[k] for block in blocks])
+                   for k in range(5)))
+
+
+def rows_memory(num_spins: int, num_rows: int, corr: bool = True) -> float:
+    """Bytes :func:`enumerate_rows` holds at once for ``num_rows`` rows of ``num_spins`` free spins."""
+    block = min(num_rows, ROW_BLOCK)
+    m = _low_bits(num_spins, corr)
+    chunk = 4.0 * max(CHUNK_ENTRIES, block << m)  # energies, weights and two temporaries
+    per_state_table = (num_spins - m) * (block << m) * (2 if corr else 0)
+    outputs = num_rows * (num_spins * num_spins * (2 if corr else 0) + 4 * num_spins + 8)
+    return 8.0 * (chunk + per_state_table + outputs)
+
+
+def _low_bits(num_spins: int, corr: bool) -> int:
+    """The split that minimises the per-row work of :func:`_enumerate_block`.
+
+    Per row: the high–low sums cost 2^N · (N − m), the low–low products
+    2^m · m², the high–high ones 2^(N−m) · (N − m)²; without correlations only
+    the shared energies (2^N, any m) and the means matter.
+    """
+    if not corr:
+        return min(num_spins, LOW_BITS)
+    def cost(m: int) -> float:
+        high = num_spins - m
+        return 2.0**num_spins * (high + 1) + 2.0**m * m * m + 2.0**high * high * high
+    return min(range(min(num_spins, LOW_BITS) + 1), key=cost)
+
+
+def _enumerate_block(model: CompiledBQM, shift: np.ndarray, const: np.ndarray, beta: float, corr: bool) -> tuple:
+    n, rows = model.num_variables, shift.shape[0]
+    if n == 0:
+        energy = model.offset + const
+        return -beta * energy, np.zeros((rows, 0)), np.zeros((rows, 0, 0)) if corr else None, energy, energy
+    split = _Split(model, _low_bits(n, corr))
+    m, n_high, s_low = split.m, split.n_high, split.s_low
+    low_shift = np.ascontiguousarray(s_low @ shift[:, :m].T)  # (L, B): each low state's field term in each row
+    reference = np.full(rows, np.inf)
+    total, energy_sum = np.zeros(rows), np.zeros(rows)
+    col_total = np.zeros((s_low.shape[0], rows))
+    mean_high = np.zeros((n_high, rows))
+    pairs_high = np.zeros((n_high * n_high, rows)) if corr else None
+    high_low = np.zeros((n_high, s_low.shape[0], rows)) if corr else None
+    high_rows = max(1, CHUNK_ENTRIES // (s_low.shape[0] * rows))
+    for first in range(0, split.rows_total, high_rows):
+        codes = np.arange(first, min(first + high_rows, split.rows_total), dtype=np.int64)
+        s_high = split.high_spins(codes)
+        shared, _ = split.energies(s_high)
+        weights = np.empty((codes.size, s_low.shape[0], rows))
+        row_sums, row_energies = np.empty((codes.size, rows)), np.empty((codes.size, rows))
+        _row_energies(shared, s_high @ shift[:, m:].T + const, low_shift, weights, row_sums)
+        lowest = np.minimum(reference, row_sums.min(axis=0))
+        scale = np.exp(-beta * (reference - lowest))  # 0 before the first chunk: every sum is still 0
+        reference = lowest
+        for accumulated in (total, energy_sum, col_total, mean_high, pairs_high, high_low):
+            if accumulated is not None:
+                accumulated *= scale
+        _row_weights(weights, beta, reference, row_sums, row_energies)
+        total += row_sums.sum(axis=0)
+        energy_sum += row_energies.sum(axis=0)
+        col_total += weights.sum(axis=0)
+        mean_high += s_high.T @ row_sums
+        if corr:
+            pairs_high += (s_high[:, :, None] * s_high[:, None, :]).reshape(codes.size, -1).T @ row_sums
+            high_low += (s_high.T @ weights.reshape(codes.size, -1)).reshape(high_low.shape)
+    mean = np.concatenate([s_low.T @ col_total, mean_high]).T / total[:, None]
+    full_corr = None
+    if corr:
+        full_corr = np.empty((rows, n, n))
+        pairs_low = (s_low[:, :, None] * s_low[:, None, :]).reshape(s_low.shape[0], -1)
+        full_corr[:, :m, :m] = (pairs_low.T @ col_total).T.reshape(rows, m, m)
+        cross = np.einsum("ilb,lj->bij", high_low, s_low)
+        full_corr[:, m:, :m] = cross
+        full_corr[:, :m, m:] = cross.transpose(0, 2, 1)
+        full_corr[:, m:, m:] = pairs_high.T.reshape(rows, n_high, n_high)
+        full_corr /= total[:, None, None]
+        full_corr[:, np.arange(n), np.arange(n)] = 1.0
+    return np.log(total) - beta * reference, mean, full_corr, energy_sum / total, reference
+
+
 def exact_samples(model: CompiledBQM, beta: float, num_reads: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """``num_reads`` i.i.d. Boltzmann samples (int8 rows) and log Z."""
     n = model.num_variables
@@ -326,11 +479,12 @@ def enumeration_rate() -> float:
     return float(2**n / max(time.perf_counter() - start, 1e-9))
 
 
-def estimated_seconds(num_spins: int) -> float:
-    """Expected time of one enumeration of ``num_spins`` free spins (0 when surely under ``SLOW_SECONDS``)."""
-    if 2.0**num_spins / SLOWEST_RATE <= SLOW_SECONDS:
+def estimated_seconds(num_spins: int, rows: int = 1) -> float:
+    """Expected time of enumerating ``num_spins`` free spins for ``rows`` rows (0 when surely under ``SLOW_SECONDS``)."""
+    states = rows * 2.0**num_spins
+    if states / SLOWEST_RATE <= SLOW_SECONDS:
         return 0.0
-    return 2.0**num_spins / enumeration_rate()
+    return states / enumeration_rate()
 
 
 def _duration(seconds: float) -> str:
@@ -378,18 +532,19 @@ class ExactBackend(Backend):
     def limits(self) -> str:
         return f"up to {self.max_variables} free spins (2^N time, O(N^2) memory)"
 
-    def _check_size(self, model: CompiledBQM, stacklevel: int = 4) -> None:
-        """Refuse more than ``max_variables`` free spins; warn when the enumeration will take long."""
+    def _check_size(self, model: CompiledBQM, stacklevel: int = 4, rows: int = 1) -> None:
+        """Refuse more than ``max_variables`` free spins; warn when the enumeration (of ``rows`` rows) will take long."""
         n = model.num_variables
         if n > self.max_variables:
             raise ModelTooLargeError(
                 f"the exact backend enumerates at most {self.max_variables} free spins and this model has "
                 f"{n}; clamp more spins, or use a sampling backend: get('gibbs') or get('anneal')"
             )
-        seconds = estimated_seconds(n)
+        seconds = estimated_seconds(n, rows)
         if seconds > SLOW_SECONDS:
+            batch = f" for each of {rows} rows" if rows > 1 else ""
             warnings.warn(
-                f"exact enumeration of {n} free spins visits 2^{n} = {2.0**n:.3g} states; at the "
+                f"exact enumeration of {n} free spins visits 2^{n} = {2.0**n:.3g} states{batch}; at the "
                 f"{enumeration_rate():.3g} states/s measured on this machine that takes about {_duration(seconds)}. "
                 "Clamp more spins, lower max_variables to be refused at once, or use get('gibbs') or get('anneal')",
                 SlowEnumerationWarning, stacklevel=stacklevel,
@@ -411,6 +566,21 @@ class ExactBackend(Backend):
             variables=list(model.variables), mean=result.mean, corr=result.corr,
             energy=result.energy, log_z=check_log_z(result.log_z, beta), info={"ground_energy": result.ground_energy},
         )
+
+    def _moments_batch(self, batch: Batch, beta, rng, **options) -> Moments:
+        """Every row at once: the free spins are enumerated once per block of rows (:func:`enumerate_rows`)."""
+        options.pop("num_reads", None)
+        full = self._cache.compile(batch.bqm)
+        free = full.restrict(batch.free_positions)
+        check_memory(rows_memory(free.num_variables, batch.size),
+                     f"exact moments of {batch.size} rows of {free.num_variables} free spins", "give fewer rows per call")
+        self._check_size(free, stacklevel=5, rows=batch.size)
+        shift, const = batch.row_terms(full)
+        result = enumerate_rows(free, shift, const, beta)
+        for log_z in result.log_z[~np.isfinite(result.log_z)][:1]:
+            check_log_z(float(log_z), beta)
+        return batch.full_moments(result.mean, result.corr, result.energy, result.log_z,
+                                  {"ground_energy": result.ground_energy})
 
     def ground_states(
         self, bqm: dimod.BinaryQuadraticModel, *, clamp: dict | None = None, max_states: int = 1024

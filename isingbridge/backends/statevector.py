@@ -51,9 +51,10 @@ from numba import prange
 
 from isingbridge.backends.base import (
     Backend, Moments, Problem, as_rng, check_beta, check_log_z, check_positive_int, check_reads_memory,
+    concatenate_rows, stack_moments,
 )
 from isingbridge.backends.exact import spin_rows, state_energies
-from isingbridge.ir import compile_bqm
+from isingbridge.ir import compile_bqm, is_batched
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
 from isingbridge.validation import ResourceLimitError, check_array, check_int, check_memory as check_bytes, check_real
 
@@ -396,6 +397,18 @@ class StatevectorBackend(Backend):
         free = TransverseIsing(problem.free_bqm, model.x, model.xx) if problem.clamp else model
         return problem, free
 
+    def _rows(self, model: Any, clamp: Any, fields: Any):
+        """Row ``b`` of a batched request as ``(model, clamp dict)``; a TransverseIsing row keeps its X terms.
+
+        Each row is its own Hamiltonian to diagonalise, so rows are solved one by one.
+        """
+        quantum = as_transverse_ising(model)
+        source = model if isinstance(model, dimod.BinaryQuadraticModel) else quantum.bqm
+        batch = self.prepare_batch(source, clamp, fields)
+        for b in range(batch.size):
+            bqm = batch.row_bqm(b)
+            yield (bqm if source is model else TransverseIsing(bqm, quantum.x, quantum.xx)), batch.row_clamp(b)
+
     # -- eigenstates ---------------------------------------------------------------
     def eigenstates(self, model: Any, *, k: int = 1, clamp: Mapping | None = None, v0: np.ndarray | None = None,
                     previous: Eigenstates | None = None) -> Eigenstates:
@@ -532,15 +545,23 @@ class StatevectorBackend(Backend):
         return p_z, p_x, energy, log_z, info
 
     def moments(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
-                clamp: Mapping | None = None, seed: Any = None, state: Any = "ground",
-                v0: np.ndarray | None = None, previous: Eigenstates | None = None, **options: Any) -> Moments:
+                clamp: Any = None, seed: Any = None, state: Any = "ground",
+                v0: np.ndarray | None = None, previous: Eigenstates | None = None, fields: Any = None,
+                **options: Any) -> Moments:
         """⟨Z_i⟩, ⟨Z_iZ_j⟩, ⟨H⟩ (and ⟨X_i⟩, ⟨X_iX_j⟩) of a ground, excited or Gibbs state.
 
         Returns :class:`~isingbridge.backends.base.Moments` with ``mean``/``corr``
         in the Z basis, ``x_mean``/``x_corr`` in the X basis, ``energy`` = ⟨H⟩,
         ``log_z`` = log Tr e^{−H/T} for thermal states; ``info`` holds the gap,
-        degeneracy, parity and (thermal) free energy.
+        degeneracy, parity and (thermal) free energy.  Batched ``clamp`` /
+        ``fields`` (Z fields) give a leading batch axis, as on every backend.
         """
+        if is_batched(clamp, fields):
+            return stack_moments([
+                self.moments(row, beta=beta, temperature=temperature, clamp=row_clamp, seed=seed, state=state,
+                             v0=v0, previous=previous, **options)
+                for row, row_clamp in self._rows(model, clamp, fields)
+            ])
         if options.get("num_reads") is not None:  # a state has no reads; checked so that typos are not hidden
             check_positive_int(options["num_reads"], "num_reads")
         options.pop("num_reads", None)
@@ -562,12 +583,20 @@ class StatevectorBackend(Backend):
         return problem.full_moments(free_moments)
 
     def sample(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
-               num_reads: int | None = None, clamp: Mapping | None = None, seed: Any = None,
-               state: Any = "ground", **options: Any) -> dimod.SampleSet:
+               num_reads: int | None = None, clamp: Any = None, seed: Any = None,
+               state: Any = "ground", fields: Any = None, **options: Any) -> dimod.SampleSet:
         """Computational-basis measurements of the state (s = +1 for |0⟩), as a SampleSet.
 
         Energies are those of the diagonal part (the BQM) of each measured basis state.
+        Batched ``clamp`` / ``fields``: every row's reads with a ``clamp_row`` vector.
         """
+        if is_batched(clamp, fields):
+            rng = as_rng(seed)
+            return concatenate_rows([
+                self.sample(row, beta=beta, temperature=temperature, num_reads=num_reads, clamp=row_clamp, seed=rng,
+                            state=state, **options)
+                for row, row_clamp in self._rows(model, clamp, fields)
+            ])
         num_reads = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
         rng = as_rng(seed)
         v0 = options.pop("v0", None)
