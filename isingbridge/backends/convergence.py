@@ -36,6 +36,8 @@ __all__ = ["ConvergenceWarning", "rank_split_rhat", "bulk_ess", "mean_ess", "gey
 
 #: ArviZ's minimum number of draws per chain for R̂ and ESS.
 MIN_DRAWS = 4
+#: Chains up to this length get their autocovariances by direct products instead of FFT.
+DIRECT_AUTOCOV_MAX = 32
 
 
 class ConvergenceWarning(UserWarning):
@@ -140,21 +142,32 @@ def geyer_ess(draws: np.ndarray) -> np.ndarray:
     draws = np.asarray(draws, dtype=np.float64)
     chains, n, num_vars = draws.shape
     total = chains * n
-    centred = draws - draws.mean(axis=1, keepdims=True)
-    spectrum = fft.rfft(centred, n=fft.next_fast_len(2 * n), axis=1)
-    acov = fft.irfft(spectrum * spectrum.conj(), axis=1)[:, :n] / n
-    mean_var = acov[:, 0].mean(axis=0) * n / (n - 1.0)
+    acov = _mean_autocov(draws - draws.mean(axis=1, keepdims=True))
+    mean_var = acov[0] * n / (n - 1.0)
     var_plus = mean_var * (n - 1.0) / n
     if chains > 1:
         var_plus = var_plus + draws.mean(axis=1).var(axis=0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rho = 1.0 - (mean_var - acov.mean(axis=0)) / var_plus  # (n, N), lag 0 is forced to 1 below
+        rho = 1.0 - (mean_var - acov) / var_plus  # (n, N), lag 0 is forced to 1 below
         rho[0] = 1.0
         tau = _geyer_tau(rho, n)
         tau = np.maximum(tau, 1.0 / np.log10(total))
         ess = total / tau
     constant = np.ptp(draws.reshape(total, num_vars), axis=0) < np.finfo(float).resolution
     return np.where(constant, float(total), ess)
+
+
+def _mean_autocov(centred: np.ndarray) -> np.ndarray:
+    """Autocovariances ``(lags, N)`` of centred draws ``(chains, n, N)``, averaged over chains (biased, / n).
+
+    FFT for long chains; short ones (batch means) by direct products, which
+    are cheaper there than transforms along a strided axis.
+    """
+    chains, n, _ = centred.shape
+    if n <= DIRECT_AUTOCOV_MAX:
+        return np.stack([np.einsum("cum,cum->m", centred[:, : n - t], centred[:, t:]) for t in range(n)]) / (n * chains)
+    spectrum = fft.rfft(centred, n=fft.next_fast_len(2 * n), axis=1)
+    return fft.irfft(spectrum * spectrum.conj(), axis=1)[:, :n].mean(axis=0) / n
 
 
 def _geyer_tau(rho: np.ndarray, n: int) -> np.ndarray:

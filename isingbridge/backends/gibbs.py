@@ -52,6 +52,8 @@ ALL_PAIRS_MAX = 512
 RHAT_THRESHOLD = 1.01
 FEW_CHAINS_RHAT_THRESHOLD = 1.05
 FEW_CHAINS = 4
+#: From this many chains the spread of the chain means gives the standard errors (see _spin_statistics).
+INDEPENDENT_CHAINS = 16
 #: Variables per slice when reducing the batch sums (bounds the temporary memory).
 STAT_CHUNK = 2048
 
@@ -168,18 +170,32 @@ def _batch_means_stderr(means: np.ndarray) -> np.ndarray:
 
 
 def _spin_statistics(spins: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(mean, stderr, rhat, frozen)`` per variable from per-chain batch sums ``(C, K, m)``."""
+    """``(mean, stderr, rhat, frozen)`` per variable from per-chain batch sums ``(C, K, m)``.
+
+    With at least ``INDEPENDENT_CHAINS`` chains the error is the spread of
+    the chain means, var / C: the chains are independent, so this estimates
+    the variance of their average whatever the autocorrelation inside each
+    chain, and both the within-chain noise and any disagreement between
+    chains are in it.  With fewer chains that spread is too noisy (a χ² with
+    C − 1 degrees of freedom), and the C × K batch means are used instead,
+    divided by their ESS (:func:`_batch_means_stderr`).
+    """
     num_chains, batches, _ = spins.shape
     records = int(lengths.sum())
-    totals = spins.sum(axis=1)
+    totals = spins.sum(axis=1, dtype=np.int64)
     mean = totals.sum(axis=0) / (num_chains * records)
-    stderr = _batch_means_stderr(spins / lengths[None, :, None])
+    if num_chains >= INDEPENDENT_CHAINS:
+        var = (totals / records).var(axis=0, ddof=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stderr = np.where(var > 0, np.sqrt(var / num_chains), np.inf)
+    else:
+        stderr = _batch_means_stderr(spins / lengths[None, :, None])
     frozen = np.all(np.abs(totals) == records, axis=0)
     stderr[frozen] = np.inf
     half = records // 2
     if batches >= 2 and half >= 2:
-        split = np.concatenate([spins[:, : batches // 2].sum(axis=1), spins[:, batches // 2:].sum(axis=1)])
-        rhat = rhat_from_split_sums(split, half)
+        first = spins[:, : batches // 2].sum(axis=1, dtype=np.int64)
+        rhat = rhat_from_split_sums(np.concatenate([first, totals - first]), half)
     else:
         rhat = np.full(mean.size, np.nan)
     return mean, stderr, rhat, frozen
@@ -187,7 +203,7 @@ def _spin_statistics(spins: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
 
 def _group_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Sum per-chain values ``(C, ...)`` over consecutive groups of chains of the given sizes."""
-    return np.add.reduceat(values, np.concatenate([[0], np.cumsum(sizes)[:-1]]), axis=0)
+    return np.add.reduceat(values, np.concatenate([[0], np.cumsum(sizes)[:-1]]), axis=0, dtype=np.int64)
 
 
 def rhat_threshold(num_chains: int) -> float:
@@ -201,22 +217,22 @@ def rhat_threshold(num_chains: int) -> float:
     return RHAT_THRESHOLD if num_chains >= FEW_CHAINS else FEW_CHAINS_RHAT_THRESHOLD
 
 
-def chain_moments(model: CompiledBQM, sums: ChainSums, num_edges: int, requested: np.ndarray | None,
+def chain_moments(model: CompiledBQM, sums: ChainSums, requested: np.ndarray | None,
                   where: np.ndarray | None, all_pairs: bool, info: dict) -> Moments:
     """Moments, errors and diagnostics from the engine's batch sums (see :meth:`GibbsBackend.moments`)."""
-    num_chains, batches, n = sums.spins.shape
+    num_chains, _, n = sums.spins.shape
+    batches = sums.batch_lengths.size
     lengths = sums.batch_lengths.astype(np.float64)
     samples = num_chains * int(lengths.sum())
-    parts = [_spin_statistics(sums.spins[:, :, a:a + STAT_CHUNK], lengths) for a in range(0, n, STAT_CHUNK)]
+    spin_lengths = sums.spin_lengths.astype(np.float64)
+    parts = [_spin_statistics(sums.spins[:, :, a:a + STAT_CHUNK], spin_lengths) for a in range(0, n, STAT_CHUNK)]
     mean, stderr, rhat, frozen = (np.concatenate(column) for column in zip(*parts))
     limit = samples * math.log10(max(samples, 10))  # ArviZ's largest ESS: τ ≥ 1 / log10(S)
     with np.errstate(divide="ignore"):
         ess = np.clip((1.0 - mean**2) / stderr**2, 0.0, limit)
-    group_spins = _group_sums(sums.spins, sums.group_sizes)  # (G, K, N)
     weights = sums.group_sizes[:, None] * lengths[None, :]
-    edges = coupled_pairs(model)[:num_edges]
-    couplings = np.asarray(model.J[edges[:, 0], edges[:, 1]]).ravel()
-    energy_sums = sums.pairs[:, :, :num_edges] @ couplings + group_spins @ model.h
+    couplings = sp.triu(model.J, k=1).tocoo().data  # in the order of coupled_pairs
+    energy_sums = sums.pairs[:, :, :couplings.size] @ couplings + sums.field_sums
     energy = float(energy_sums.sum() / samples + model.offset)
     energy_stderr = float(_batch_means_stderr((energy_sums / weights)[:, :, None])[0])
     moments = Moments(variables=list(model.variables), mean=mean, corr=None, energy=energy, stderr=stderr,
@@ -259,8 +275,8 @@ def _warn_if_unconverged(model: CompiledBQM, moments: Moments, frozen: np.ndarra
                       "trusted: raise num_sweeps and burn_in, or num_reads", ConvergenceWarning, stacklevel=5)
 
 
-def record_on_host(engine, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
-                   group: int = MAX_BLOCK) -> ChainSums:
+def record_on_host(engine, h: np.ndarray, burn: int, thin: int, batch_of: np.ndarray, num_batches: int,
+                   pairs: np.ndarray, group: int = MAX_BLOCK) -> ChainSums:
     """The statistics of an engine's ``record``, gathered by copying the states out after each recorded sweep.
 
     For engines without in-kernel statistics (the CUDA engines): same
@@ -272,6 +288,7 @@ def record_on_host(engine, burn: int, thin: int, batch_of: np.ndarray, num_batch
     sizes = np.minimum(group, num_chains - group * np.arange(-(-num_chains // group)))
     spins = np.zeros((num_chains, num_batches, n), dtype=np.int64)
     pair_sums = np.zeros((sizes.size, num_batches, len(pairs)), dtype=np.int64)
+    field_sums = np.zeros((sizes.size, num_batches))
     engine.run(burn)
     for k in batch_of:
         engine.run(thin)
@@ -280,7 +297,8 @@ def record_on_host(engine, burn: int, thin: int, batch_of: np.ndarray, num_batch
         s = engine.states()
         spins[:, k] += s
         pair_sums[:, k] += _group_sums((s[:, pairs[:, 0]] * s[:, pairs[:, 1]]).astype(np.int64), sizes)
-    return ChainSums(spins, pair_sums, sizes, lengths)
+        field_sums[:, k] += _group_sums(s.astype(np.int64), sizes) @ h
+    return ChainSums(spins, pair_sums, sizes, lengths, lengths, field_sums)
 
 
 class GibbsBackend(Backend):
@@ -457,13 +475,14 @@ class GibbsBackend(Backend):
             engine, method = self._engine(model, beta, num_chains, rng, scan, method, initial_states)
             burn = burn_in + (num_sweeps - burn_in) % thin
             if hasattr(engine, "record"):
-                sums = engine.record(burn, thin, batch_of, batches, listed)
+                spin_batches = 2 if num_chains >= INDEPENDENT_CHAINS and batches >= 2 else batches
+                sums = engine.record(burn, thin, batch_of, batches, listed, spin_batches)
             else:
-                sums = record_on_host(engine, burn, thin, batch_of, batches, listed)
+                sums = record_on_host(engine, model.h, burn, thin, batch_of, batches, listed)
             final = engine.states()
         info = {"num_sweeps": num_sweeps, "burn_in": burn_in, "thin": thin, "method": method,
                 "device": self.device, "final_states": final}
-        return chain_moments(model, sums, len(edges), requested, where, all_pairs, info)
+        return chain_moments(model, sums, requested, where, all_pairs, info)
 
 
 def random_spins(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:

@@ -105,37 +105,75 @@ def _local_field(acc, sp, indptr, indices, weights, i, hi, B):
             acc[r] += w * sp[j, r]
 
 
+#: Records an int8 window of spin sums holds before it is added to the batch sums.
+WINDOW = 127
+
+
 @numba.njit(inline="always")
-def _batch_after(t, burn, thin, batch_of):
-    """Time batch that the state after sweep ``t`` is recorded in, or -1 (burn-in, thinned out, dropped)."""
+def _record_index(t, burn, thin, num_records):
+    """Index of the record taken after sweep ``t``, or -1 (burn-in or thinned out)."""
     done = t + 1 - burn
-    if done <= 0 or done % thin != 0:
+    if done <= 0 or done % thin != 0 or done // thin > num_records:
         return -1
-    return batch_of[done // thin - 1]
+    return done // thin - 1
 
 
 @numba.njit(inline="always")
-def _record(sp, spin_sums, pair_sums, pair_i, pair_j, lanes, n, B):
-    """Add a block's state: s_i per chain, and s_i s_j of the listed pairs summed over its ``lanes`` real chains."""
-    for i in range(n):
+def _add_rows(win, sp, i0, i1, B):
+    """win[i, r] += sp[i, r] for rows i0 ≤ i < i1 (int8 window: one cache-resident byte per spin and chain)."""
+    for i in range(i0, i1):
+        w = win[i]
+        x = sp[i]
         for r in range(B):
-            spin_sums[i, r] += sp[i, r]
+            w[r] = np.int8(w[r] + x[r])
+
+
+@numba.njit(inline="always")
+def _record_pairs(sp, pair_sums, pair_i, pair_j, lanes):
+    """Add s_i s_j of the listed pairs, summed over a block's ``lanes`` real chains."""
     for p in range(pair_i.size):
         i = pair_i[p]
         j = pair_j[p]
-        total = 0
+        total = np.int32(0)
         for r in range(lanes):
-            total += sp[i, r] * sp[j, r]
+            total += np.int32(sp[i, r] * sp[j, r])
         pair_sums[p] += total
+
+
+@numba.njit(inline="always")
+def _close_record(win, spin_sums, field_sums, h, lanes, index, batch_of, num_batches, count, n, B):
+    """Count a record in the window; add the window to its batch's sums when full or at the batch's end.
+
+    ``spin_sums`` may hold fewer batches than the ``num_batches`` of the
+    records (e.g. 2: the chain halves); batch k then goes to k · len(spin_sums) // num_batches.
+    ``field_sums[k]`` gets Σ_i h_i s_i over the block's ``lanes`` real chains (the field part of ⟨E⟩).
+    """
+    count += 1
+    last = index + 1 >= batch_of.size or batch_of[index + 1] != batch_of[index]
+    if count == WINDOW or last:
+        ss = spin_sums[batch_of[index] * spin_sums.shape[0] // num_batches]
+        field = 0.0
+        for i in range(n):
+            total = 0
+            for r in range(lanes):
+                total += win[i, r]
+            field += h[i] * total
+            for r in range(B):
+                ss[i, r] += win[i, r]
+                win[i, r] = 0
+        field_sums[batch_of[index]] += field
+        count = 0
+    return count
 
 
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
 def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, counters, scan_states, random_scan,
-                    num_sweeps, burn, thin, batch_of, spin_sums, pair_sums, pair_i, pair_j, lanes):
+                    num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, pair_i, pair_j, lanes):
     """Gibbs sweeps with integer fields: s_i = +1 iff u < thresholds[h_i + Σ_j J_ij s_j].
 
     After sweep t ≥ ``burn``, every ``thin``-th state is added to time batch
-    ``batch_of[record]`` of the block's accumulators (:func:`_record`).
+    ``batch_of[record]`` of the block's accumulators: spins through an int8
+    window (:func:`_close_record`), pair products directly (:func:`_record_pairs`).
     """
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
@@ -145,7 +183,12 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
         acc = np.empty(B, hint.dtype)
         u = np.empty(B, np.uint32)
         sites = order.copy()
+        win = windows[b]
+        count = 0
         for t in range(num_sweeps):
+            index = _record_index(t, burn, thin, batch_of.size)
+            # chromatic sweeps set each spin once: add it to the window right after its update, while in cache
+            fused = index >= 0 and batch_of[index] >= 0 and not random_scan
             if random_scan:
                 for step in range(n):
                     sites[step] = _site(scan_states[b], n)
@@ -155,15 +198,20 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
                 c = _xorshift_block(st, c, u, B)
                 for r in range(B):
                     sp[i, r] = 1 if u[r] < thresholds[acc[r]] else -1
-            k = _batch_after(t, burn, thin, batch_of)
-            if k >= 0:
-                _record(sp, spin_sums[b, k], pair_sums[b, k], pair_i, pair_j, lanes[b], n, B)
+                if fused:
+                    _add_rows(win, sp, i, i + 1, B)
+            if index >= 0 and batch_of[index] >= 0:
+                if random_scan:
+                    _add_rows(win, sp, 0, n, B)
+                _record_pairs(sp, pair_sums[b, batch_of[index]], pair_i, pair_j, lanes[b])
+                count = _close_record(win, spin_sums[b], field_sums[b], h, lanes[b], index, batch_of, pair_sums.shape[1],
+                                      count, n, B)
         counters[b] = c
 
 
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
 def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters, scan_states, random_scan,
-                 num_sweeps, burn, thin, batch_of, spin_sums, pair_sums, pair_i, pair_j, lanes):
+                 num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, pair_i, pair_j, lanes):
     """Gibbs sweeps with real fields: s_i = +1 iff u·(1 + exp(2β f_i)) < 1 (recording as :func:`_sweeps_integer`)."""
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
@@ -175,7 +223,12 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
         sites = order.copy()
         one = np.float32(1.0)
         scale = np.float32(_INV_2_24)
+        win = windows[b]
+        count = 0
         for t in range(num_sweeps):
+            index = _record_index(t, burn, thin, batch_of.size)
+            # chromatic sweeps set each spin once: add it to the window right after its update, while in cache
+            fused = index >= 0 and batch_of[index] >= 0 and not random_scan
             if random_scan:
                 for step in range(n):
                     sites[step] = _site(scan_states[b], n)
@@ -186,9 +239,14 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
                 for r in range(B):
                     uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
                     sp[i, r] = 1 if uniform * (one + math.exp(two_beta * acc[r])) < one else -1
-            k = _batch_after(t, burn, thin, batch_of)
-            if k >= 0:
-                _record(sp, spin_sums[b, k], pair_sums[b, k], pair_i, pair_j, lanes[b], n, B)
+                if fused:
+                    _add_rows(win, sp, i, i + 1, B)
+            if index >= 0 and batch_of[index] >= 0:
+                if random_scan:
+                    _add_rows(win, sp, 0, n, B)
+                _record_pairs(sp, pair_sums[b, batch_of[index]], pair_i, pair_j, lanes[b])
+                count = _close_record(win, spin_sums[b], field_sums[b], h, lanes[b], index, batch_of, pair_sums.shape[1],
+                                      count, n, B)
         counters[b] = c
 
 
@@ -226,13 +284,19 @@ class ChainSums:
     group_sizes : numpy.ndarray
         ``(G,)`` chains per group, in chain order.
     batch_lengths : numpy.ndarray
-        ``(K,)`` records per batch.
+        ``(K,)`` records per batch of ``pairs``.
+    spin_lengths : numpy.ndarray
+        Records per batch of ``spins`` (its own, possibly coarser, batches).
+    field_sums : numpy.ndarray
+        ``(G, K)``: Σ_i h_i s_i over the chains of each group and batch.
     """
 
     spins: np.ndarray
     pairs: np.ndarray
     group_sizes: np.ndarray
     batch_lengths: np.ndarray
+    spin_lengths: np.ndarray
+    field_sums: np.ndarray
 
 
 def spin_sum_dtype(batch_lengths: np.ndarray) -> type:
@@ -242,8 +306,9 @@ def spin_sum_dtype(batch_lengths: np.ndarray) -> type:
 
 def _no_records(num_blocks: int, n: int, B: int) -> tuple:
     """Empty recording arguments: the kernels then only sweep."""
-    return (np.zeros(0, np.int64), np.zeros((num_blocks, 0, n, B), np.int16), np.zeros((num_blocks, 0, 0), np.int64),
-            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(num_blocks, np.int64))
+    return (np.zeros(0, np.int64), np.zeros((num_blocks, 0, B), np.int8), np.zeros((num_blocks, 0, n, B), np.int16),
+            np.zeros((num_blocks, 0, 0), np.int64), np.zeros((num_blocks, 0)), np.zeros(0), np.zeros(0, np.int64),
+            np.zeros(0, np.int64), np.zeros(num_blocks, np.int64))
 
 
 def _batch_lengths(batch_of: np.ndarray, num_batches: int) -> np.ndarray:
@@ -347,6 +412,7 @@ class SparseChains:
         self.scan_states = rng.integers(1, 2**63, size=(self.num_blocks, 1), dtype=np.uint64)
         self.random_scan = scan == "random"
         self.order = np.argsort(model.colors, kind="stable").astype(np.int64)
+        self.h = np.asarray(model.h, dtype=np.float64)
         self.indptr = model.J.indptr.astype(np.int64)
         self.indices = model.J.indices.astype(np.int64)
         q = integer_quantum(model)
@@ -386,14 +452,18 @@ class SparseChains:
         """Advance every chain by ``num_sweeps`` sweeps (GIL released)."""
         self._kernel(num_sweeps, num_sweeps, 1, *_no_records(self.num_blocks, self.n, self.block))
 
-    def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray) -> ChainSums:
+    def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
+               spin_batches: int | None = None) -> ChainSums:
         """Run ``burn`` sweeps, then ``len(batch_of)`` times ``thin`` sweeps, accumulating inside the kernel.
 
         After each ``thin`` sweeps record r adds every chain's spins to time
         batch ``batch_of[r]`` (skipped when -1) and the products s_i s_j of
         ``pairs`` (``(P, 2)`` positions) summed over each block's chains.
         Each thread adds to the accumulators of the blocks it sweeps, so no
-        state leaves the kernel and no synchronisation is added.
+        state leaves the kernel and no synchronisation is added.  The spins
+        may be kept in fewer, coarser batches (``spin_batches``, a divisor of
+        ``num_batches``; e.g. 2, the chain halves, when the chain means give
+        the errors), which saves memory and traffic.
 
         Examples
         --------
@@ -407,15 +477,19 @@ class SparseChains:
         ((4, 2, 2), (1, 2, 1), [50, 50])
         """
         nb, n, B = self.num_blocks, self.n, self.block
+        spin_batches = num_batches if spin_batches is None else spin_batches
         lengths = _batch_lengths(batch_of, num_batches)
-        spin_sums = np.zeros((nb, num_batches, n, B), dtype=spin_sum_dtype(lengths))
+        coarse = _batch_lengths(np.where(batch_of >= 0, batch_of * spin_batches // max(num_batches, 1), -1), spin_batches)
+        spin_sums = np.zeros((nb, spin_batches, n, B), dtype=spin_sum_dtype(coarse))
         pair_sums = np.zeros((nb, num_batches, len(pairs)), dtype=np.int64)
         lanes = np.minimum(B, self.num_chains - B * np.arange(nb)).astype(np.int64)
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        self._kernel(burn + thin * len(batch_of), burn, thin, np.asarray(batch_of, dtype=np.int64), spin_sums,
-                     pair_sums, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]), lanes)
-        per_chain = spin_sums.transpose(0, 3, 1, 2).reshape(nb * B, num_batches, n)[: self.num_chains]
-        return ChainSums(per_chain, pair_sums, lanes, lengths)
+        windows = np.zeros((nb, n, B), dtype=np.int8)
+        field_sums = np.zeros((nb, num_batches))
+        self._kernel(burn + thin * len(batch_of), burn, thin, np.asarray(batch_of, dtype=np.int64), windows,
+                     spin_sums, pair_sums, field_sums, self.h, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]), lanes)
+        per_chain = spin_sums.transpose(0, 3, 1, 2).reshape(nb * B, spin_batches, n)[: self.num_chains]
+        return ChainSums(per_chain, pair_sums, lanes, lengths, coarse, field_sums)
 
     def _kernel(self, num_sweeps: int, *recording) -> None:
         if self.integer:
@@ -442,6 +516,7 @@ class LayerChains:
         if scan != "chromatic":
             raise ValueError("the dense layer engine updates whole colour classes; use scan='chromatic' or method='sparse'")
         self._setup(*layer_arrays(model), beta, num_chains, rng)
+        self.h = np.asarray(model.h, dtype=np.float64)  # for the energies of record()
 
     @classmethod
     def from_layers(cls, groups: list[np.ndarray], blocks: list[list], fields: list[np.ndarray], beta: float,
@@ -495,8 +570,9 @@ class LayerChains:
         with np.errstate(over="ignore"):  # exp overflowing to inf is the intended P(+1) = 0, not an error
             self._sweeps(num_sweeps)
 
-    def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray) -> ChainSums:
-        """As :meth:`SparseChains.record`; spins and products are added from the layers in place.
+    def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
+               spin_batches: int | None = None) -> ChainSums:
+        """As :meth:`SparseChains.record` (all ``num_batches`` for the spins); the layers are added in place.
 
         The products come from one matrix product per pair of layers that
         holds a listed pair (``S_c S_dᵀ`` over all chains), so pairs are
@@ -524,7 +600,9 @@ class LayerChains:
                 products[k, offsets[c]:offsets[c + 1], offsets[d]:offsets[d + 1]] += layers[c][:, :C] @ layers[d][:, :C].T
         per_chain = np.rint(spins).astype(np.int64).transpose(2, 0, 1)[:, :, where]
         pair_sums = np.rint(products[:, a, b]).astype(np.int64)[None]
-        return ChainSums(per_chain, pair_sums, np.array([C]), _batch_lengths(np.asarray(batch_of), num_batches))
+        lengths = _batch_lengths(np.asarray(batch_of), num_batches)
+        field = (per_chain.sum(axis=0, dtype=np.float64) @ self.h)[None]  # Σ_i h_i s_i per batch
+        return ChainSums(per_chain, pair_sums, np.array([C]), lengths, lengths, field)
 
     def _sweeps(self, num_sweeps: int) -> None:
         for _ in range(num_sweeps):
