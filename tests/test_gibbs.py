@@ -1,11 +1,14 @@
 """The Gibbs (p-bit) backend against the exact backend, and its controls."""
+import warnings
+
 import dimod
 import numpy as np
 import pytest
 
 from conftest import random_bqm
-from isingbridge.backends import get
+from isingbridge.backends import ConvergenceWarning, get
 from isingbridge.backends.gibbs import choose_method
+from isingbridge.backends.gibbs_cpu import LayerChains, SparseChains
 from isingbridge.backends.gibbs_cuda import gpu_available
 from isingbridge.ir import compile_bqm
 
@@ -260,3 +263,98 @@ def test_random_spins_are_fair_and_deterministic():
     assert abs(a.mean()) < 5 / np.sqrt(a.size)  # a fair coin per spin, 5 standard errors
     assert abs(np.mean(a[:, :-1] * a[:, 1:])) < 5 / np.sqrt(a.size)  # neighbours uncorrelated
     np.testing.assert_array_equal(a, random_spins(np.random.default_rng(3), (400, 250)))
+
+
+# -- statistics inside the engines, honest errors -------------------------------------------------
+def test_edge_pairs_equal_the_entries_of_the_full_matrix_and_match_exact():
+    bqm = random_bqm(12, 13, density=0.3)
+    gibbs, exact = get("gibbs"), get("exact").moments(bqm, beta=0.8)
+    full = gibbs.moments(bqm, beta=0.8, num_reads=64, num_sweeps=2000, seed=5, pairs="all")
+    edges = gibbs.moments(bqm, beta=0.8, num_reads=64, num_sweeps=2000, seed=5, pairs="edges")
+    assert edges.corr is None and len(edges.pairs) == bqm.num_interactions
+    i, j = edges.pairs.T
+    np.testing.assert_array_equal(edges.pair_corr, full.corr[i, j])
+    np.testing.assert_array_equal(edges.pair_corr_stderr, full.corr_stderr[i, j])
+    np.testing.assert_array_equal(edges.mean, full.mean)
+    z = np.abs(edges.pair_corr - exact.corr[i, j]) / edges.pair_corr_stderr
+    assert z.max() < 5, z.max()
+    assert np.all(edges.rhat < 1.01) and edges.rhat.shape == (12,)
+
+
+def test_label_pairs_and_clamped_models_map_to_full_positions():
+    bqm = random_bqm(6, 14, labels=list("abcdef"))
+    m = get("gibbs").moments(bqm, num_reads=32, num_sweeps=1000, seed=1, clamp={"b": 1}, pairs=[("f", "a"), ("c", "d")])
+    exact = get("exact").moments(bqm, clamp={"b": 1})
+    np.testing.assert_array_equal(m.pairs, [[0, 5], [2, 3]])
+    z = np.abs(m.pair_corr - exact.corr[m.pairs[:, 0], m.pairs[:, 1]]) / m.pair_corr_stderr
+    assert z.max() < 5
+    assert m.rhat[m.index["b"]] == 1.0 and m.stderr[m.index["b"]] == 0
+    with pytest.raises(ValueError, match="not a free variable"):
+        get("gibbs").moments(bqm, clamp={"b": 1}, pairs=[("a", "b")])
+    with pytest.raises(ValueError, match="compute_corr=False"):
+        get("gibbs").moments(bqm, compute_corr=False, pairs="edges")
+
+
+def test_large_sparse_models_default_to_edge_pairs():
+    ring = dimod.BQM({}, {(i, (i + 1) % 600): -0.5 for i in range(600)}, 0.0, "SPIN")
+    m = get("gibbs").moments(ring, num_reads=16, num_sweeps=50, seed=0)
+    assert m.corr is None and m.pairs.shape == (600, 2) and m.pair_corr.shape == (600,)
+
+
+@pytest.mark.parametrize("options", [{}, {"scan": "random"}, {"method": "dense"}, {"num_reads": 8}])
+def test_statistics_inside_the_engine_equal_sums_of_copied_states(options):
+    """Same seed, same sweeps: the kernel's sums equal sums of the states copied out after every record."""
+    from isingbridge.backends.gibbs import coupled_pairs, random_spins, record_on_host, record_plan
+
+    model = compile_bqm(random_bqm(20, 15, density=0.3))
+    num_reads = options.pop("num_reads", 200)
+    engine_type = {"dense": LayerChains}.get(options.pop("method", None), SparseChains)
+    batch_of, batches = record_plan(37)
+    pairs = np.concatenate([coupled_pairs(model), [[0, 19], [3, 4]]])
+    sums = []
+    for record in ("engine", "host"):
+        engine = engine_type(model, 0.7, num_reads, np.random.default_rng(3), **options)
+        engine.load(random_spins(np.random.default_rng(4), (num_reads, 20)))
+        if record == "engine":
+            sums.append(engine.record(5, 2, batch_of, batches, pairs))
+        else:
+            sums.append(record_on_host(engine, model.h, 5, 2, batch_of, batches, pairs, engine.pair_group))
+    np.testing.assert_array_equal(sums[0].spins, sums[1].spins)
+    np.testing.assert_array_equal(sums[0].pairs, sums[1].pairs)
+    np.testing.assert_allclose(sums[0].field_sums, sums[1].field_sums, rtol=1e-12)
+
+
+def test_all_pairs_refused_when_they_do_not_fit():
+    from isingbridge.validation import ResourceLimitError
+
+    n = 100_000
+    chain = dimod.BQM.from_numpy_vectors(np.zeros(n), (np.arange(n - 1), np.arange(1, n), -np.ones(n - 1)), 0.0, "SPIN")
+    with pytest.raises(ResourceLimitError, match=r"pair correlations .* would need .* GiB.*pairs='edges'"):
+        get("gibbs").moments(chain, num_reads=2, num_sweeps=2, pairs="all")
+
+
+def test_one_frozen_chain_reports_infinite_error_and_warns():
+    pair = dimod.BQM({}, {(0, 1): -3.0}, 0.0, "SPIN")  # exact mean 0; one chain at beta 3 never leaves its state
+    with pytest.warns(ConvergenceWarning, match="never changed"):
+        m = get("gibbs").moments(pair, beta=3.0, num_reads=1, seed=0)
+    assert np.all(np.abs(m.mean) == 1) and np.all(np.isinf(m.stderr)) and np.all(m.ess == 0)
+
+
+def test_hard_random_models_are_calibrated_or_warned_every_time():
+    """J_ij ~ N(0, 1) on all pairs of 10 spins with N(0, 1) fields at beta 1, default settings."""
+    for seed in range(10):
+        bqm = random_bqm(10, seed, field=1.0, coupling=np.sqrt(10))
+        exact = get("exact").moments(bqm, beta=1.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m = get("gibbs").moments(bqm, beta=1.0, seed=seed)
+        warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        z = np.abs(m.mean - exact.mean) / m.stderr
+        assert warned or z.max() < 5, (seed, z.max())
+
+
+def test_well_mixing_models_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        m = get("gibbs").moments(random_bqm(8, 16), beta=0.5, num_reads=32, num_sweeps=1000, seed=0)
+    assert np.nanmax(m.rhat) < 1.01 and np.all(m.ess > 1000)

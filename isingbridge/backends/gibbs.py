@@ -83,8 +83,12 @@ def record_plan(num_records: int) -> tuple[np.ndarray, int]:
     return batch_of, batches
 
 
-def resolve_pairs(model: CompiledBQM, pairs, compute_corr: bool, method: str) -> tuple[np.ndarray | None, bool]:
-    """The requested pairs as ``(P, 2)`` positions ``i < j`` (or None) and whether they are all pairs."""
+def resolve_pairs(model: CompiledBQM, pairs, compute_corr: bool, method: str,
+                  num_chains: int = 1) -> tuple[np.ndarray | None, bool]:
+    """The requested pairs as ``(P, 2)`` positions ``i < j`` (or None) and whether they are all pairs.
+
+    "all" is refused before its list is built when its statistics would not fit.
+    """
     n = model.num_variables
     if not compute_corr:
         if pairs is not None and not (isinstance(pairs, str) and pairs == "auto"):
@@ -97,6 +101,7 @@ def resolve_pairs(model: CompiledBQM, pairs, compute_corr: bool, method: str) ->
         if pairs == "auto":
             pairs = "all" if n <= ALL_PAIRS_MAX or method == "dense" else "edges"
         if pairs == "all":
+            _check_statistics_memory(n, num_chains, BATCHES, n * (n - 1) // 2 + 1, method == "dense")
             return np.stack(np.triu_indices(n, k=1), axis=1).astype(np.int64), True
         return coupled_pairs(model), False
     return _label_pairs(model, pairs), False
@@ -465,7 +470,7 @@ class GibbsBackend(Backend):
             return Moments([], np.zeros(0), np.zeros((0, 0)), float(model.offset), stderr=np.zeros(0), ess=np.zeros(0))
         if method == "auto":
             method = choose_method(model) if scan == "chromatic" else "sparse"
-        requested, all_pairs = resolve_pairs(model, pairs, compute_corr, method)
+        requested, all_pairs = resolve_pairs(model, pairs, compute_corr, method, num_chains)
         edges = coupled_pairs(model)
         listed, where = kernel_pairs(edges, requested, model.num_variables)
         num_records = (num_sweeps - burn_in) // thin
