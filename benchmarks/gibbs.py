@@ -18,8 +18,14 @@ whole ``sample()`` call's rate (host work included), with the ratio to every
 peer's total rate; thrml then runs on whatever device JAX picks (the GPU when
 jax[cuda] is installed), and the Onsager check is repeated on the GPU result.
 
+A second table times ``moments()`` with its default statistics (in-engine
+sums, edge correlations, R̂) against ``sample()`` and the bare engine on a
+128×128 periodic ±J lattice and the 3-regular model, 256 chains × 200 sweeps,
+and reports the traced peak memory of ``moments()`` on 20,000 spins.
+
 Run:  python benchmarks/gibbs.py            (about a minute on 2 cores)
       python benchmarks/gibbs.py --quick    (smaller runs)
+      python benchmarks/gibbs.py --moments  (only the moments() table)
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ import importlib.util
 import os
 import sys
 import time
+import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 import dimod  # noqa: E402
@@ -159,6 +166,83 @@ def time_thrml(bqm, beta, reads, sweeps):
     return time.perf_counter() - start
 
 
+def moments_rates(bqm, beta, reads=256, sweeps=200, repeats=3):
+    """M updates/s of the CPU engine's ``run``, of ``sample()`` and of ``moments()`` (default statistics).
+
+    Best of ``repeats`` (timings on a shared machine are noisy), the three
+    interleaved so that they see the same load.
+    """
+    from isingbridge.backends import get
+    from isingbridge.backends.gibbs import random_spins
+    from isingbridge.backends.gibbs_cpu import SparseChains
+    from isingbridge.ir import compile_bqm
+
+    gibbs = get("gibbs")
+    model = compile_bqm(bqm)
+    updates = model.num_variables * reads * sweeps / 1e6
+    gibbs.moments(bqm, beta=beta, num_reads=reads, num_sweeps=4, seed=0)  # compile + warm caches
+    best = {"engine": np.inf, "sample": np.inf, "moments": np.inf}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 200 sweeps of a glass do not converge: the rate is the point here
+        for _ in range(repeats):
+            engine = SparseChains(model, beta, reads, np.random.default_rng(0))
+            engine.load(random_spins(np.random.default_rng(1), (reads, model.num_variables)))
+            with gibbs.threads():
+                start = time.perf_counter()
+                engine.run(sweeps)
+                best["engine"] = min(best["engine"], time.perf_counter() - start)
+            start = time.perf_counter()
+            gibbs.sample(bqm, beta=beta, num_reads=reads, num_sweeps=sweeps, seed=1)
+            best["sample"] = min(best["sample"], time.perf_counter() - start)
+            start = time.perf_counter()
+            m = gibbs.moments(bqm, beta=beta, num_reads=reads, num_sweeps=sweeps, seed=1)
+            best["moments"] = min(best["moments"], time.perf_counter() - start)
+    rates = {k: updates / v for k, v in best.items()}
+    return rates, len(m.pair_corr) if m.pair_corr is not None else 0
+
+
+def moments_memory(n=20_000, seed=0):
+    """Peak Python-allocated bytes of ``moments()`` with defaults on a random 3-regular model of ``n`` spins."""
+    import tracemalloc
+
+    from isingbridge.backends import get
+
+    bqm = regular3(n, seed)
+    gibbs = get("gibbs")
+    gibbs.moments(bqm, num_reads=8, num_sweeps=2, seed=0)
+    tracemalloc.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gibbs.moments(bqm, num_sweeps=20, seed=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def print_moments_table(quick: bool) -> None:
+    sweeps = 100 if quick else 200
+    rows = []
+    for name, bqm, beta in [("(a) 128x128 +-J lattice, b=1", lattice_pm(), 1.0),
+                            ("(b) 3-regular 10k, J=+-1, b=1", regular3(), 1.0)]:
+        rates, pairs = moments_rates(bqm, beta, sweeps=sweeps)
+        rows.append([name, f"{rates['engine']:.0f}", f"{rates['sample']:.0f}", f"{rates['moments']:.0f}",
+                     f"{rates['moments'] / rates['sample']:.2f}x", str(pairs)])
+        print("done:", "  ".join(rows[-1]), file=sys.stderr, flush=True)
+    print(f"moments() with default statistics, 256 chains x {sweeps} sweeps, numba threads = "
+          f"{numba.get_num_threads()}; M updates/s (best of 3)")
+    print_table(["model", "engine run", "sample()", "moments()", "moments/sample", "pairs"], rows)
+    peak = moments_memory()
+    print(f"moments() of a 20,000-spin 3-regular model, defaults (128 chains, 1000 sweeps of which 20 here): "
+          f"peak {peak / 2**20:.0f} MiB traced (target < 2 GB)")
+
+
+def lattice_pm(L: int = 128, seed: int = 0) -> dimod.BinaryQuadraticModel:
+    """L×L periodic lattice with random ±1 couplings (a 2D ±J spin glass)."""
+    rng = np.random.default_rng(seed)
+    return dimod.BQM({v: 0.0 for v in range(L * L)},
+                     {edge: float(rng.choice([-1.0, 1.0])) for edge in lattice(L).quadratic}, 0.0, "SPIN")
+
+
 def energy_per_spin(sampleset, n):
     return float(np.mean(sampleset.record.energy)) / n
 
@@ -186,7 +270,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer sweeps (timings noisier)")
     parser.add_argument("--no-cpu", action="store_true", help="skip our CPU engine (GPU runs)")
+    parser.add_argument("--moments", action="store_true", help="only the moments() table (rates and memory)")
     args = parser.parse_args()
+    if args.moments:
+        print_moments_table(args.quick)
+        return
     scale = 0.25 if args.quick else 1.0
     gpu = gpu_present()
     thrml_installed = importlib.util.find_spec("thrml") is not None
@@ -262,6 +350,9 @@ def main() -> None:
         print(line)
     print("ratio/core = our per-core rate / the peer's per-core rate (single-threaded peers: their total;"
           " thrml on CPU: total / cores); GPU ratio = our GPU total / the peer's total")
+    if not args.no_cpu:
+        print()
+        print_moments_table(args.quick)
     if gpu:
         print("ours GPU = steady-state sampling rate of the CUDA engine (synchronised); whole call = the backend's"
               " sample() with 1/5 of the sweeps, host work included; GPU ratio uses the steady-state rate;"
