@@ -227,6 +227,9 @@ BACKEND_OPTIONS: dict[str, dict[str, dict[str, tuple[dict, dict, dict]]]] = {
         "scan": ({"'foo'": "foo", "None": None, "1": 1}, {"'random'": "random"}, {}),
         "method": ({"'foo'": "foo", "None": None}, {"'dense'": "dense"}, {}),
         "compute_corr": ({"'yes'": "yes", "nan": NAN}, {"np.bool_(False)": np.bool_(False)}, {}),
+        "pairs": ({"'foo'": "foo", "1": 1, "2.5": 2.5, "[('a',)]": [("a",)], "[('a', 'zz')]": [("a", "zz")],
+                   "[('a', 'a')]": [("a", "a")]},
+                  {"'edges'": "edges", "'all'": "all", "None": None, "[('a', 'c')]": [("a", "c")]}, {}),
         "initial_states": (BAD_INITIAL, {"ones": np.ones((4, 4))}, {}),
     },
     "statevector": {

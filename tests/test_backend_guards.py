@@ -348,8 +348,10 @@ def test_gibbs_refuses_huge_chain_counts_and_correlation_matrices():
         get("gibbs").moments(random_bqm(10, 0), num_reads=10**11)
     n = 200_000
     chain = dimod.BQM.from_numpy_vectors(np.zeros(n), (np.arange(n - 1), np.arange(1, n), -np.ones(n - 1)), 0.0, "SPIN")
-    with pytest.raises(ResourceLimitError, match="compute_corr=False"):
-        get("gibbs").moments(chain, num_reads=2, num_sweeps=2)
+    with pytest.raises(ResourceLimitError, match="ask for fewer correlations: pairs='edges'"):
+        get("gibbs").moments(chain, num_reads=2, num_sweeps=2, pairs="all")
+    m = get("gibbs").moments(chain, num_reads=2, num_sweeps=2, seed=0)  # the default, edge pairs, fits
+    assert m.corr is None and m.pair_corr.shape == (n - 1,)
 
 
 # -- 10. one ±1 validator -----------------------------------------------------------------

@@ -125,7 +125,7 @@ def _label_pairs(model: CompiledBQM, pairs) -> np.ndarray:
             raise ValueError(f"pairs must hold pairs of two different labels, got {pair!r}")
         missing = [v for v in pair if v not in index]
         if missing:
-            raise ValueError(f"pair {pair!r}: {missing[0]!r} is not a free variable of the model "
+            raise ValueError(f"pairs entry {pair!r}: {missing[0]!r} is not a free variable of the model "
                              "(the correlation with a clamped spin is its value times the other mean)")
         out[row] = sorted((index[pair[0]], index[pair[1]]))
     return out
@@ -449,6 +449,11 @@ class GibbsBackend(Backend):
     def _sample_free(self, model, beta, num_reads, rng, *, num_sweeps=1000, burn_in=None, thin=1,
                      initial_states=None, scan="chromatic", method="auto", compute_corr=True, pairs="auto"):
         num_sweeps, _, _ = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
+        # pairs only matter to moments(), but one dict of options often serves both calls: check it here too
+        if isinstance(pairs, str):
+            check_choice(pairs, "pairs", PAIRS)
+        elif pairs is not None:
+            _label_pairs(model, pairs)
         if model.num_variables == 0:
             return np.zeros((num_reads, 0), dtype=np.int8), {}, {}
         with self.threads():
