@@ -273,7 +273,7 @@ def _warn_if_unconverged(model: CompiledBQM, moments: Moments, frozen: np.ndarra
     high = np.nan_to_num(moments.rhat, nan=1.0) > threshold
     if high.any():
         worst = int(np.argmax(np.nan_to_num(moments.rhat, nan=1.0)))
-        problems.append(f"{int(high.sum())} spin(s) have R-hat above {threshold} (worst {moments.rhat[worst]:.3g} "
+        problems.append(f"{int(high.sum())} spin(s) have R-hat above {threshold} (worst {moments.rhat[worst]:.4f} "
                         f"for {model.variables[worst]!r}): the chains disagree")
     if problems:
         warnings.warn("; ".join(problems) + ". The chains have not converged and the error bars cannot be "
