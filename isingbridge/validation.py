@@ -27,7 +27,7 @@ import numpy as np
 __all__ = [
     "check_real", "check_positive", "check_nonnegative", "check_beta", "check_int", "check_positive_int",
     "check_choice", "check_bool", "as_rng", "int_seed", "check_array", "check_spins", "check_spin_value",
-    "check_memory", "ResourceLimitError", "check_n_jobs", "check_data",
+    "check_memory", "ResourceLimitError", "check_n_jobs", "describe", "check_data",
 ]
 
 
@@ -35,7 +35,8 @@ class ResourceLimitError(ValueError):
     """A request whose memory or time would exceed what this machine can give; the message says what to change."""
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """``repr(value)`` cut to 60 characters, for error messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -47,7 +48,7 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
     ``low``/``high`` are inclusive unless ``low_open``/``high_open``.
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_describe(value)}")
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {describe(value)}")
     number = float(value)
     if math.isnan(number) or (finite and math.isinf(number)):
         raise ValueError(f"{name} must be a finite number, got {number}")
@@ -75,7 +76,7 @@ def check_nonnegative(value: Any, name: str) -> float:
 def check_beta(beta: Any, name: str = "beta") -> float:
     """An inverse temperature: a positive finite number, as a float."""
     if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number, got {type(beta).__name__} {_describe(beta)}")
+        raise TypeError(f"{name} must be a positive real number, got {type(beta).__name__} {describe(beta)}")
     number = float(beta)
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be positive and finite, got {number}")
@@ -85,7 +86,7 @@ def check_beta(beta: Any, name: str = "beta") -> float:
 def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` as an int within ``[minimum, maximum]``; floats (even 3.0) and booleans are refused."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {_describe(value)}")
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {describe(value)}")
     number = int(value)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         allowed = f">= {minimum}" if maximum is None else f"<= {maximum}" if minimum is None \
@@ -97,7 +98,7 @@ def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
     """An int ``>= minimum`` (default 1)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {_describe(value)}")
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {describe(value)}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {int(value)}")
     return int(value)
@@ -108,14 +109,14 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     choices = tuple(choices)
     if not isinstance(value, str) or value not in choices:
         listed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {listed}; got {_describe(value)}")
+        raise ValueError(f"{name} must be one of {listed}; got {describe(value)}")
     return value
 
 
 def check_bool(value: Any, name: str) -> bool:
     """A Python or numpy boolean."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {_describe(value)}")
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {describe(value)}")
     return bool(value)
 
 
@@ -127,7 +128,7 @@ def as_rng(seed: Any, name: str = "seed") -> np.random.Generator:
         return np.random.default_rng(seed)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"{name} must be None, an integer >= 0 or a numpy.random.Generator, "
-                        f"got {type(seed).__name__} {_describe(seed)}")
+                        f"got {type(seed).__name__} {describe(seed)}")
     if seed < 0:
         raise ValueError(f"{name} must be an integer >= 0 (or None, or a numpy.random.Generator), got {int(seed)}")
     return np.random.default_rng(int(seed))
@@ -200,7 +201,7 @@ def check_spin_value(value: Any, name: str, *, binary: bool = False) -> int:
     ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and value in allowed
     if not ok:
         what = "-1/+1 (or 0/1 for a BINARY model)" if binary else "-1 or +1"
-        raise ValueError(f"{name} is {_describe(value)}; allowed values are {what}")
+        raise ValueError(f"{name} is {describe(value)}; allowed values are {what}")
     return 1 if value > 0 else -1
 
 

@@ -56,7 +56,7 @@ from isingbridge.backends.base import (
 from isingbridge.backends.exact import spin_rows, state_energies
 from isingbridge.ir import compile_bqm, is_batched
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
-from isingbridge.validation import ResourceLimitError, check_array, check_int, check_memory as check_bytes, check_real
+from isingbridge.validation import ResourceLimitError, check_array, check_int, check_memory as check_bytes, check_real, describe
 
 __all__ = [
     "StatevectorBackend", "Eigenstates", "ThermalState", "HamiltonianOperator",
@@ -656,26 +656,21 @@ class StatevectorBackend(Backend):
             return operator
         if isinstance(operator, (str, bytes)) or not isinstance(operator, Sequence) or len(operator) == 0:
             raise TypeError("operator must be a qiskit SparsePauliOp or a non-empty list of terms "
-                            f"(pauli_string, [labels], coefficient), got {_short(operator)}")
+                            f"(pauli_string, [labels], coefficient), got {describe(operator)}")
         terms = [_pauli_term(model, k, term) for k, term in enumerate(operator)]
         return SparsePauliOp.from_sparse_list(terms, num_qubits=n)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _pauli_term(model: TransverseIsing, k: int, term: Any) -> tuple[str, list[int], float]:
     """One ``(pauli_string, [labels], coefficient)`` term as qiskit's ``(string, [qubits], coefficient)``."""
     if not isinstance(term, (tuple, list)) or len(term) != 3:
-        raise TypeError(f"operator term {k} must be a tuple (pauli_string, [labels], coefficient), got {_short(term)}")
+        raise TypeError(f"operator term {k} must be a tuple (pauli_string, [labels], coefficient), got {describe(term)}")
     pauli, labels, coefficient = term
     if not isinstance(pauli, str) or not set(pauli) <= set("IXYZ"):
-        raise ValueError(f"operator term {k}: the Pauli string must be made of the letters I, X, Y, Z, got {_short(pauli)}")
+        raise ValueError(f"operator term {k}: the Pauli string must be made of the letters I, X, Y, Z, got {describe(pauli)}")
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
         raise TypeError(f"operator term {k}: labels must be a list with one qubit label per Pauli letter, "
-                        f"got {_short(labels)} (write [{labels!r}] for a single label)")
+                        f"got {describe(labels)} (write [{labels!r}] for a single label)")
     if len(labels) != len(pauli):
         raise ValueError(f"operator term {k} ({pauli!r}, {list(labels)!r}): the Pauli string has {len(pauli)} letter(s) "
                          f"but {len(labels)} label(s) are given; give one label per letter")
