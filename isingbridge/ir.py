@@ -37,7 +37,6 @@ import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import dimod
@@ -45,11 +44,12 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from isingbridge.validation import check_array, check_positive_int, check_spin_value, check_spins
+from isingbridge.validation import check_array, check_positive_int, check_real, check_spin_value, check_spins
 
 __all__ = [
     "ENERGY_LIMIT",
     "EnergyOverflowError",
+    "as_model",
     "as_spin_bqm",
     "check_energy_scale",
     "check_finite",
@@ -58,6 +58,7 @@ __all__ = [
     "check_field_rows",
     "clamp_bqm",
     "is_batched",
+    "vartype_of",
     "CompiledBQM",
     "CompileCache",
     "compile_bqm",
@@ -120,8 +121,11 @@ def check_finite(bqm: dimod.BinaryQuadraticModel) -> None:
     check_energy_scale(energy_bound(bqm))
 
 
-def energy_bound(bqm: dimod.BinaryQuadraticModel) -> float:
+def energy_bound(bqm: dimod.BinaryQuadraticModel | CompiledBQM) -> float:
     """Σ|h| + Σ|J| + |offset|: no state's energy exceeds it in absolute value."""
+    if isinstance(bqm, CompiledBQM):
+        couplings = bqm.layers[2] if bqm.layers is not None and bqm._J is None else bqm.J.data / 2
+        return _abs_sum(bqm.h) + _abs_sum(couplings) + abs(float(bqm.offset))
     vectors = _vectors(bqm)
     return _abs_sum(vectors.linear_biases) + _abs_sum(vectors.quadratic.biases) + abs(float(vectors.offset))
 
@@ -163,8 +167,26 @@ def check_energy_scale(bound: float, terms: str = "Σ|h| + Σ|J| + |offset|") ->
         )
 
 
+def as_model(model: Any) -> dimod.BinaryQuadraticModel | CompiledBQM:
+    """A :class:`CompiledBQM` as it is (validated when built), anything else through :func:`as_spin_bqm`."""
+    return model if isinstance(model, CompiledBQM) else as_spin_bqm(model)
+
+
+def vartype_of(model: dimod.BinaryQuadraticModel | CompiledBQM) -> dimod.Vartype:
+    """The vartype results are reported in: SPIN for a :class:`CompiledBQM`."""
+    return dimod.SPIN if isinstance(model, CompiledBQM) else model.vartype
+
+
+def _known(model: dimod.BinaryQuadraticModel | CompiledBQM, label: Any) -> bool:
+    """Whether ``label`` is a variable of ``model`` (a dict look-up for a :class:`CompiledBQM`)."""
+    try:
+        return label in (model.index if isinstance(model, CompiledBQM) else model.variables)
+    except TypeError:
+        return False
+
+
 def check_clamp(
-    bqm: dimod.BinaryQuadraticModel, clamp: Mapping[Hashable, Any] | None
+    bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Mapping[Hashable, Any] | None
 ) -> dict[Hashable, int]:
     """Validate a clamp and return it as ``{label: ±1}``.
 
@@ -185,10 +207,10 @@ def check_clamp(
         raise TypeError(
             f"clamp must be a mapping {{label: +1 or -1}} or a batch (labels, values), got {type(clamp).__name__}"
         )
-    binary = bqm.vartype is dimod.BINARY
+    binary = vartype_of(bqm) is dimod.BINARY
     spins: dict[Hashable, int] = {}
     for label, value in clamp.items():
-        if label not in bqm.variables:
+        if not _known(bqm, label):
             raise ValueError(f"cannot clamp {label!r}: it is not a variable of the model")
         spins[label] = check_spin_value(value, f"clamp value for {label!r}", binary=binary)
     return spins
@@ -217,11 +239,7 @@ def _batch_labels(bqm: dimod.BinaryQuadraticModel, labels: Any, name: str) -> li
     labels = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
     seen: set = set()
     for label in labels:
-        try:
-            known = label in bqm.variables
-        except TypeError:
-            known = False
-        if not known:
+        if not _known(bqm, label):
             raise ValueError(f"{name} label {label!r} is not a variable of the model")
         if label in seen:
             raise ValueError(f"{name} label {label!r} is repeated; give each variable one column")
@@ -275,7 +293,7 @@ def check_clamp_rows(bqm: dimod.BinaryQuadraticModel, clamp: Any) -> tuple[list,
             f"clamp values must be an integer array of +-1 spins (0/1 bits for a BINARY model), got dtype "
             f"{array.dtype}; convert with values.astype(int) once they are exact spins"
         )
-    return labels, check_spins(array, "clamp values", binary=bqm.vartype is dimod.BINARY)
+    return labels, check_spins(array, "clamp values", binary=vartype_of(bqm) is dimod.BINARY)
 
 
 def check_field_rows(bqm: dimod.BinaryQuadraticModel, fields: Any) -> tuple[list, np.ndarray]:
@@ -306,15 +324,18 @@ def check_field_rows(bqm: dimod.BinaryQuadraticModel, fields: Any) -> tuple[list
 
 
 def clamp_bqm(
-    bqm: dimod.BinaryQuadraticModel, clamp: Mapping[Hashable, int]
-) -> dimod.BinaryQuadraticModel:
-    """Return a SPIN copy of ``bqm`` with the clamped spins removed.
+    bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Mapping[Hashable, int]
+) -> dimod.BinaryQuadraticModel | CompiledBQM:
+    """Return a SPIN copy of ``bqm`` with the clamped spins removed (a :class:`CompiledBQM` stays one,
+    see :meth:`CompiledBQM.condition`).
 
     Couplings to clamped spins become fields and the clamped energy goes into
     the offset, so the reduced model's energy equals the full model's energy
     for every completion of the clamp.  ``clamp`` must already be validated
     (see :func:`check_clamp`).
     """
+    if isinstance(bqm, CompiledBQM):
+        return bqm.condition(clamp) if clamp else bqm
     reduced = as_spin_bqm(bqm, copy=True)
     if clamp:
         reduced.fix_variables(dict(clamp))
@@ -393,9 +414,15 @@ def graph_coloring(adjacency: sp.csr_matrix) -> np.ndarray:
     return _greedy_color(indptr, indices, order)
 
 
-@dataclass(eq=False)
 class CompiledBQM:
     """A SPIN BQM as flat arrays, ready for compiled kernels.
+
+    Built by :func:`compile_bqm` from a ``dimod.BinaryQuadraticModel``, or
+    directly from arrays by :meth:`from_arrays` (dense or sparse couplings)
+    and :meth:`bipartite` (two layers coupled by a matrix ``W``, RBM-like):
+    the array forms skip dimod, for loops whose weights change every step.
+    Backends take a :class:`CompiledBQM` wherever they take a BQM and treat
+    every form alike.  Array forms are spin models only (no BINARY form).
 
     Attributes
     ----------
@@ -405,21 +432,132 @@ class CompiledBQM:
     h : numpy.ndarray
         Linear biases, shape ``(N,)``.
     J : scipy.sparse.csr_matrix
-        Symmetric coupling matrix with zero diagonal, so that
-        ``E(s) = h·s + ½ sᵀJs + offset``.
+        Symmetric coupling matrix with zero diagonal and sorted indices, so that
+        ``E(s) = h·s + ½ sᵀJs + offset`` (built on first use for a bipartite model).
     offset : float
         Constant energy.
     colors : numpy.ndarray
-        ``int32`` colour per variable: no coupling joins two spins of one colour.
+        ``int32`` colour per variable, numbered from 0 without gaps: no coupling
+        joins two spins of one colour.
+    layers : tuple or None
+        Bipartite models only: ``(visible, hidden, W)``, the positions of the two
+        layers and their couplings ``W[a, b]`` between ``visible[a]`` and ``hidden[b]``.
     """
 
-    variables: tuple
-    h: np.ndarray
-    J: sp.csr_matrix
-    offset: float
-    colors: np.ndarray
-    _dense: np.ndarray | None = field(default=None, repr=False)
-    _index: dict | None = field(default=None, repr=False)
+    def __init__(self, variables: tuple, h: np.ndarray, J: sp.csr_matrix | None, offset: float, colors: np.ndarray,
+                 _dense: np.ndarray | None = None, _index: dict | None = None, *, layers: tuple | None = None):
+        if J is None and layers is None:
+            raise ValueError("a CompiledBQM needs its couplings: J or layers")
+        self.variables, self.h, self._J, self.offset, self.colors = variables, h, J, offset, colors
+        self._dense, self._index, self.layers = _dense, _index, layers
+
+    def __repr__(self) -> str:
+        form = "bipartite" if self.layers is not None else "sparse"
+        return f"CompiledBQM({self.num_variables} variables, {self.num_interactions} interactions, {form})"
+
+    # -- construction from arrays ------------------------------------------
+    @classmethod
+    def from_arrays(cls, h: Any, J: Any, offset: float = 0.0, variables: Iterable | None = None) -> "CompiledBQM":
+        """A spin model ``E(s) = h·s + Σ_{i<j} J_ij s_i s_j + offset`` from arrays, without dimod.
+
+        Parameters
+        ----------
+        h : array_like
+            Fields, shape ``(N,)``.
+        J : array_like or scipy.sparse matrix
+            Couplings, ``(N, N)`` with a zero diagonal, either symmetric
+            (``J[i, j] = J[j, i]`` is the coupling of ``i`` and ``j``, counted
+            once) or upper-triangular (``J[i, j]``, ``i < j``; lower triangle
+            zero).  Any other matrix is refused rather than guessed at.
+            Zero entries are no coupling.
+        offset : float
+            Constant energy.
+        variables : iterable, optional
+            ``N`` distinct labels (default ``0 … N−1``).
+
+        Raises
+        ------
+        TypeError, ValueError
+            For non-numeric or non-finite values, wrong shapes, a nonzero
+            diagonal, a matrix neither symmetric nor upper-triangular, repeated
+            labels, or energies beyond float64 (:func:`check_energy_scale`).
+
+        Examples
+        --------
+        >>> model = CompiledBQM.from_arrays([0.5, -1.0], [[0.0, 1.0], [0.0, 0.0]], variables="ab")
+        >>> model.variables, model.num_interactions, float(model.energies([[1, -1]])[0])
+        (('a', 'b'), 1, 0.5)
+        >>> model.to_bqm() == dimod.BQM({"a": 0.5, "b": -1.0}, {("a", "b"): 1.0}, 0.0, "SPIN")
+        True
+        """
+        h = check_array(h, "h", ndim=1)
+        n = h.size
+        upper = _upper_couplings(J, n)
+        full = (upper + upper.T).tocsr()
+        full.sort_indices()
+        labels = _labels(variables, n, "variables")
+        offset = check_real(offset, "offset")
+        check_energy_scale(_abs_sum(h) + _abs_sum(upper.data) + abs(offset))
+        return cls(labels, h.copy(), full, offset, graph_coloring(full))
+
+    @classmethod
+    def bipartite(cls, W: Any, visible_bias: Any, hidden_bias: Any, offset: float = 0.0, *,
+                  visible: Iterable | None = None, hidden: Iterable | None = None) -> "CompiledBQM":
+        """Two layers coupled only across: ``E(v, h) = b·v + c·h + vᵀ W h + offset`` (an RBM's energy, dimod's sign).
+
+        The variables are the visible units, then the hidden ones; the model
+        keeps ``W`` as it is (no ``N × N`` matrix), and the Gibbs backend
+        hands it straight to its dense layer engine.
+
+        Parameters
+        ----------
+        W : array_like
+            ``(n_visible, n_hidden)`` couplings; ``W[a, b]`` joins visible ``a`` and hidden ``b``.
+        visible_bias, hidden_bias : array_like
+            Fields of the two layers, shapes ``(n_visible,)`` and ``(n_hidden,)``.
+        offset : float
+            Constant energy.
+        visible, hidden : iterable, optional
+            Labels of the two layers (default ``0 … n_visible−1`` and
+            ``n_visible … n_visible+n_hidden−1``); all distinct.
+
+        Examples
+        --------
+        >>> model = CompiledBQM.bipartite([[1.0, -2.0]], [0.5], [0.0, 0.25])
+        >>> model.variables, model.num_colors, model.num_interactions
+        ((0, 1, 2), 2, 2)
+        >>> float(model.energies([[1, 1, -1]])[0])   # 0.5 − 0.25 + 1·1 + 1·(−1)·(−2)
+        3.25
+        """
+        W = check_array(W, "W", ndim=2)
+        nv, nh = W.shape
+        b = check_array(visible_bias, "visible_bias", ndim=1)
+        c = check_array(hidden_bias, "hidden_bias", ndim=1)
+        if b.size != nv or c.size != nh:
+            raise ValueError(f"W has shape {W.shape}: visible_bias needs {nv} entries (got {b.size}) and "
+                             f"hidden_bias {nh} (got {c.size})")
+        offset = check_real(offset, "offset")
+        check_energy_scale(_abs_sum(b) + _abs_sum(c) + _abs_sum(W) + abs(offset))
+        labels = _bipartite_labels(visible, hidden, nv, nh)
+        colors = np.zeros(nv + nh, dtype=np.int32)
+        colors[nv:] = 1 if nv else 0
+        positions = np.arange(nv + nh, dtype=np.int64)
+        return cls(labels, np.concatenate([b, c]), None, offset, colors,
+                   layers=(positions[:nv], positions[nv:], W.copy()))
+
+    # -- properties ----------------------------------------------------------
+    @property
+    def J(self) -> sp.csr_matrix:
+        if self._J is None:
+            visible, hidden, W = self.layers
+            block = sp.coo_matrix(W)
+            rows, cols = visible[block.row], hidden[block.col]
+            n = self.num_variables
+            J = sp.csr_matrix((np.concatenate([block.data, block.data]),
+                               (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n))
+            J.sort_indices()
+            self._J = J
+        return self._J
 
     @property
     def num_variables(self) -> int:
@@ -427,6 +565,8 @@ class CompiledBQM:
 
     @property
     def num_interactions(self) -> int:
+        if self._J is None:
+            return int(np.count_nonzero(self.layers[2]))
         return self.J.nnz // 2
 
     @property
@@ -453,21 +593,53 @@ class CompiledBQM:
     def dense(self) -> np.ndarray:
         """The coupling matrix as a dense symmetric ``(N, N)`` array (cached)."""
         if self._dense is None:
-            self._dense = self.J.toarray()
+            if self._J is None:
+                visible, hidden, W = self.layers
+                self._dense = np.zeros((self.num_variables,) * 2)
+                self._dense[np.ix_(visible, hidden)] = W
+                self._dense[np.ix_(hidden, visible)] = W.T
+            else:
+                self._dense = self.J.toarray()
         return self._dense
+
+    def submatrix(self, rows: Any, cols: Any) -> np.ndarray | sp.csr_matrix:
+        """The couplings ``J[rows][:, cols]``: dense for a bipartite model, CSR otherwise.
+
+        >>> model = CompiledBQM.bipartite([[1.0, -2.0]], [0.5], [0.0, 0.25])
+        >>> model.submatrix([0], [1, 2]).tolist()
+        [[1.0, -2.0]]
+        """
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        if self._J is not None:
+            return self.J[rows][:, cols]
+        visible, hidden, W = self.layers
+        side = np.full(self.num_variables, -1, dtype=np.int64)
+        side[visible], side[hidden] = np.arange(visible.size), np.arange(hidden.size)
+        is_visible = np.zeros(self.num_variables, dtype=bool)
+        is_visible[visible] = True
+        out = np.zeros((rows.size, cols.size))
+        rv, cv = is_visible[rows], is_visible[cols]
+        out[np.ix_(rv, ~cv)] = W[np.ix_(side[rows[rv]], side[cols[~cv]])]
+        out[np.ix_(~rv, cv)] = W[np.ix_(side[cols[cv]], side[rows[~rv]])].T
+        return out
 
     def energies(self, states: Any) -> np.ndarray:
         """Energies of spin states, shape ``(num_states, N)`` in variable order."""
         s = np.atleast_2d(np.asarray(states, dtype=np.float64))
         if s.shape[1] != self.num_variables:
             raise ValueError(f"states have {s.shape[1]} columns; the model has {self.num_variables} variables")
+        if self._J is None:
+            visible, hidden, W = self.layers
+            return s @ self.h + np.einsum("ki,ki->k", s[:, visible] @ W, s[:, hidden]) + self.offset
         return s @ self.h + 0.5 * np.einsum("ki,ki->k", s, (self.J @ s.T).T) + self.offset
 
+    # -- derived models ------------------------------------------------------
     def restrict(self, positions: Any) -> "CompiledBQM":
         """The model on the variables at ``positions`` only: their fields and mutual couplings, the same offset.
 
         Couplings to the other variables are dropped (not folded into fields);
-        the colouring is inherited, renumbered without gaps.
+        the colouring is inherited, renumbered without gaps; a bipartite model
+        stays bipartite.
 
         >>> bqm = dimod.BQM({"a": 1.0, "b": 2.0, "c": 3.0}, {("a", "c"): 1.0, ("b", "c"): 1.0}, 0.5, "SPIN")
         >>> model = compile_bqm(bqm)
@@ -476,13 +648,48 @@ class CompiledBQM:
         (('a', 'c'), [1.0, 3.0], 1, 0.5)
         """
         positions = np.asarray(positions, dtype=np.int64)
+        colors = np.unique(self.colors[positions], return_inverse=True)[1].astype(np.int32).reshape(-1)
+        variables = tuple(self.variables[i] for i in positions)
+        if self._J is None:
+            visible, hidden, W = self.layers
+            new = np.full(self.num_variables, -1, dtype=np.int64)
+            new[positions] = np.arange(positions.size)
+            keep_v, keep_h = new[visible] >= 0, new[hidden] >= 0
+            layers = (new[visible][keep_v], new[hidden][keep_h], W[np.ix_(keep_v, keep_h)])
+            return CompiledBQM(variables, self.h[positions].copy(), None, self.offset, colors, layers=layers)
         J = self.J[positions][:, positions].tocsr()
         J.sort_indices()
-        colors = np.unique(self.colors[positions], return_inverse=True)[1].astype(np.int32)
-        return CompiledBQM(
-            variables=tuple(self.variables[i] for i in positions), h=self.h[positions].copy(), J=J,
-            offset=self.offset, colors=colors.reshape(-1),
-        )
+        return CompiledBQM(variables, self.h[positions].copy(), J, self.offset, colors)
+
+    def condition(self, clamp: Mapping[Hashable, int]) -> "CompiledBQM":
+        """The model of the other spins given ``clamp`` ``{label: ±1}`` (validated): couplings to clamped spins
+        become fields, their energy goes into the offset; the free spins keep their order.
+
+        >>> model = CompiledBQM.from_arrays([0.5, 0.0], [[0.0, -1.0], [-1.0, 0.0]])
+        >>> free = model.condition({1: 1})
+        >>> free.variables, free.h.tolist(), free.offset
+        ((0,), [-0.5], 0.0)
+        """
+        index = self.index
+        clamped = np.array([index[v] for v in clamp], dtype=np.int64)
+        values = np.array(list(clamp.values()), dtype=np.float64)
+        free = np.setdiff1d(np.arange(self.num_variables), clamped)
+        model = self.restrict(free)
+        model.h = model.h + np.asarray(self.submatrix(free, clamped) @ values).ravel()
+        inner = np.asarray(self.submatrix(clamped, clamped) @ values).ravel()
+        model.offset = float(self.offset + values @ self.h[clamped] + 0.5 * values @ inner)
+        return model
+
+    def add_fields(self, positions: Any, values: Any) -> "CompiledBQM":
+        """A model with ``values`` added to the fields at ``positions`` (couplings and colouring shared).
+
+        >>> CompiledBQM.from_arrays([0.5, 0.0], [[0.0, 1.0], [1.0, 0.0]]).add_fields([1], [2.0]).h.tolist()
+        [0.5, 2.0]
+        """
+        h = self.h.copy()
+        h[np.asarray(positions, dtype=np.int64)] += np.asarray(values, dtype=np.float64)
+        return CompiledBQM(self.variables, h, self._J, self.offset, self.colors, self._dense, self._index,
+                           layers=self.layers)
 
     def to_bqm(self, *, index_labels: bool = False) -> dimod.BinaryQuadraticModel:
         """Rebuild the SPIN BQM (same order, biases and offset).
@@ -495,6 +702,63 @@ class CompiledBQM:
         return dimod.BinaryQuadraticModel.from_numpy_vectors(
             self.h, (upper.row, upper.col, upper.data), self.offset, dimod.SPIN, variable_order=order
         )
+
+
+def _upper_couplings(J: Any, n: int) -> sp.coo_matrix:
+    """The couplings ``i < j`` of a symmetric or upper-triangular ``(n, n)`` matrix (see :meth:`CompiledBQM.from_arrays`)."""
+    if sp.issparse(J):
+        matrix = sp.coo_matrix(J)
+        if matrix.dtype.kind not in "biuf":
+            raise TypeError(f"J must be real, got a sparse matrix of {matrix.dtype}")
+        matrix = sp.coo_matrix(matrix, dtype=np.float64)
+        if not np.all(np.isfinite(matrix.data)):
+            raise ValueError("J contains NaN or infinity")
+    else:
+        matrix = sp.coo_matrix(check_array(J, "J", ndim=2))
+    if matrix.shape != (n, n):
+        raise ValueError(f"J must have shape ({n}, {n}) for {n} fields, got {matrix.shape}")
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
+    diagonal = matrix.row == matrix.col
+    if diagonal.any():
+        k = int(np.flatnonzero(diagonal)[0])
+        raise ValueError(f"J has a nonzero diagonal entry J[{matrix.row[k]}, {matrix.row[k]}] = {matrix.data[k]}; "
+                         "s_i² = 1 makes it a constant: add it to the offset instead")
+    upper, lower = sp.triu(matrix, k=1).tocsr(), sp.tril(matrix, k=-1).tocsr()
+    if lower.nnz == 0:
+        return upper.tocoo()
+    mirrored = lower.T.tocsr()
+    difference = abs(upper - mirrored)
+    scale = max(float(abs(matrix).max()), np.finfo(np.float64).tiny)
+    if difference.nnz and difference.max() > 1e-12 * scale:
+        i, j = (int(x[0]) for x in difference.multiply(difference > 1e-12 * scale).nonzero())
+        raise ValueError(
+            f"J is neither symmetric nor upper-triangular: J[{i}, {j}] = {upper[i, j]} but J[{j}, {i}] = "
+            f"{mirrored[i, j]}; give each coupling once (upper triangle, i < j) or symmetrically"
+        )
+    return ((upper + mirrored) * 0.5).tocoo()
+
+
+def _labels(variables: Iterable | None, n: int, name: str) -> tuple:
+    """``n`` distinct hashable labels (default ``0 … n−1``)."""
+    if variables is None:
+        return tuple(range(n))
+    labels = tuple(variables.tolist() if isinstance(variables, np.ndarray) else variables)
+    if len(labels) != n:
+        raise ValueError(f"{name} has {len(labels)} labels for {n} variables")
+    try:
+        distinct = len(set(labels)) == n
+    except TypeError:
+        raise TypeError(f"{name} must be hashable labels") from None
+    if not distinct:
+        raise ValueError(f"{name} repeats a label; give each variable its own")
+    return labels
+
+
+def _bipartite_labels(visible: Iterable | None, hidden: Iterable | None, nv: int, nh: int) -> tuple:
+    first = _labels(visible, nv, "visible")
+    second = tuple(range(nv, nv + nh)) if hidden is None else _labels(hidden, nh, "hidden")
+    return _labels(first + second, nv + nh, "visible and hidden labels")
 
 
 def _build(bqm: dimod.BinaryQuadraticModel, colors: np.ndarray | None) -> CompiledBQM:
@@ -554,8 +818,10 @@ class CompileCache:
         self.hits = 0
         self.misses = 0
 
-    def compile(self, bqm: dimod.BinaryQuadraticModel) -> CompiledBQM:
-        """Compile a validated SPIN ``bqm``, using the cache when possible."""
+    def compile(self, bqm: dimod.BinaryQuadraticModel | CompiledBQM) -> CompiledBQM:
+        """Compile a validated SPIN ``bqm``, using the cache when possible (a :class:`CompiledBQM` is returned as it is)."""
+        if isinstance(bqm, CompiledBQM):
+            return bqm
         structure, values, labels = _fingerprints(bqm)
         key = (values, hash(labels))
         hit = self._models.get(key)
@@ -583,8 +849,8 @@ class CompileCache:
         self._colorings.clear()
 
 
-def compile_bqm(bqm: dimod.BinaryQuadraticModel, cache: CompileCache | None = None) -> CompiledBQM:
-    """Validate ``bqm`` (BINARY accepted) and return it as a :class:`CompiledBQM`.
+def compile_bqm(bqm: dimod.BinaryQuadraticModel | CompiledBQM, cache: CompileCache | None = None) -> CompiledBQM:
+    """Validate ``bqm`` (BINARY accepted) and return it as a :class:`CompiledBQM` (one already compiled as it is).
 
     Parameters
     ----------
@@ -593,6 +859,8 @@ def compile_bqm(bqm: dimod.BinaryQuadraticModel, cache: CompileCache | None = No
     cache : CompileCache, optional
         Reuse earlier compilations (see :class:`CompileCache`).
     """
+    if isinstance(bqm, CompiledBQM):
+        return bqm
     spin = as_spin_bqm(bqm)
     if cache is None:
         return _build(spin, None)

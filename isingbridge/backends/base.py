@@ -67,6 +67,7 @@ from isingbridge.validation import (
 from isingbridge.ir import (
     CompileCache,
     CompiledBQM,
+    as_model,
     as_spin_bqm,
     check_clamp,
     check_clamp_rows,
@@ -75,6 +76,7 @@ from isingbridge.ir import (
     compile_bqm,
     is_batched,
     spins_to_vartype,
+    vartype_of,
 )
 
 __all__ = [
@@ -268,9 +270,10 @@ class Problem:
     the full model.
     """
 
-    def __init__(self, bqm: dimod.BinaryQuadraticModel, clamp: Mapping | None, cache: CompileCache | None):
-        spin = as_spin_bqm(bqm)
-        self.vartype = bqm.vartype
+    def __init__(self, bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Mapping | None,
+                 cache: CompileCache | None):
+        spin = as_model(bqm)
+        self.vartype = vartype_of(bqm)
         self.bqm = spin
         self.clamp = check_clamp(bqm, clamp)
         self.variables = list(spin.variables)
@@ -308,7 +311,9 @@ class Problem:
     def sampleset(self, free_states: np.ndarray, info: dict | None = None, **vectors: Any) -> dimod.SampleSet:
         """A SampleSet over all variables, in the caller's vartype, energies of the full model."""
         full = self.full_states(free_states)
-        if self.variables:
+        if isinstance(self.bqm, CompiledBQM):
+            energies = self.bqm.energies(full)
+        elif self.variables:
             energies = self.bqm.energies((full, self.variables))
         else:
             energies = np.full(full.shape[0], float(self.bqm.offset))
@@ -419,10 +424,11 @@ class Batch:
     spins, for vectorised backends.
     """
 
-    def __init__(self, bqm: dimod.BinaryQuadraticModel, clamp: Any, fields: Any, cache: CompileCache | None):
+    def __init__(self, bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Any, fields: Any,
+                 cache: CompileCache | None):
         self.source = bqm
-        self.bqm = as_spin_bqm(bqm)
-        self.vartype = bqm.vartype
+        self.bqm = as_model(bqm)
+        self.vartype = vartype_of(bqm)
         self.variables = list(self.bqm.variables)
         self._cache = cache
         self.clamp_labels, self.clamp_values = self._clamp(bqm, clamp)
@@ -438,7 +444,7 @@ class Batch:
         self.free_positions = np.array([i for i, v in enumerate(self.variables) if v not in clamped], dtype=np.int64)
 
     @staticmethod
-    def _clamp(bqm: dimod.BinaryQuadraticModel, clamp: Any) -> tuple[list, np.ndarray]:
+    def _clamp(bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Any) -> tuple[list, np.ndarray]:
         if clamp is None or isinstance(clamp, Mapping):  # one clamp for every row
             spins = check_clamp(bqm, clamp)
             return list(spins), np.array([list(spins.values())], dtype=np.int8).reshape(1, len(spins))
@@ -466,6 +472,8 @@ class Batch:
         """Row ``b``'s model before clamping: the caller's BQM with that row's field offsets added."""
         if not self.field_labels:
             return self.source
+        if isinstance(self.source, CompiledBQM):
+            return self.source.add_fields(self.field_positions, self.field_values[b])
         row = self.source.copy()
         row.add_linear_from(zip(self.field_labels, self.field_values[b].tolist()))
         return row
@@ -515,9 +523,9 @@ class Batch:
         fields, const = self.spin_fields()
         F, C = self.free_positions, self.clamp_positions
         clamped = self.clamp_values.astype(np.float64)
-        coupling = model.J[C]  # rows of the clamped spins
-        shift = fields[:, F] + np.asarray(coupling[:, F].T @ clamped.T).T
-        to_clamped = np.asarray(coupling[:, C] @ clamped.T).T
+        to_free = model.submatrix(C, F)  # couplings of the clamped spins (dense for a bipartite model)
+        shift = fields[:, F] + np.asarray(to_free.T @ clamped.T).T
+        to_clamped = np.asarray(model.submatrix(C, C) @ clamped.T).T
         const = const + clamped @ model.h[C] + np.einsum("bk,bk->b", clamped, fields[:, C] + 0.5 * to_clamped)
         return shift, const
 
@@ -647,7 +655,7 @@ class Backend(dimod.Sampler):
 
     def sample(
         self,
-        bqm: dimod.BinaryQuadraticModel,
+        bqm: dimod.BinaryQuadraticModel | CompiledBQM,
         *,
         beta: float = 1.0,
         num_reads: int | None = None,
@@ -660,8 +668,11 @@ class Backend(dimod.Sampler):
 
         Parameters
         ----------
-        bqm : dimod.BinaryQuadraticModel
-            SPIN or BINARY; samples come back in the same vartype.
+        bqm : dimod.BinaryQuadraticModel or CompiledBQM
+            SPIN or BINARY; samples come back in the same vartype.  A
+            :class:`~isingbridge.ir.CompiledBQM` (e.g. from
+            :meth:`~isingbridge.ir.CompiledBQM.from_arrays`, no dimod object
+            built) is a SPIN model.
         beta : float
             Inverse temperature (positive, finite).
         num_reads : int, optional
@@ -712,7 +723,7 @@ class Backend(dimod.Sampler):
 
     def moments(
         self,
-        bqm: dimod.BinaryQuadraticModel,
+        bqm: dimod.BinaryQuadraticModel | CompiledBQM,
         *,
         beta: float = 1.0,
         clamp: Any = None,

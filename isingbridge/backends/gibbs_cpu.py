@@ -361,8 +361,12 @@ def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list
     ``groups[c]`` are the variable indices of colour c, ``blocks[c]`` the
     nonzero dense couplings ``(d, J_cd)`` to the other colours (float32, or
     float64 when fields exceed ``FLOAT32_FIELD_LIMIT``) and
-    ``fields[c]`` the fields of colour c.
+    ``fields[c]`` the fields of colour c.  A bipartite model
+    (:meth:`~isingbridge.ir.CompiledBQM.bipartite`) gives its two layers and
+    ``W`` itself, with no ``N × N`` matrix.
     """
+    if model.layers is not None and model.num_colors == 2:
+        return _bipartite_layers(model)
     groups = model.color_groups()
     dense = model.dense()
     levels = np.abs(model.h) + np.abs(dense).sum(axis=1) if model.num_variables else np.zeros(1)
@@ -373,6 +377,15 @@ def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list
         coupled = [(d, np.ascontiguousarray(dense[np.ix_(gc, gd)])) for d, gd in enumerate(groups) if d != c]
         blocks.append([(d, block) for d, block in coupled if block.any()])
     return groups, blocks, [model.h[g] for g in groups]
+
+
+def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list[np.ndarray]]:
+    """:func:`layer_arrays` of a bipartite model: its layers, ``W`` and ``Wᵀ`` (a view: BLAS takes it as it is)."""
+    visible, hidden, W = model.layers
+    levels = max(float(np.abs(model.h).max(initial=0.0)) + float(np.abs(W).sum(axis=a).max(initial=0.0)) for a in (0, 1))
+    W = W.astype(np.float32) if levels <= FLOAT32_FIELD_LIMIT else W
+    blocks = [[(1, W)], [(0, W.T)]] if W.any() else [[], []]
+    return [visible, hidden], blocks, [model.h[visible], model.h[hidden]]
 
 
 def _max_field(blocks: list[list], fields: list[np.ndarray]) -> float:
