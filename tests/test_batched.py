@@ -247,3 +247,50 @@ def test_exact_refuses_a_batch_beyond_memory():
     bqm = random_bqm(24, 0, density=0.1)
     with pytest.raises(ResourceLimitError, match="give fewer rows per call"):
         get("exact").moments(bqm, clamp=([23], np.ones((10**7, 1), dtype=np.int8)))
+
+
+# -- gibbs: all rows in one engine ----------------------------------------------------------------
+@pytest.mark.parametrize("num_reads", [32, 200])  # several rows per block of chains; a row across blocks
+def test_gibbs_native_rows_match_exact_and_single_clamp_calls(num_reads):
+    bqm, clamp, fields = _request(8, 3, rows=5, seed=3)
+    exact = get("exact").moments(bqm, beta=1.0, clamp=clamp, fields=fields)
+    gibbs = get("gibbs")
+    m = gibbs.moments(bqm, beta=1.0, clamp=clamp, fields=fields, num_reads=num_reads, num_sweeps=1500, seed=1)
+    assert m.info["method"] == "sparse" and m.info["final_states"].shape == (5, num_reads, 8)
+    free = list(range(5))
+    z = np.abs(m.mean[:, free] - exact.mean[:, free]) / m.stderr[:, free]
+    assert z.max() < 5, z
+    assert np.all(np.abs(m.energy - exact.energy) < 5 * m.info["energy_stderr"]), (m.energy, exact.energy)
+    floor = np.median(m.corr_stderr[:, :5, :5])  # a few batch means per pair: guard against a lucky small one
+    assert np.all(np.abs(m.corr - exact.corr) < 5 * np.maximum(m.corr_stderr, floor))
+    for b in (0, 4):
+        single = gibbs.moments(_row_model(bqm, fields, b), clamp=_row_clamp(clamp, b), num_reads=num_reads,
+                               num_sweeps=1500, seed=10 + b)
+        both = np.hypot(single.stderr[free], m.stderr[b, free])
+        assert np.all(np.abs(single.mean[free] - m.mean[b, free]) < 5 * both)
+
+
+def test_gibbs_native_integer_model_edge_pairs_and_persistent_chains():
+    rng = np.random.default_rng(2)
+    n = 20
+    bqm = dimod.BQM({i: float(rng.integers(-1, 2)) for i in range(n)},
+                    {(i, (i + 1) % n): float(rng.choice([-1, 1])) for i in range(n)}, 0.0, "SPIN")
+    clamp = (list(range(0, n, 4)), rng.choice([-1, 1], size=(6, n // 4)))  # chains of 3 free spins between clamps
+    exact = get("exact").moments(bqm, beta=0.7, clamp=clamp)
+    m = get("gibbs").moments(bqm, beta=0.7, clamp=clamp, num_reads=24, num_sweeps=800, pairs="edges", seed=3)
+    free = np.setdiff1d(np.arange(n), clamp[0])
+    assert np.all(np.abs(m.mean[:, free] - exact.mean[:, free]) < 5 * m.stderr[:, free])
+    i, j = m.pairs.T
+    assert m.pair_corr.shape == (6, len(m.pairs)) and m.corr is None
+    floor = np.median(m.pair_corr_stderr)
+    assert np.all(np.abs(m.pair_corr - exact.corr[:, i, j]) < 5 * np.maximum(m.pair_corr_stderr, floor))
+    ss = get("gibbs").sample(bqm, clamp=clamp, initial_states=m.info["final_states"], num_sweeps=1, seed=0)
+    assert ss.record.clamp_row.tolist() == np.repeat(np.arange(6), 24).tolist()
+    np.testing.assert_allclose(ss.record.energy, bqm.energies(ss))
+    assert np.all(ss.record.sample[:, clamp[0]] == np.repeat(clamp[1], 24, axis=0))
+
+
+def test_gibbs_native_batch_refuses_bad_pairs_in_sample_too():
+    bqm, clamp, _ = _request(6, 2, rows=2, seed=1)
+    with pytest.raises(ValueError, match="pairs"):
+        get("gibbs").sample(bqm, clamp=clamp, num_reads=2, num_sweeps=2, pairs="some")

@@ -24,8 +24,10 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from types import SimpleNamespace
 from typing import ClassVar
 
+import dimod
 import numba
 import numpy as np
 import scipy.sparse as sp
@@ -36,7 +38,7 @@ from isingbridge.backends.base import Backend, Moments, check_positive_int, chec
 from isingbridge.backends.gibbs_cuda import PRECISIONS
 from isingbridge.backends.convergence import MIN_DRAWS, ConvergenceWarning, mean_ess, rhat_from_split_sums
 from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains
-from isingbridge.ir import CompiledBQM
+from isingbridge.ir import CompiledBQM, spins_to_vartype
 from isingbridge.validation import check_bool, check_choice, check_int, check_memory
 
 __all__ = ["GibbsBackend", "ConvergenceWarning", "choose_method", "record_plan", "record_on_host"]
@@ -254,6 +256,62 @@ def chain_moments(model: CompiledBQM, sums: ChainSums, requested: np.ndarray | N
                         rhat_threshold=rhat_threshold(num_chains), frozen=int(frozen.sum()))
     _warn_if_unconverged(model, moments, frozen, num_chains)
     return moments
+
+
+def batch_layout(rows: int, reads: int) -> tuple[int, int]:
+    """``(slots, block)`` for ``rows`` problems of ``reads`` chains in one engine.
+
+    Row ``b`` owns chain slots ``b·slots … b·slots + reads − 1`` (``slots −
+    reads`` idle padding slots after them).  Blocks hold whole rows when
+    ``reads ≤ MAX_BLOCK``, else a row spans equal blocks, so every row splits
+    into the same groups of chains and its statistics come from its own groups.
+    """
+    if reads <= MAX_BLOCK:
+        return reads, reads * min(rows, MAX_BLOCK // reads)
+    spans = -(-reads // MAX_BLOCK)
+    block = -(-(-(-reads // spans)) // 8) * 8  # ceil(reads / spans), rounded up to the vector width
+    return spans * block, block
+
+
+def row_groups(rows: int, reads: int, slots: int, block: int) -> np.ndarray:
+    """``(rows · m, 2)`` chain ranges: the real chains of each row, cut at block boundaries."""
+    starts = np.arange(0, reads, block)
+    local = np.stack([starts, np.minimum(starts + block, reads)], axis=1)
+    return (np.arange(rows)[:, None, None] * slots + local[None]).reshape(-1, 2)
+
+
+def batch_statistics(model: CompiledBQM, sums: ChainSums, rows: int, reads: int, slots: int,
+                     where: np.ndarray | None, all_pairs: bool) -> dict:
+    """Per-row statistics of a batched run, every array with a leading axis of ``rows``.
+
+    Rows are stacked along the variable axis (``rows · N`` columns of ``reads``
+    chains), so :func:`_spin_statistics` and :func:`_batch_means_stderr` treat
+    all rows at once, exactly as they treat one row of a single call.
+    """
+    n, spin_batches = model.num_variables, sums.spins.shape[1]
+    real = (np.arange(rows * slots) % slots) < reads
+    stacked = sums.spins[real].reshape(rows, reads, spin_batches, n).transpose(1, 2, 0, 3).reshape(reads, spin_batches, -1)
+    spin_lengths = sums.spin_lengths.astype(np.float64)
+    parts = [_spin_statistics(stacked[:, :, a:a + STAT_CHUNK], spin_lengths) for a in range(0, stacked.shape[2], STAT_CHUNK)]
+    mean, stderr, rhat, frozen = (np.concatenate(column).reshape(rows, n) for column in zip(*parts))
+    lengths = sums.batch_lengths.astype(np.float64)
+    samples = reads * float(lengths.sum())
+    with np.errstate(divide="ignore"):
+        ess = np.clip((1.0 - mean**2) / stderr**2, 0.0, samples * math.log10(max(samples, 10)))
+    groups, batches = sums.pairs.shape[0] // rows, lengths.size
+    pairs = sums.pairs.reshape(rows, groups, batches, -1).transpose(1, 2, 0, 3)  # (m, K, rows, P)
+    weights = (sums.group_sizes[:groups, None] * lengths[None, :])[:, :, None]
+    couplings = sp.triu(model.J, k=1).tocoo().data
+    energy_sums = pairs[..., :couplings.size] @ couplings + sums.field_sums.reshape(rows, groups, batches).transpose(1, 2, 0)
+    out = {"mean": mean, "stderr": stderr, "rhat": rhat, "frozen": frozen, "ess": ess,
+           "energy": energy_sums.sum(axis=(0, 1)) / samples + model.offset,
+           "energy_stderr": _batch_means_stderr(energy_sums / weights), "samples": samples}
+    if where is not None:
+        chosen = pairs[..., where]
+        out["pair_corr"] = chosen.sum(axis=(0, 1)) / samples
+        out["pair_corr_stderr"] = _batch_means_stderr((chosen / weights[..., None]).reshape(groups, batches, -1)) \
+            .reshape(rows, -1)
+    return out
 
 
 def _symmetric(n: int, pairs: np.ndarray, values: np.ndarray, diagonal: float) -> np.ndarray:
@@ -493,6 +551,159 @@ class GibbsBackend(Backend):
         info = {"num_sweeps": num_sweeps, "burn_in": burn_in, "thin": thin, "method": method,
                 "device": self.device, "final_states": final}
         return chain_moments(model, sums, requested, where, all_pairs, info)
+
+    # -- batched problems: all rows in one engine ---------------------------
+    def _native_batch(self, batch, options: dict) -> tuple[CompiledBQM, str] | None:
+        """``(free, full)`` compiled models when ``batch`` runs in one CPU neighbour-loop engine, else None.
+
+        The CUDA engines and the dense layer engine solve the rows one by one
+        (the base class's loop).
+        """
+        scan, method = options.get("scan", "chromatic"), options.get("method", "auto")
+        if self.device != "cpu" or scan not in SCANS or method not in METHODS:
+            return None
+        full = self._cache.compile(batch.bqm)
+        free = full.restrict(batch.free_positions)
+        if method == "auto":
+            method = choose_method(free) if scan == "chromatic" else "sparse"
+        return (free, full) if method == "sparse" and free.num_variables > 0 else None
+
+    def _batch_engine(self, batch, full: CompiledBQM, free: CompiledBQM, beta: float, reads: int,
+                      rng: np.random.Generator, scan: str, initial_states) -> tuple[SparseChains, int, int]:
+        """One engine for every row: ``reads`` chains per row, each with its row's fields (see :func:`batch_layout`)."""
+        slots, block = batch_layout(batch.size, reads)
+        shift, _ = batch.row_terms(full)
+        engine = SparseChains(free, beta, batch.size * slots, rng, scan=scan, block=block,
+                              field_offsets=np.repeat(shift, slots, axis=0).T)
+        if initial_states is None:
+            engine.load(random_spins(rng, (batch.size * slots, free.num_variables)))
+        else:
+            padded = np.concatenate([initial_states, np.repeat(initial_states[:, :1], slots - reads, axis=1)], axis=1)
+            engine.load(padded.reshape(-1, free.num_variables))
+        return engine, slots, block
+
+    def _sample_batch(self, batch, beta, num_reads, rng, **options):
+        """Every row in one engine (``num_reads`` chains per row, per-chain fields); CUDA and dense: row by row."""
+        native = self._native_batch(batch, options)
+        if native is None:
+            return super()._sample_batch(batch, beta, num_reads, rng, **options)
+        free, full = native
+        num_sweeps, _, _ = _check_controls(options.get("num_sweeps", 1000), options.get("burn_in"),
+                                           options.get("thin", 1), options.get("scan", "chromatic"),
+                                           options.get("method", "auto"), options.get("compute_corr", True))
+        _check_pairs_option(free, options.get("pairs", "auto"))
+        with self.threads():
+            engine, slots, _ = self._batch_engine(batch, full, free, beta, num_reads, rng,
+                                                  options.get("scan", "chromatic"), options.get("initial_states"))
+            engine.run(num_sweeps)
+            states = engine.states()
+        real = (np.arange(batch.size * slots) % slots) < num_reads
+        full_states = _row_states(batch, states[real].reshape(batch.size, num_reads, -1)).reshape(-1, full.num_variables)
+        row = np.repeat(np.arange(batch.size), num_reads)
+        fields, constant = batch.spin_fields()
+        energies = full.energies(full_states) + np.einsum("kn,kn->k", full_states, fields[row]) + constant[row]
+        return dimod.SampleSet.from_samples(
+            (spins_to_vartype(full_states, batch.vartype), batch.variables), batch.vartype, energy=energies,
+            info={"num_sweeps": num_sweeps, "method": "sparse", "device": self.device}, clamp_row=row)
+
+    def _moments_batch(self, batch, beta, rng, **options) -> Moments:
+        """Every row in one engine, statistics per row from the kernel's per-row groups; CUDA and dense: row by row."""
+        native = self._native_batch(batch, options)
+        if native is None:
+            return super()._moments_batch(batch, beta, rng, **options)
+        return self._batch_moments(batch, beta, rng, *native, **options)
+
+    def _batch_moments(self, batch, beta, rng, free, full, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
+                       initial_states=None, scan="chromatic", method="auto", compute_corr=True,
+                       pairs="auto") -> Moments:
+        num_sweeps, burn_in, thin = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
+        if initial_states is not None and num_reads is None:
+            num_reads = initial_states.shape[1]
+        reads = check_positive_int(self.default_num_reads if num_reads is None else num_reads, "num_reads")
+        check_reads_memory(batch.size * reads, len(batch.variables))
+        n = free.num_variables
+        requested, all_pairs = resolve_pairs(free, pairs, compute_corr, "sparse", reads)
+        listed, where = kernel_pairs(coupled_pairs(free), requested, n)
+        batch_of, batches = record_plan((num_sweeps - burn_in) // thin)
+        slots, block = batch_layout(batch.size, reads)
+        groups = row_groups(batch.size, reads, slots, block)
+        _check_statistics_memory(n, batch.size * slots, batches, len(listed), False)
+        check_memory(16.0 * len(groups) * batches * len(listed), f"pair sums of {batch.size} rows",
+                     "give fewer rows per call, or ask for fewer correlations: pairs='edges' or pairs=None")
+        with self.threads():
+            engine, slots, block = self._batch_engine(batch, full, free, beta, reads, rng, scan, initial_states)
+            spin_batches = 2 if reads >= INDEPENDENT_CHAINS and batches >= 2 else batches
+            sums = engine.record(burn_in + (num_sweeps - burn_in) % thin, thin, batch_of, batches, listed,
+                                 spin_batches, groups=groups)
+            final = engine.states()
+        stats = batch_statistics(free, sums, batch.size, reads, slots, where, all_pairs)
+        real = (np.arange(batch.size * slots) % slots) < reads
+        info = {"num_sweeps": num_sweeps, "burn_in": burn_in, "thin": thin, "method": "sparse", "device": self.device,
+                "final_states": _row_states(batch, final[real].reshape(batch.size, reads, n)),
+                "num_samples": int(stats["samples"]), "batches": batches, "energy_stderr": stats["energy_stderr"],
+                "rhat_threshold": rhat_threshold(reads), "frozen": stats["frozen"].sum(axis=1)}
+        _, constant = batch.row_terms(full)
+        moments = _full_rows(batch, stats, stats["energy"] + constant, requested, all_pairs, info)
+        labels = [_RowLabel(v, b) for b in range(batch.size) for v in free.variables]
+        _warn_if_unconverged(SimpleNamespace(variables=labels), SimpleNamespace(rhat=stats["rhat"].ravel()),
+                             stats["frozen"].ravel(), reads)
+        return moments
+
+
+class _RowLabel:
+    """A variable of one row of a batch, as warnings name it."""
+
+    def __init__(self, label, row: int):
+        self.label, self.row = label, row
+
+    def __repr__(self) -> str:
+        return f"{self.label!r} in row {self.row}"
+
+
+def _check_pairs_option(model: CompiledBQM, pairs) -> None:
+    """Refuse a bad ``pairs`` option (sample() ignores it, but one dict of options often serves both calls)."""
+    if isinstance(pairs, str):
+        check_choice(pairs, "pairs", PAIRS)
+    elif pairs is not None:
+        _label_pairs(model, pairs)
+
+
+def _row_states(batch, free_states: np.ndarray) -> np.ndarray:
+    """``(B, R, N)`` states of all variables from the free spins' ``(B, R, F)``: each row's clamp put back."""
+    rows, reads, _ = free_states.shape
+    states = np.empty((rows, reads, len(batch.variables)), dtype=np.int8)
+    states[:, :, batch.free_positions] = free_states
+    states[:, :, batch.clamp_positions] = batch.clamp_values[:, None, :]
+    return states
+
+
+def _full_rows(batch, stats: dict, energy: np.ndarray, requested: np.ndarray | None, all_pairs: bool,
+               info: dict) -> Moments:
+    """Batched moments of all variables from the free spins' per-row statistics (clamped: exact, stderr 0)."""
+    F, C = batch.free_positions, batch.clamp_positions
+    rows, n = batch.size, len(batch.variables)
+    corr = corr_stderr = None
+    if all_pairs:
+        corr = np.stack([_symmetric(F.size, requested, values, 1.0) for values in stats["pair_corr"]])
+        free_stderr = np.stack([_symmetric(F.size, requested, values, 0.0) for values in stats["pair_corr_stderr"]])
+        corr_stderr = np.zeros((rows, n, n))
+        corr_stderr[:, F[:, None], F[None, :]] = free_stderr
+        corr_stderr[:, C[:, None], F[None, :]] = stats["stderr"][:, None, :]
+        corr_stderr[:, F[:, None], C[None, :]] = stats["stderr"][:, :, None]
+    moments = batch.full_moments(stats["mean"], corr, energy, None, info)
+
+    def spread(values: np.ndarray, fill: float) -> np.ndarray:
+        out = np.full((rows, n), fill)
+        out[:, F] = values
+        return out
+
+    moments.stderr, moments.ess, moments.rhat = spread(stats["stderr"], 0.0), spread(stats["ess"], np.inf), \
+        spread(stats["rhat"], 1.0)
+    moments.corr_stderr = corr_stderr
+    if requested is not None:
+        moments.pairs = np.sort(F[requested], axis=1)
+        moments.pair_corr, moments.pair_corr_stderr = stats["pair_corr"], stats["pair_corr_stderr"]
+    return moments
 
 
 def random_spins(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:

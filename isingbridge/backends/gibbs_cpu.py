@@ -94,10 +94,15 @@ def _site(scan_state, n):
 
 
 @numba.njit(inline="always")
-def _local_field(acc, sp, indptr, indices, weights, i, hi, B):
-    """acc[r] = h_i + Σ_j J_ij s_j for every chain r of a block."""
-    for r in range(B):
-        acc[r] = hi
+def _local_field(acc, sp, indptr, indices, weights, i, hi, offsets, B):
+    """acc[r] = h_i (+ offsets[i, r], the chain's own field offset, when given) + Σ_j J_ij s_j for every chain r of a block."""
+    if offsets.shape[0] > 0:
+        row = offsets[i]
+        for r in range(B):
+            acc[r] = hi + row[r]
+    else:
+        for r in range(B):
+            acc[r] = hi
     for k in range(indptr[i], indptr[i + 1]):
         j = indices[k]
         w = weights[k]
@@ -129,51 +134,75 @@ def _add_rows(win, sp, i0, i1, B):
 
 
 @numba.njit(inline="always")
-def _record_pairs(sp, pair_sums, pair_i, pair_j, lanes):
-    """Add s_i s_j of the listed pairs, summed over a block's ``lanes`` real chains."""
+def _record_pairs(sp, pair_sums, pair_i, pair_j, lo, hi):
+    """Add s_i s_j of the listed pairs, summed over the chains in lanes ``lo ≤ r < hi`` of a block (one group)."""
     for p in range(pair_i.size):
         i = pair_i[p]
         j = pair_j[p]
         total = np.int32(0)
-        for r in range(lanes):
+        for r in range(lo, hi):
             total += np.int32(sp[i, r] * sp[j, r])
         pair_sums[p] += total
 
 
 @numba.njit(inline="always")
-def _close_record(win, spin_sums, field_sums, h, lanes, index, batch_of, num_batches, count, n, B):
+def _close_record(win, spin_sums, field_sums, h, offsets, scale, g0, g1, group_lanes, index, batch_of, num_batches,
+                  count, n, B):
     """Count a record in the window; add the window to its batch's sums when full or at the batch's end.
 
     ``spin_sums`` may hold fewer batches than the ``num_batches`` of the
     records (e.g. 2: the chain halves); batch k then goes to k · len(spin_sums) // num_batches.
-    ``field_sums[k]`` gets Σ_i h_i s_i over the block's ``lanes`` real chains (the field part of ⟨E⟩).
+    ``field_sums[g, k]`` gets Σ_i (h_i + scale · offsets[i, r]) s_i over the chains r of each group g of the
+    block (groups ``g0 ≤ g < g1``, lanes ``group_lanes[g]``): the field part of ⟨E⟩.
     """
     count += 1
     last = index + 1 >= batch_of.size or batch_of[index + 1] != batch_of[index]
     if count == WINDOW or last:
         ss = spin_sums[batch_of[index] * spin_sums.shape[0] // num_batches]
-        field = 0.0
+        per_chain = offsets.shape[0] > 0
+        for g in range(g0, g1):
+            field = 0.0
+            for i in range(n):
+                total = 0
+                extra = 0.0
+                for r in range(group_lanes[g, 0], group_lanes[g, 1]):
+                    total += win[i, r]
+                    if per_chain:
+                        extra += np.float64(offsets[i, r]) * win[i, r]
+                field += h[i] * total + scale * extra
+            field_sums[g, batch_of[index]] += field
         for i in range(n):
-            total = 0
-            for r in range(lanes):
-                total += win[i, r]
-            field += h[i] * total
             for r in range(B):
                 ss[i, r] += win[i, r]
                 win[i, r] = 0
-        field_sums[batch_of[index]] += field
         count = 0
     return count
 
 
+@numba.njit(inline="always")
+def _record_sweep(sp, win, spin_sums, pair_sums, field_sums, h, offsets, scale, pair_i, pair_j, g0, g1, group_lanes,
+                  random_scan, index, batch_of, count, n, B):
+    """After a recorded sweep: the pair products of each group of the block, then the spins' window."""
+    if random_scan:
+        _add_rows(win, sp, 0, n, B)
+    for g in range(g0, g1):
+        _record_pairs(sp, pair_sums[g, batch_of[index]], pair_i, pair_j, group_lanes[g, 0], group_lanes[g, 1])
+    return _close_record(win, spin_sums, field_sums, h, offsets, scale, g0, g1, group_lanes, index, batch_of,
+                         pair_sums.shape[1], count, n, B)
+
+
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
 def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, counters, scan_states, random_scan,
-                    num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, pair_i, pair_j, lanes):
+                    field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, offset_scale,
+                    pair_i, pair_j, group_ptr, group_lanes):
     """Gibbs sweeps with integer fields: s_i = +1 iff u < thresholds[h_i + Σ_j J_ij s_j].
 
-    After sweep t ≥ ``burn``, every ``thin``-th state is added to time batch
+    ``field_offsets`` ``(num_blocks, N, B)`` (or ``N = 0``: none) adds a
+    field offset per chain (in units of the quantum) to ``hint``.  After sweep
+    t ≥ ``burn``, every ``thin``-th state is added to time batch
     ``batch_of[record]`` of the block's accumulators: spins through an int8
-    window (:func:`_close_record`), pair products directly (:func:`_record_pairs`).
+    window (:func:`_close_record`), pair products of each group of chains
+    directly (:func:`_record_pairs`).
     """
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
@@ -184,6 +213,7 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
         u = np.empty(B, np.uint32)
         sites = order.copy()
         win = windows[b]
+        fb = field_offsets[b]
         count = 0
         for t in range(num_sweeps):
             index = _record_index(t, burn, thin, batch_of.size)
@@ -194,24 +224,23 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
                     sites[step] = _site(scan_states[b], n)
             for step in range(n):
                 i = sites[step]
-                _local_field(acc, sp, indptr, indices, jint, i, hint[i], B)
+                _local_field(acc, sp, indptr, indices, jint, i, hint[i], fb, B)
                 c = _xorshift_block(st, c, u, B)
                 for r in range(B):
                     sp[i, r] = 1 if u[r] < thresholds[acc[r]] else -1
                 if fused:
                     _add_rows(win, sp, i, i + 1, B)
             if index >= 0 and batch_of[index] >= 0:
-                if random_scan:
-                    _add_rows(win, sp, 0, n, B)
-                _record_pairs(sp, pair_sums[b, batch_of[index]], pair_i, pair_j, lanes[b])
-                count = _close_record(win, spin_sums[b], field_sums[b], h, lanes[b], index, batch_of, pair_sums.shape[1],
-                                      count, n, B)
+                count = _record_sweep(sp, win, spin_sums[b], pair_sums, field_sums, h, fb, offset_scale, pair_i, pair_j,
+                                      group_ptr[b], group_ptr[b + 1], group_lanes, random_scan, index, batch_of, count,
+                                      n, B)
         counters[b] = c
 
 
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
 def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters, scan_states, random_scan,
-                 num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, pair_i, pair_j, lanes):
+                 field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, offset_scale,
+                 pair_i, pair_j, group_ptr, group_lanes):
     """Gibbs sweeps with real fields: s_i = +1 iff u·(1 + exp(2β f_i)) < 1 (recording as :func:`_sweeps_integer`)."""
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
@@ -224,6 +253,7 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
         one = np.float32(1.0)
         scale = np.float32(_INV_2_24)
         win = windows[b]
+        fb = field_offsets[b]
         count = 0
         for t in range(num_sweeps):
             index = _record_index(t, burn, thin, batch_of.size)
@@ -234,7 +264,7 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
                     sites[step] = _site(scan_states[b], n)
             for step in range(n):
                 i = sites[step]
-                _local_field(acc, sp, indptr, indices, jf, i, hf[i], B)
+                _local_field(acc, sp, indptr, indices, jf, i, hf[i], fb, B)
                 c = _xorshift_block(st, c, u, B)
                 for r in range(B):
                     uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
@@ -242,11 +272,9 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
                 if fused:
                     _add_rows(win, sp, i, i + 1, B)
             if index >= 0 and batch_of[index] >= 0:
-                if random_scan:
-                    _add_rows(win, sp, 0, n, B)
-                _record_pairs(sp, pair_sums[b, batch_of[index]], pair_i, pair_j, lanes[b])
-                count = _close_record(win, spin_sums[b], field_sums[b], h, lanes[b], index, batch_of, pair_sums.shape[1],
-                                      count, n, B)
+                count = _record_sweep(sp, win, spin_sums[b], pair_sums, field_sums, h, fb, offset_scale, pair_i, pair_j,
+                                      group_ptr[b], group_ptr[b + 1], group_lanes, random_scan, index, batch_of, count,
+                                      n, B)
         counters[b] = c
 
 
@@ -307,8 +335,14 @@ def spin_sum_dtype(batch_lengths: np.ndarray) -> type:
 def _no_records(num_blocks: int, n: int, B: int) -> tuple:
     """Empty recording arguments: the kernels then only sweep."""
     return (np.zeros(0, np.int64), np.zeros((num_blocks, 0, B), np.int8), np.zeros((num_blocks, 0, n, B), np.int16),
-            np.zeros((num_blocks, 0, 0), np.int64), np.zeros((num_blocks, 0)), np.zeros(0), np.zeros(0, np.int64),
-            np.zeros(0, np.int64), np.zeros(num_blocks, np.int64))
+            np.zeros((0, 0, 0), np.int64), np.zeros((0, 0)), np.zeros(0), 1.0, np.zeros(0, np.int64),
+            np.zeros(0, np.int64), np.zeros(num_blocks + 1, np.int64), np.zeros((0, 2), np.int64))
+
+
+def block_groups(num_chains: int, block: int) -> np.ndarray:
+    """``(G, 2)`` chain ranges ``[start, stop)``: one group per block of ``block`` chains (its real chains)."""
+    starts = np.arange(0, num_chains, block, dtype=np.int64)
+    return np.stack([starts, np.minimum(starts + block, num_chains)], axis=1)
 
 
 def _batch_lengths(batch_of: np.ndarray, num_batches: int) -> np.ndarray:
@@ -326,9 +360,11 @@ def _block_size(num_chains: int) -> int:
     return min(MAX_BLOCK, max(8, -(-num_chains // 8) * 8))
 
 
-def integer_quantum(model: CompiledBQM, max_levels: int = _TABLE_LIMIT) -> float | None:
-    """The quantum q if all biases are integer multiples of it (and fields fit a table)."""
-    values = np.concatenate([model.h, model.J.data])
+def integer_quantum(model: CompiledBQM, max_levels: int = _TABLE_LIMIT, offsets: np.ndarray | None = None) -> float | None:
+    """The quantum q if all biases (and per-chain field ``offsets`` ``(N, chains)``) are integer multiples of it
+    and the fields fit a table."""
+    extra = np.unique(offsets) if offsets is not None else np.zeros(0)
+    values = np.concatenate([model.h, model.J.data, extra])
     nonzero = np.abs(values[values != 0])
     if nonzero.size == 0:
         return 1.0
@@ -336,20 +372,22 @@ def integer_quantum(model: CompiledBQM, max_levels: int = _TABLE_LIMIT) -> float
     ratios = values / q
     if not np.allclose(ratios, np.round(ratios), rtol=0, atol=1e-9):
         return None
-    row_sums = np.abs(model.h) + np.asarray(abs(model.J).sum(axis=1)).ravel()
+    fields = np.abs(model.h) if offsets is None else np.abs(model.h[:, None] + offsets).max(axis=1, initial=0.0)
+    row_sums = fields + np.asarray(abs(model.J).sum(axis=1)).ravel()
     return q if float(row_sums.max()) / q <= max_levels else None
 
 
-def per_chain_fields(fields: np.ndarray, size: int, num_chains: int, width: int) -> np.ndarray:
-    """A layer's fields as float32: ``(size,)`` shared by all chains, or ``(size, num_chains)``
-    (one column per chain, e.g. clamped inputs that differ between chains) padded to ``width``."""
-    fields = np.asarray(fields, dtype=np.float32)
+def per_chain_fields(fields: np.ndarray, size: int, num_chains: int, width: int, dtype: type = np.float32) -> np.ndarray:
+    """A layer's fields as ``dtype``: ``(size,)`` shared by all chains, or ``(size, num_chains)``
+    (one column per chain, e.g. clamped inputs that differ between chains) padded to ``width``
+    (padding columns copy the first)."""
+    fields = np.asarray(fields, dtype=dtype)
     if fields.ndim == 1 and fields.shape == (size,):
         return fields
     if fields.shape != (size, num_chains):
         raise ValueError(f"a layer of {size} units needs fields shaped ({size},) or ({size}, {num_chains}), "
                          f"got {fields.shape}")
-    padded = np.empty((size, width), dtype=np.float32)
+    padded = np.empty((size, width), dtype=dtype)
     padded[:, :num_chains] = fields
     padded[:, num_chains:] = fields[:, :1]
     return padded
@@ -412,12 +450,30 @@ class SparseChains:
         Seeds every chain's generator.
     scan : {"chromatic", "random"}
         Sweep order.
+    field_offsets : numpy.ndarray, optional
+        ``(N, num_chains)``: a field offset per variable and chain, added to
+        ``model.h`` (e.g. the couplings to clamped spins that differ between
+        chains, so that one engine runs many conditional problems).
+    block : int, optional
+        Chains per block (at most ``MAX_BLOCK``; default from ``num_chains``):
+        a caller may align blocks to its own groups of chains.
+
+    Examples
+    --------
+    >>> import numpy as np, dimod
+    >>> from isingbridge.ir import compile_bqm
+    >>> model = compile_bqm(dimod.BQM({0: 0.0}, {}, 0.0, "SPIN"))
+    >>> chains = SparseChains(model, 1.0, 2, np.random.default_rng(0), field_offsets=np.array([[-50.0, 50.0]]))
+    >>> chains.load(np.ones((2, 1), dtype=np.int8)); chains.run(3)
+    >>> chains.states().ravel().tolist()   # a strong field per chain: up in chain 0, down in chain 1
+    [1, -1]
     """
 
-    def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator, scan: str = "chromatic"):
+    def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator,
+                 scan: str = "chromatic", *, field_offsets: np.ndarray | None = None, block: int | None = None):
         self.n = model.num_variables
         self.num_chains = num_chains
-        self.block = _block_size(num_chains)
+        self.block = _block_size(num_chains) if block is None else min(int(block), MAX_BLOCK)
         self.num_blocks = -(-num_chains // self.block)
         self.spins = np.ones((self.num_blocks, self.n, self.block), dtype=np.int8)
         self.rng = rng.integers(1, 2**32, size=(self.num_blocks, 4, self.block), dtype=np.uint32)
@@ -428,21 +484,36 @@ class SparseChains:
         self.h = np.asarray(model.h, dtype=np.float64)
         self.indptr = model.J.indptr.astype(np.int64)
         self.indices = model.J.indices.astype(np.int64)
-        q = integer_quantum(model)
+        offsets = None if field_offsets is None else self._chain_layout(field_offsets)
+        couplings = np.asarray(abs(model.J).sum(axis=1)).ravel()
+        fields = np.abs(model.h) if offsets is None else np.abs(model.h[:, None] + offsets).max(axis=1)
+        levels = float((fields + couplings).max()) if self.n else 0.0
+        q = integer_quantum(model, offsets=offsets)
         self.integer = q is not None
         if self.integer:
-            levels = np.abs(model.h) + np.asarray(abs(model.J).sum(axis=1)).ravel()
-            top = int(round(float(levels.max()) / q)) if self.n else 0
+            top = int(round(levels / q))
             k = np.arange(-top, top + 1, dtype=np.float64)
             p_up = 0.5 * (1.0 - np.tanh(beta * q * k))  # 1 / (1 + exp(2βqk)) without overflow
             self.thresholds = np.minimum(np.floor(p_up * 2.0**32 + 0.5), 2.0**32 - 1).astype(np.uint32)
             self.jint = np.round(model.J.data / q).astype(np.int16)
             self.hint = (np.round(model.h / q) + top).astype(np.int16)  # table offset folded into h
+            scale, dtype = q, np.int16
         else:
-            levels = np.abs(model.h) + np.asarray(abs(model.J).sum(axis=1)).ravel()
-            c, self.two_beta = float32_arithmetic(float(levels.max()) if self.n else 0.0, beta)
-            self.jf = (model.J.data / c).astype(np.float32)
-            self.hf = (model.h / c).astype(np.float32)
+            scale, self.two_beta = float32_arithmetic(levels, beta)
+            self.jf = (model.J.data / scale).astype(np.float32)
+            self.hf = (model.h / scale).astype(np.float32)
+            dtype = np.float32
+        self.offset_scale = scale
+        self.offsets = np.zeros((self.num_blocks, 0, self.block), dtype=dtype) if offsets is None else \
+            np.ascontiguousarray(np.round(offsets / scale) if self.integer else offsets / scale, dtype=dtype) \
+            .reshape(self.n, self.num_blocks, self.block).transpose(1, 0, 2).copy()
+
+    def _chain_layout(self, field_offsets: np.ndarray) -> np.ndarray:
+        """``(N, num_chains)`` offsets padded to whole blocks (padding lanes copy chain 0), float64."""
+        offsets = np.asarray(field_offsets, dtype=np.float64)
+        if offsets.shape != (self.n, self.num_chains):
+            raise ValueError(f"field_offsets must have shape ({self.n}, {self.num_chains}), got {offsets.shape}")
+        return per_chain_fields(offsets, self.n, self.num_chains, self.num_blocks * self.block, np.float64)
 
     def load(self, states: np.ndarray) -> None:
         """Set the chains from ``(num_chains, N)`` spins (padding chains copy chain 0)."""
@@ -466,12 +537,15 @@ class SparseChains:
         self._kernel(num_sweeps, num_sweeps, 1, *_no_records(self.num_blocks, self.n, self.block))
 
     def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
-               spin_batches: int | None = None) -> ChainSums:
+               spin_batches: int | None = None, groups: np.ndarray | None = None) -> ChainSums:
         """Run ``burn`` sweeps, then ``len(batch_of)`` times ``thin`` sweeps, accumulating inside the kernel.
 
         After each ``thin`` sweeps record r adds every chain's spins to time
         batch ``batch_of[r]`` (skipped when -1) and the products s_i s_j of
-        ``pairs`` (``(P, 2)`` positions) summed over each block's chains.
+        ``pairs`` (``(P, 2)`` positions) summed over each group of chains:
+        ``groups`` ``(G, 2)`` chain ranges ``[start, stop)``, in order, each
+        inside one block (default: the real chains of each block; chains in
+        no group are left out of the pair and energy sums).
         Each thread adds to the accumulators of the blocks it sweeps, so no
         state leaves the kernel and no synchronisation is added.  The spins
         may be kept in fewer, coarser batches (``spin_batches``, a divisor of
@@ -491,28 +565,40 @@ class SparseChains:
         """
         nb, n, B = self.num_blocks, self.n, self.block
         spin_batches = num_batches if spin_batches is None else spin_batches
+        groups = block_groups(self.num_chains, B) if groups is None else np.asarray(groups, dtype=np.int64)
+        group_ptr, group_lanes = self._group_arrays(groups)
         lengths = _batch_lengths(batch_of, num_batches)
         coarse = _batch_lengths(np.where(batch_of >= 0, batch_of * spin_batches // max(num_batches, 1), -1), spin_batches)
         spin_sums = np.zeros((nb, spin_batches, n, B), dtype=spin_sum_dtype(coarse))
-        pair_sums = np.zeros((nb, num_batches, len(pairs)), dtype=np.int64)
-        lanes = np.minimum(B, self.num_chains - B * np.arange(nb)).astype(np.int64)
+        pair_sums = np.zeros((len(groups), num_batches, len(pairs)), dtype=np.int64)
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         windows = np.zeros((nb, n, B), dtype=np.int8)
-        field_sums = np.zeros((nb, num_batches))
+        field_sums = np.zeros((len(groups), num_batches))
         self._kernel(burn + thin * len(batch_of), burn, thin, np.asarray(batch_of, dtype=np.int64), windows,
-                     spin_sums, pair_sums, field_sums, self.h, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]), lanes)
+                     spin_sums, pair_sums, field_sums, self.h, float(self.offset_scale),
+                     np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]), group_ptr, group_lanes)
         per_chain = spin_sums.transpose(0, 3, 1, 2).reshape(nb * B, spin_batches, n)[: self.num_chains]
-        return ChainSums(per_chain, pair_sums, lanes, lengths, coarse, field_sums)
+        return ChainSums(per_chain, pair_sums, groups[:, 1] - groups[:, 0], lengths, coarse, field_sums)
+
+    def _group_arrays(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(group_ptr, group_lanes)``: the groups of block b are ``group_ptr[b] ≤ g < group_ptr[b + 1]``."""
+        block_of = groups[:, 0] // self.block
+        valid = (groups[:, 1] > groups[:, 0]) & ((groups[:, 1] - 1) // self.block == block_of) \
+            & (groups[:, 1] <= self.num_chains)
+        if not np.all(valid) or np.any(np.diff(groups[:, 0]) < 0):
+            raise ValueError(f"groups must be ordered, non-empty chain ranges inside single blocks of {self.block}")
+        group_ptr = np.searchsorted(block_of, np.arange(self.num_blocks + 1)).astype(np.int64)
+        return group_ptr, np.ascontiguousarray(groups - (block_of * self.block)[:, None])
 
     def _kernel(self, num_sweeps: int, *recording) -> None:
         if self.integer:
             _sweeps_integer(self.spins, self.indptr, self.indices, self.jint, self.hint, self.thresholds,
-                            self.order, self.rng, self.counters, self.scan_states, self.random_scan, num_sweeps,
-                            *recording)
+                            self.order, self.rng, self.counters, self.scan_states, self.random_scan, self.offsets,
+                            num_sweeps, *recording)
         else:
             _sweeps_real(self.spins, self.indptr, self.indices, self.jf, self.hf, self.two_beta,
-                         self.order, self.rng, self.counters, self.scan_states, self.random_scan, num_sweeps,
-                         *recording)
+                         self.order, self.rng, self.counters, self.scan_states, self.random_scan, self.offsets,
+                         num_sweeps, *recording)
 
 
 class LayerChains:
