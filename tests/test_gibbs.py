@@ -358,3 +358,54 @@ def test_well_mixing_models_do_not_warn():
         warnings.simplefilter("error", ConvergenceWarning)
         m = get("gibbs").moments(random_bqm(8, 16), beta=0.5, num_reads=32, num_sweeps=1000, seed=0)
     assert np.nanmax(m.rhat) < 1.01 and np.all(m.ess > 1000)
+
+
+def small_rbm_bqm(seed: int = 6) -> dimod.BinaryQuadraticModel:
+    rng = np.random.default_rng(seed)
+    nv, nh = 5, 7
+    linear = {("v", i): rng.normal(0, 0.3) for i in range(nv)} | {("h", j): rng.normal(0, 0.3) for j in range(nh)}
+    quadratic = {(("v", i), ("h", j)): rng.normal(0, 0.5) for i in range(nv) for j in range(nh)}
+    return dimod.BQM(linear, quadratic, 0.0, "SPIN")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_dense_engine_blocks_on_each_thread_count_match_exact(threads):
+    """Blocks of chains swept by 1 or 2 threads, each for the whole call, give the Boltzmann statistics."""
+    bqm = small_rbm_bqm()
+    m = get("gibbs", num_threads=threads).moments(bqm, num_reads=96, num_sweeps=2000, seed=3, method="dense")
+    assert m.info["method"] == "dense"
+    assert_within_5_stderr(m, get("exact").moments(bqm))
+
+
+def test_dense_engine_seed_reproduces_and_thread_count_does_not_matter():
+    """Same seed, same chains at a fixed thread count; and the thread count does not change them."""
+    bqm = small_rbm_bqm()
+    runs = {threads: [get("gibbs", num_threads=threads).sample(bqm, num_reads=200, num_sweeps=25, seed=seed,
+                                                                method="dense").record.sample for seed in (4, 4, 5)]
+            for threads in (1, 2)}
+    for same, again, other in runs.values():
+        np.testing.assert_array_equal(same, again)
+        assert not np.array_equal(same, other)
+    np.testing.assert_array_equal(runs[1][0], runs[2][0])
+
+
+def test_dense_engine_chains_do_not_depend_on_the_block_split():
+    """Each chain's generator is seeded per chain: splitting the chains into other blocks changes no chain."""
+    from isingbridge.backends import gibbs_cpu
+
+    model = compile_bqm(small_rbm_bqm())
+    starts = np.where(np.random.default_rng(1).random((128, model.num_variables)) < 0.5, 1, -1).astype(np.int8)
+    results = []
+    for cores in (1, 2, 4):
+        original = gibbs_cpu.layer_block_size
+        gibbs_cpu.layer_block_size = lambda n, cores=cores: original(n, cores)
+        try:
+            chains = LayerChains(model, 1.0, 128, np.random.default_rng(9))
+        finally:
+            gibbs_cpu.layer_block_size = original
+        chains.load(starts)
+        chains.run(15)
+        results.append((chains.block, chains.states()))
+    assert len({block for block, _ in results}) == 3
+    for _, states in results[1:]:
+        np.testing.assert_array_equal(states, results[0][1])
