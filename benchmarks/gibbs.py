@@ -26,6 +26,7 @@ and reports the traced peak memory of ``moments()`` on 20,000 spins.
 Run:  python benchmarks/gibbs.py            (about a minute on 2 cores)
       python benchmarks/gibbs.py --quick    (smaller runs)
       python benchmarks/gibbs.py --moments  (only the moments() table)
+      python benchmarks/gibbs.py --loaded   (only the slowdowns under load: benchmarks/loaded.py)
 """
 from __future__ import annotations
 
@@ -271,7 +272,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer sweeps (timings noisier)")
     parser.add_argument("--no-cpu", action="store_true", help="skip our CPU engine (GPU runs)")
     parser.add_argument("--moments", action="store_true", help="only the moments() table (rates and memory)")
+    parser.add_argument("--loaded", action="store_true",
+                        help="only the slowdowns beside a competing 2-thread BLAS process (benchmarks/loaded.py)")
     args = parser.parse_args()
+    if args.loaded:
+        import loaded
+
+        loaded.run()
+        return
     if args.moments:
         print_moments_table(args.quick)
         return
