@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import warnings
 from types import SimpleNamespace
 from typing import ClassVar
@@ -474,34 +473,17 @@ class GibbsBackend(Backend):
             self._threadpools = ThreadpoolController().select(user_api="blas")
         return self._threadpools
 
-    def active_threads(self) -> int:
-        """Threads for the next call: ``num_threads``, at most the cores this process may run on now.
-
-        The CPU engines give each thread whole blocks of chains for a whole
-        call, with no barrier in between, so a core taken by another job
-        slows only the thread on it, and the scheduler's fair share is what
-        the call gets: beside a 2-thread job on 2 cores, 2 threads get half
-        the machine where 1 would get a third.  Fewer threads when the
-        machine is busy would therefore lose, and the load average lags by a
-        minute and counts work elsewhere on the host; only the cores the
-        process may use (its affinity, e.g. ``taskset`` or a cpuset, ~1 µs to
-        read) bound the count.
-        """
-        return max(1, min(self.num_threads, len(os.sched_getaffinity(0)))) if hasattr(os, "sched_getaffinity") \
-            else self.num_threads
-
     @contextlib.contextmanager
     def threads(self):
-        """Run the block with numba at :meth:`active_threads` and BLAS capped to the same number."""
+        """Run the block with numba at ``num_threads`` and BLAS capped to the same number."""
         previous = numba.get_num_threads()
-        count = self.active_threads()
-        numba.set_num_threads(count)
+        numba.set_num_threads(self.num_threads)
         try:
             blas = self._blas()
-            if all(library.num_threads <= count for library in blas.lib_controllers):
+            if all(library.num_threads <= self.num_threads for library in blas.lib_controllers):
                 yield  # already within the cap: a limit/restore round trip costs more than a small sweep
             else:
-                with blas.limit(limits=count):
+                with blas.limit(limits=self.num_threads):
                     yield
         finally:
             numba.set_num_threads(previous)

@@ -28,14 +28,12 @@ Two probability paths:
   ~1e-7, far below anything a finite run can resolve.
 
 :class:`LayerChains` — for graphs with few, large colour classes (RBM-like
-bipartite graphs, 784×500): each colour's fields are dense matrix products
-(BLAS, float32), one per block of chains, inside a numba kernel whose threads
-own whole blocks for all the sweeps of a call.  Neighbour loops are 30–60×
-slower there.
+bipartite graphs, 784×500): each colour's fields are one dense matrix product
+(BLAS, float32) over all chains, followed by vectorised numpy ``exp`` and
+uniform draws.  Neighbour loops are 30–60× slower there.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 
@@ -280,76 +278,23 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
         counters[b] = c
 
 
-@numba.njit(inline="always")
-def _layer_fields(out, tmp, s, couplings, transposed, pair_other, k0, k1, offsets):
-    """out = Σ_d J_cd S_d over the couplings k0 ≤ k < k1 of one colour (zero without any), one block's chains."""
-    if k0 == k1:
-        out[:] = 0.0
-    for k in range(k0, k1):
-        d = pair_other[k]
-        source = s[offsets[d]:offsets[d + 1]]
-        target = out if k == k0 else tmp[: out.shape[0]]
-        if transposed[k]:
-            np.dot(couplings[k].T, source, target)
-        else:
-            np.dot(couplings[k], source, target)
-        if k != k0:
-            out += target
-
-
-@numba.njit(inline="always")
-def _layer_flip(out, s, lo, hi, bias, chain_bias, chain_row, two_beta, st, c, u):
-    """Rows lo ≤ i < hi: out ← exp(2β(f + h)), s ← +1 iff u·(1 + out) < 1; returns the generator counter."""
-    B = s.shape[1]
+@numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
+def _layer_flip(boltzmann, layer, rng, counters, block):
+    """layer[i, r] = +1 iff u·(1 + boltzmann[i, r]) < 1, boltzmann = exp(2β f); per-chain generators."""
+    n, width = boltzmann.shape
     one = np.float32(1.0)
     scale = np.float32(_INV_2_24)
-    for i in range(lo, hi):
-        f = out[i - lo]
-        row = chain_row[i]
-        c = _xorshift_block(st, c, u, B)
-        if row >= 0:
-            for r in range(B):
-                f[r] += chain_bias[row, r]
-        else:
-            for r in range(B):
-                f[r] += bias[i]
-        for r in range(B):
-            e = np.float32(math.exp(two_beta * f[r]))  # overflow to inf is the intended P(+1) = 0
-            f[r] = e
-            uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
-            s[i, r] = one if uniform * (one + e) < one else -one
-    return c
-
-
-@numba.njit(parallel=True, fastmath={"contract", "arcp", "nsz", "afn"}, boundscheck=False, cache=True)
-def _layer_sweeps(state, boltzmann, couplings, transposed, pair_other, pair_start, offsets, bias, chain_bias,
-                  chain_row, two_beta, rng, counters, num_sweeps):
-    """``num_sweeps`` colour-by-colour sweeps of every block of chains, each block by one thread from start to end.
-
-    Blocks are independent (own chains, own generators), so a thread runs
-    all sweeps of its blocks without waiting for any other thread; the
-    matrix products are single-threaded BLAS calls on the block's columns.
-    ``boltzmann[b]`` is the block's field buffer and keeps exp(2β f) of each
-    colour's last update.
-    """
-    num_blocks, n, B = state.shape
-    rows = 1
-    for c in range(offsets.size - 1):
-        rows = max(rows, offsets[c + 1] - offsets[c])
-    for b in prange(num_blocks):
-        s = state[b]
-        e = boltzmann[b]
+    for b in prange(width // block):
         st = rng[b]
-        tmp = np.empty((rows, B), np.float32)
-        u = np.empty(B, np.uint32)
-        counter = counters[b]
-        for _ in range(num_sweeps):
-            for c in range(offsets.size - 1):
-                lo, hi = offsets[c], offsets[c + 1]
-                out = e[lo:hi]
-                _layer_fields(out, tmp, s, couplings, transposed, pair_other, pair_start[c], pair_start[c + 1], offsets)
-                counter = _layer_flip(out, s, lo, hi, bias, chain_bias[b], chain_row, two_beta, st, counter, u)
-        counters[b] = counter
+        c = counters[b]
+        u = np.empty(block, np.uint32)
+        r0 = b * block
+        for i in range(n):
+            c = _xorshift_block(st, c, u, block)
+            for r in range(block):
+                uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
+                layer[i, r0 + r] = one if uniform * (one + boltzmann[i, r0 + r]) < one else -one
+        counters[b] = c
 
 
 @dataclass
@@ -482,12 +427,29 @@ def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list],
 
 
 def _max_field(blocks: list[list], fields: list[np.ndarray]) -> float:
-    """An upper bound of |h_i + Σ_j J_ij s_j| over the units of every layer."""
+    """An upper bound of |h_i + Σ_j J_ij s_j| over the units of every layer.
+
+    Only its size relative to ``FLOAT32_FIELD_LIMIT`` matters (see
+    :func:`float32_arithmetic`), so a cheap bound from the largest entries
+    (no temporary arrays: trainers rebuild the engine every mini-batch) is
+    returned when it is below the limit, the tight row-sum bound otherwise.
+    """
+    quick = max((_largest(f) + sum(_largest(J) * J.shape[1] for _, J in pairs)
+                 for pairs, f in zip(blocks, fields)), default=0.0)
+    if quick <= FLOAT32_FIELD_LIMIT:
+        return quick
     bound = 0.0
     for pairs, f in zip(blocks, fields):
         couplings = sum(float(np.abs(J).sum(axis=1, dtype=np.float64).max(initial=0.0)) for _, J in pairs)
-        bound = max(bound, float(np.abs(f).max(initial=0.0)) + couplings)
+        bound = max(bound, _largest(f) + couplings)
     return bound
+
+
+def _largest(values: np.ndarray) -> float:
+    """max |values| from the two extremes (no |values| temporary)."""
+    if values.size == 0:
+        return 0.0
+    return max(abs(float(values.max())), abs(float(values.min())))
 
 
 class SparseChains:
@@ -656,66 +618,14 @@ class SparseChains:
                          num_sweeps, *recording)
 
 
-#: Chains a block of :class:`LayerChains` keeps at least, where there are enough (narrower products run slower).
-LAYER_MIN_BLOCK = 32
-
-
-def layer_block_size(num_chains: int, cores: int | None = None) -> int:
-    """Chains per block of :class:`LayerChains`: at most ``MAX_BLOCK``, and one block per core where
-    each can hold ``LAYER_MIN_BLOCK`` chains (a multiple of the cores, so that the threads get equal work).
-
-    Depends on the number of chains and of cores (``NUMBA_NUM_THREADS``), never on the threads a call uses.
-    """
-    cores = numba.config.NUMBA_NUM_THREADS if cores is None else cores
-    blocks = max(-(-num_chains // MAX_BLOCK), min(cores, num_chains // LAYER_MIN_BLOCK), 1)
-    if blocks > cores:
-        blocks = -(-blocks // cores) * cores
-    return -(-num_chains // blocks)
-
-
-_BLAS: list = []
-
-
-def single_threaded_blas():
-    """A context in which BLAS runs on the calling thread (each engine thread makes its own products)."""
-    if not _BLAS:
-        import scipy.linalg.cython_blas  # noqa: F401  the BLAS numba's np.dot calls: loaded before it is inspected
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS.append(ThreadpoolController().select(user_api="blas"))  # inspecting costs ~2 ms: once
-    blas = _BLAS[0]
-    if all(library.num_threads == 1 for library in blas.lib_controllers):
-        return contextlib.nullcontext()
-    return blas.limit(limits=1)
-
-
-def _chain_generators(rng: np.random.Generator, num_chains: int, num_blocks: int, block: int) -> np.ndarray:
-    """``(num_blocks, 4, block)`` xorshift128 states, drawn per chain (padding lanes repeat chain 0), so that
-    each chain's random numbers do not depend on how the chains are split into blocks."""
-    seeds = rng.integers(1, 2**32, size=(4, num_chains), dtype=np.uint32)
-    lanes = np.arange(num_blocks * block)
-    lanes[lanes >= num_chains] = 0
-    return np.ascontiguousarray(seeds[:, lanes].reshape(4, num_blocks, block).transpose(1, 0, 2))
-
-
 class LayerChains:
     """Chains updated one colour class at a time by dense matrix products.
 
     Meant for graphs with few, large colour classes (bipartite RBM-like
-    models).  The chains are split into blocks (:func:`layer_block_size`:
-    one per core, up to ``MAX_BLOCK`` chains) stored as ``(num_blocks, N, B)``
-    float32 with the colours' rows stacked, and one numba kernel
-    (:func:`_layer_sweeps`) gives each thread whole blocks for all the sweeps
-    of a call: for colour c the coupling part of the fields is Σ_d J_cd S_d,
-    one single-threaded float32 GEMM per coupled colour pair on the block's
-    columns, followed by the p-bit update with the same per-chain xorshift128
-    generators as :class:`SparseChains`.  No thread waits for another until
-    the call ends, so a descheduled thread (a busy machine) delays only its
-    own blocks instead of every layer update.
-
-    A seed gives the same chains whatever the number of threads: each block
-    is computed by one thread with products of the same shape, and each
-    chain's generator is seeded by chain, not by block.
+    models): for colour c the coupling part of the fields is Σ_d J_cd S_d, one
+    float32 GEMM per coupled colour pair (BLAS threads), and a fused numba
+    kernel turns fields into new spins with the same per-chain xorshift128
+    generators as :class:`SparseChains` (threads over blocks of chains).
     """
 
     def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator, scan: str = "chromatic"):
@@ -742,72 +652,29 @@ class LayerChains:
         self.groups = groups
         self.n = int(sum(g.size for g in groups))
         self.num_chains = num_chains
-        self.block = layer_block_size(num_chains)
-        self.num_blocks = -(-num_chains // self.block)
-        self.rng = _chain_generators(rng, num_chains, self.num_blocks, self.block)
-        self.counters = np.zeros(self.num_blocks, dtype=np.int64)
+        self.block = _block_size(num_chains)
+        width = -(-num_chains // self.block) * self.block
+        self.rng = rng.integers(1, 2**32, size=(width // self.block, 4, self.block), dtype=np.uint32)
+        self.counters = np.zeros(width // self.block, dtype=np.int64)
         c, self.two_beta = float32_arithmetic(_max_field(blocks, fields), beta)
         if c != 1.0:
             blocks = [[(d, J / c) for d, J in pairs] for pairs in blocks]
             fields = [np.asarray(f, dtype=np.float64) / c for f in fields]
-        self.offsets = np.cumsum([0] + [g.size for g in groups]).astype(np.int64)
-        self._set_couplings(blocks)
-        self._set_fields(fields)
-        self.state = np.ones((self.num_blocks, self.n, self.block), dtype=np.float32)
-        self.boltzmann = np.ones((self.num_blocks, self.n, self.block), dtype=np.float32)
-        self._updated = np.zeros(len(groups), dtype=bool)
-
-    def _set_couplings(self, blocks: list[list]) -> None:
-        """The couplings as one tuple of C-ordered float32 matrices (an F-ordered one as its transpose: no copy)."""
-        matrices, transposed, other, start = [], [], [], [0]
-        for pairs in blocks:
-            for d, J in pairs:
-                J = _blas_ready(J)
-                flip = not J.flags.c_contiguous
-                matrices.append(J.T if flip else J)
-                transposed.append(flip)
-                other.append(d)
-            start.append(len(matrices))
-        self.couplings = tuple(matrices) if matrices else (np.zeros((1, 1), dtype=np.float32),)
-        self.transposed = np.array(transposed, dtype=np.bool_)
-        self.pair_other = np.array(other, dtype=np.int64)
-        self.pair_start = np.array(start, dtype=np.int64)
-
-    def _set_fields(self, fields: list[np.ndarray]) -> None:
-        """Shared fields in ``bias`` (N,); per-chain ones in ``chain_bias`` (num_blocks, R, B), row ``chain_row[i]``."""
-        width = self.num_blocks * self.block
-        self.bias = np.zeros(self.n, dtype=np.float32)
-        self.chain_row = np.full(self.n, -1, dtype=np.int64)
-        columns = []
-        for c, (f, g) in enumerate(zip(fields, self.groups)):
-            f = per_chain_fields(f, g.size, self.num_chains, width)
-            lo, hi = self.offsets[c], self.offsets[c + 1]
-            if f.ndim == 1:
-                self.bias[lo:hi] = f
-            else:
-                self.chain_row[lo:hi] = sum(x.shape[0] for x in columns) + np.arange(g.size)
-                columns.append(f)
-        stacked = np.concatenate(columns) if columns else np.zeros((0, width), dtype=np.float32)
-        self.chain_bias = np.ascontiguousarray(stacked.reshape(stacked.shape[0], self.num_blocks, self.block).transpose(1, 0, 2))
-
-    def _stacked_order(self) -> np.ndarray:
-        return np.concatenate(self.groups) if self.groups else np.zeros(0, dtype=np.int64)
-
-    def _columns(self, blocks: np.ndarray) -> np.ndarray:
-        """``(num_blocks, rows, B)`` → ``(rows, num_chains)``."""
-        return blocks.transpose(1, 0, 2).reshape(blocks.shape[1], -1)[:, : self.num_chains]
+        # C- or F-ordered blocks both go straight to BLAS (a transposed view needs no copy)
+        self.blocks = [[(d, _blas_ready(J)) for d, J in pairs] for pairs in blocks]
+        self.fields = [per_chain_fields(f, g.size, num_chains, width) for f, g in zip(fields, groups)]
+        self.layers = [np.ones((g.size, width), dtype=np.float32) for g in groups]
+        self._boltzmann: list[np.ndarray | None] = [None] * len(groups)
 
     def load(self, states: np.ndarray) -> None:
-        """Set the chains from ``(num_chains, N)`` spins (padding chains copy chain 0)."""
-        padded = np.empty((self.num_blocks * self.block, self.n), dtype=np.float32)
-        padded[: self.num_chains] = states[:, self._stacked_order()]
-        padded[self.num_chains:] = padded[:1]
-        self.state[...] = padded.reshape(self.num_blocks, self.block, self.n).transpose(0, 2, 1)
+        for layer, g in zip(self.layers, self.groups):
+            layer[:, : self.num_chains] = states[:, g].T
+            layer[:, self.num_chains:] = states[:1, g].T
 
     def states(self) -> np.ndarray:
-        """Current ``(num_chains, N)`` int8 spins."""
         out = np.empty((self.num_chains, self.n), dtype=np.int8)
-        out[:, self._stacked_order()] = self._columns(self.state).T
+        for layer, g in zip(self.layers, self.groups):
+            out[:, g] = layer[:, : self.num_chains].T
         return out
 
     @property
@@ -816,14 +683,8 @@ class LayerChains:
         return self.num_chains
 
     def run(self, num_sweeps: int) -> None:
-        """Advance every chain by ``num_sweeps`` sweeps (GIL released; threads: ``numba.get_num_threads()``)."""
-        if num_sweeps <= 0:
-            return
-        with single_threaded_blas():
-            _layer_sweeps(self.state, self.boltzmann, self.couplings, self.transposed, self.pair_other,
-                          self.pair_start, self.offsets, self.bias, self.chain_bias, self.chain_row, self.two_beta,
-                          self.rng, self.counters, num_sweeps)
-        self._updated[:] = True
+        with np.errstate(over="ignore"):  # exp overflowing to inf is the intended P(+1) = 0, not an error
+            self._sweeps(num_sweeps)
 
     def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
                spin_batches: int | None = None) -> ChainSums:
@@ -833,9 +694,11 @@ class LayerChains:
         holds a listed pair (``S_c S_dᵀ`` over all chains), so pairs are
         summed over all chains at once (one group).
         """
-        C, n, offsets = self.num_chains, self.n, self.offsets
-        where = np.empty(n, dtype=np.int64)  # variable -> row in the stacked layers
-        where[self._stacked_order()] = np.arange(n)
+        C, n, layers = self.num_chains, self.n, self.layers
+        offsets = np.cumsum([0] + [g.size for g in self.groups])
+        where = np.empty(n, dtype=np.int64)  # variable -> (layer, row) as a position in the stacked layers
+        for c, g in enumerate(self.groups):
+            where[g] = offsets[c] + np.arange(g.size)
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         a, b = np.sort(where[pairs], axis=1).T
         layer_of = np.searchsorted(offsets, np.arange(n), side="right") - 1
@@ -847,16 +710,27 @@ class LayerChains:
             self.run(thin)
             if k < 0:
                 continue
-            stacked = self._columns(self.state)
-            spins[k] += stacked
+            for c, layer in enumerate(layers):
+                spins[k, offsets[c]:offsets[c + 1]] += layer[:, :C]
             for c, d in needed:
-                rows, cols = slice(offsets[c], offsets[c + 1]), slice(offsets[d], offsets[d + 1])
-                products[k, rows, cols] += stacked[rows] @ stacked[cols].T
+                products[k, offsets[c]:offsets[c + 1], offsets[d]:offsets[d + 1]] += layers[c][:, :C] @ layers[d][:, :C].T
         per_chain = np.rint(spins).astype(np.int64).transpose(2, 0, 1)[:, :, where]
         pair_sums = np.rint(products[:, a, b]).astype(np.int64)[None]
         lengths = _batch_lengths(np.asarray(batch_of), num_batches)
         field = (per_chain.sum(axis=0, dtype=np.float64) @ self.h)[None]  # Σ_i h_i s_i per batch
         return ChainSums(per_chain, pair_sums, np.array([C]), lengths, lengths, field)
+
+    def _sweeps(self, num_sweeps: int) -> None:
+        for _ in range(num_sweeps):
+            for c, layer in enumerate(self.layers):
+                base = self.fields[c]
+                fields = np.repeat(base[:, None], layer.shape[1], axis=1) if base.ndim == 1 else base.copy()
+                for d, block in self.blocks[c]:
+                    fields += block @ self.layers[d]
+                fields *= self.two_beta
+                np.exp(fields, out=fields)  # numpy's SIMD exp; overflow to inf means P(+1) = 0
+                _layer_flip(fields, layer, self.rng, self.counters, self.block)
+                self._boltzmann[c] = fields
 
     def conditional_means(self, c: int) -> np.ndarray:
         """⟨s⟩ of layer ``c`` given the other layers at its last update, ``(num_chains, size)``.
@@ -865,7 +739,7 @@ class LayerChains:
         RBM's hidden layer: ⟨h | v⟩ at the final v), read off the update's own
         Boltzmann factors instead of another matrix product.
         """
-        if not self._updated[c]:
+        boltzmann = self._boltzmann[c]
+        if boltzmann is None:
             raise RuntimeError(f"layer {c} has not been updated yet: run at least one sweep first")
-        boltzmann = self._columns(self.boltzmann[:, self.offsets[c]:self.offsets[c + 1]])
-        return (2.0 / (1.0 + boltzmann) - 1.0).T  # P(+1) − P(−1), P(+1) = 1 / (1 + e)
+        return (2.0 / (1.0 + boltzmann[:, : self.num_chains]) - 1.0).T  # P(+1) − P(−1), P(+1) = 1 / (1 + e)
