@@ -420,7 +420,9 @@ def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list
 def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list[np.ndarray]]:
     """:func:`layer_arrays` of a bipartite model: its layers, ``W`` and ``Wᵀ`` (a view: BLAS takes it as it is)."""
     visible, hidden, W = model.layers
-    levels = max(float(np.abs(model.h).max(initial=0.0)) + float(np.abs(W).sum(axis=a).max(initial=0.0)) for a in (0, 1))
+    levels = _largest(model.h) + _largest(W) * max(W.shape)  # a bound from the extremes: no |W| temporary
+    if levels > FLOAT32_FIELD_LIMIT:
+        levels = max(_largest(model.h) + float(np.abs(W).sum(axis=a).max(initial=0.0)) for a in (0, 1))
     W = W.astype(np.float32) if levels <= FLOAT32_FIELD_LIMIT else W
     blocks = [[(1, W)], [(0, W.T)]] if W.any() else [[], []]
     return [visible, hidden], blocks, [model.h[visible], model.h[hidden]]
