@@ -358,3 +358,15 @@ def test_well_mixing_models_do_not_warn():
         warnings.simplefilter("error", ConvergenceWarning)
         m = get("gibbs").moments(random_bqm(8, 16), beta=0.5, num_reads=32, num_sweeps=1000, seed=0)
     assert np.nanmax(m.rhat) < 1.01 and np.all(m.ess > 1000)
+
+
+def test_corr_of_reads_the_accumulated_pairs_when_there_is_no_full_matrix():
+    """Large sparse models default to edge pairs: corr_of must still answer for couplings, and say how for others."""
+    n = 600  # above the all-pairs default
+    bqm = dimod.BQM({i: 0.1 for i in range(n)}, {(i, i + 1): -0.5 for i in range(n - 1)}, 0.0, "SPIN")
+    m = get("gibbs").moments(bqm, num_reads=32, num_sweeps=60, seed=0)
+    assert m.corr is None
+    column = [tuple(p) for p in m.pairs.tolist()].index((3, 4))
+    assert m.corr_of(3, 4) == m.corr_of(4, 3) == m.pair_corr[column] and m.corr_of(5, 5) == 1.0
+    with pytest.raises(KeyError, match=r"was not accumulated; ask the backend for it with pairs=\[\(0, 9\)"):
+        m.corr_of(0, 9)

@@ -179,8 +179,31 @@ class Moments:
         return _scalar(self.mean[..., self._position(label)])
 
     def corr_of(self, u: Hashable, v: Hashable) -> float | np.ndarray:
-        """⟨s_u s_v⟩ by labels (an array ``(B,)`` for batched moments)."""
-        return _scalar(self.corr[..., self._position(u), self._position(v)])
+        """⟨s_u s_v⟩ by labels (an array ``(B,)`` for batched moments).
+
+        Reads ``corr`` when the backend accumulated every pair, otherwise the
+        chosen ``pairs`` (e.g. the couplings, a sampling backend's default on
+        large sparse models); a pair that was not accumulated is a ``KeyError``
+        that says how to ask for it.
+        """
+        i, j = self._position(u), self._position(v)
+        if self.corr is not None:
+            return _scalar(self.corr[..., i, j])
+        if i == j:
+            return _scalar(np.ones(self.mean.shape[:-1]))
+        column = self._pair_index().get((min(i, j), max(i, j)))
+        if column is None:
+            raise KeyError(f"<s_u s_v> of ({u!r}, {v!r}) was not accumulated; ask the backend for it with "
+                           f"pairs=[({u!r}, {v!r}), ...] or pairs='all'")
+        return _scalar(self.pair_corr[..., column])
+
+    def _pair_index(self) -> dict:
+        """``{(i, j): column of pair_corr}``, built once (corr_of is called once per coupling by the trainers)."""
+        if self.__dict__.get("_pairs_seen") is not self.pairs:
+            pairs = () if self.pairs is None else self.pairs.tolist()
+            self.__dict__["_pair_columns"] = {(min(i, j), max(i, j)): k for k, (i, j) in enumerate(pairs)}
+            self.__dict__["_pairs_seen"] = self.pairs
+        return self.__dict__["_pair_columns"]
 
     def _position(self, label: Hashable) -> int:
         try:
