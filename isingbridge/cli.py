@@ -134,9 +134,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
             m = backend.moments(bqm, beta=args.beta, clamp=clamp, seed=args.seed, **options)
             payload = {
                 "variables": [str(v) for v in m.variables], "mean": m.mean, "corr": m.corr, "energy": m.energy,
-                "log_z": m.log_z, "stderr": m.stderr, "beta": args.beta, "backend": args.backend,
+                "log_z": m.log_z, "stderr": m.stderr, "rhat": m.rhat, "ess": m.ess,
+                "pairs": m.pairs, "pair_corr": m.pair_corr,  # positions in "variables"; corr is null then
+                "beta": args.beta, "backend": args.backend,
             }
-            text = json.dumps({k: _jsonable(v) for k, v in payload.items()})
+            text = json.dumps({k: _jsonable(v) for k, v in payload.items()}, allow_nan=True)
         else:
             sampleset = backend.sample(bqm, beta=args.beta, num_reads=num_reads, clamp=clamp, seed=args.seed)
             text = json.dumps(sampleset.to_serializable(use_bytes=False), default=_jsonable)
@@ -261,7 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--clamp", help="fixed spins, e.g. a=1,b=-1")
     sample.add_argument("--seed", type=seed_type, default=None, help="integer >= 0 (default: not reproducible)")
     sample.add_argument("--device", choices=["cpu", "cuda", "auto"], help="gibbs backend: where the chains run")
-    sample.add_argument("--moments", action="store_true", help="write moments (mean, corr, energy, log_z, stderr) instead of samples")
+    sample.add_argument("--moments", action="store_true",
+                        help="write moments (mean, corr or pairs + pair_corr, energy, log_z, stderr, rhat, ess) "
+                             "instead of samples")
     sample.add_argument("-o", "--output", help="write to this file instead of stdout")
     sample.set_defaults(run=_cmd_sample)
 
