@@ -41,7 +41,9 @@ def test_beta_without_effective_temperature_is_refused():
 
 def test_embedded_dense_model_on_mock_dwave_with_clamp():
     bqm = random_bqm(12, 1)
-    backend = get(EmbeddingComposite(MockDWaveSampler()))
+    # seeded embedding and mock annealer: unseeded, the best of 20 reads occasionally missed the bound
+    backend = get(EmbeddingComposite(MockDWaveSampler(substitute_kwargs={"seed": 0})),
+                  embedding_parameters={"random_seed": 0})
     assert backend.h_range == (-4.0, 4.0) and backend.j_range == (-1.0, 1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
