@@ -283,12 +283,20 @@ class _Encoder:
 
 
 def _constructor_options(backend: Backend, path: str) -> dict:
-    """The keyword arguments that rebuild ``backend`` (read back from its attributes)."""
+    """The keyword arguments that rebuild ``backend`` (read back from its attributes).
+
+    A backend that resolves an option when built (the Gibbs backend's
+    ``device="auto"`` becomes ``"cpu"`` or ``"cuda"``) keeps what was asked for
+    in a ``requested`` dict, so a file written on a GPU machine loads on a CPU one.
+    """
     options = {}
+    requested = getattr(backend, "requested", {})
     for parameter in inspect.signature(type(backend).__init__).parameters.values():
         if parameter.name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
-        if parameter.name == "cache_size":
+        if parameter.name in requested:
+            options[parameter.name] = requested[parameter.name]
+        elif parameter.name == "cache_size":
             options["cache_size"] = backend._cache.maxsize
         elif hasattr(backend, parameter.name):
             options[parameter.name] = getattr(backend, parameter.name)

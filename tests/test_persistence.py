@@ -598,3 +598,15 @@ def test_atomic_writes_keep_permissions_follow_links_and_write_devices(tmp_path)
     os.umask(umask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
     atomic_write_text("/dev/null", "a device is written directly")
+
+
+def test_a_backend_asked_for_auto_is_saved_as_auto(tmp_path):
+    """device='auto' resolves to 'cuda' on a GPU machine; the file must say 'auto' so it loads on a CPU one."""
+    from isingbridge.backends import get
+
+    rbm = BoltzmannRBM(3, estimator=CD(1, get("gibbs", device="auto")), n_epochs=1, seed=0).fit(X4)
+    rbm.estimator_.backend.device = "cuda"  # as on a GPU machine; the request stays "auto"
+    rbm.save(tmp_path / "auto.npz")
+    header, _ = _saved(tmp_path / "auto.npz")
+    assert '"device", "auto"' in json.dumps(header).replace("[", "").replace("]", "")
+    assert BoltzmannRBM.load(tmp_path / "auto.npz").estimator_.backend.device in ("cpu", "cuda")

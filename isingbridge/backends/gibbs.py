@@ -438,6 +438,7 @@ class GibbsBackend(Backend):
         super().__init__(cache_size=cache_size)
         check_choice(device, "device", DEVICES)
         check_choice(dense_precision, "dense_precision", PRECISIONS)
+        self.requested = {"device": device}  # what a saved backend is rebuilt with: "auto" stays "auto" elsewhere
         if device in ("cuda", "auto"):
             usable = gibbs_cuda.gpu_available()
             if device == "cuda" and not usable:
