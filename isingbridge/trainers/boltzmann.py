@@ -120,7 +120,7 @@ class _Trainer(Checkpointing, BaseEstimator):
         return self.optimizer
 
     def _initialise(self, width: int) -> None:
-        self._check_params()
+        """A fresh model, estimator and optimizer (the callers, fit and partial_fit, have checked the settings)."""
         self.rng_ = as_rng(self.seed)
         self.estimator_ = self._estimator()
         self.estimator_.reset()
