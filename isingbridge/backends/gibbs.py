@@ -51,6 +51,13 @@ PAIRS = ("auto", "edges", "all")
 BATCHES = 16
 #: pairs="auto" accumulates every pair up to this many spins (and for dense models), the couplings above.
 ALL_PAIRS_MAX = 512
+#: R̂ above which moments() warns, whatever the number of chains.  Vehtari et al. (2021) recommend 1.01
+#: together with a bulk ESS of ~100 per chain; Gibbs runs here are many short chains (128 × ~450 recorded sweeps
+#: per half by default), and for stationary chains R̂² ≈ 1 + (τ − 1)/n (τ the integrated autocorrelation
+#: time, n the draws per split half), so a spin with τ ≈ 10 already gives R̂ ≈ 1.01 in a converged run: 1.01
+#: warned on well-mixed runs (the demo's circuits, whose moments agree with exact ones to 1e-3).  1.05 flags
+#: disagreement beyond that, far below the 1.3–2.6 of chains stuck in different modes; with fewer than 4
+#: chains R̂'s between-chain part rests on 2–6 halves, and 1.05 is needed there anyway.
 RHAT_THRESHOLD = 1.05
 #: From this many chains the spread of the chain means gives the standard errors (see _spin_statistics).
 INDEPENDENT_CHAINS = 16
@@ -211,22 +218,6 @@ def _group_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, np.concatenate([[0], np.cumsum(sizes)[:-1]]), axis=0, dtype=np.int64)
 
 
-def rhat_threshold(num_chains: int) -> float:
-    """R̂ above which :meth:`GibbsBackend.moments` warns: 1.05, whatever the number of chains.
-
-    Vehtari et al. (2021) recommend 1.01 together with a bulk ESS of at least
-    ~100 per chain.  Gibbs runs here are many short chains (128 × ~450 recorded
-    sweeps per half by default), and for stationary chains R̂² ≈ 1 + (τ − 1)/n
-    (τ the integrated autocorrelation time, n the draws per split half), so a
-    spin with τ ≈ 10 already gives R̂ ≈ 1.01 in a converged run: 1.01 would
-    warn on well-mixed runs (it did on the demo's circuits, whose moments agree
-    with exact ones to 1e-3).  1.05 flags disagreement beyond that, far below
-    the 1.3–2.6 of chains stuck in different modes; with fewer than 4 chains
-    R̂'s between-chain part rests on 2–6 halves, and 1.05 is needed there anyway.
-    """
-    return RHAT_THRESHOLD
-
-
 def chain_moments(model: CompiledBQM, sums: ChainSums, requested: np.ndarray | None,
                   where: np.ndarray | None, all_pairs: bool, info: dict) -> Moments:
     """Moments, errors and diagnostics from the engine's batch sums (see :meth:`GibbsBackend.moments`)."""
@@ -256,8 +247,8 @@ def chain_moments(model: CompiledBQM, sums: ChainSums, requested: np.ndarray | N
             moments.corr, moments.corr_stderr = _symmetric(n, requested, moments.pair_corr, 1.0), \
                 _symmetric(n, requested, moments.pair_corr_stderr, 0.0)
     moments.info = dict(info, num_samples=samples, batches=batches, energy_stderr=energy_stderr,
-                        rhat_threshold=rhat_threshold(num_chains), frozen=int(frozen.sum()))
-    _warn_if_unconverged(model, moments, frozen, num_chains)
+                        rhat_threshold=RHAT_THRESHOLD, frozen=int(frozen.sum()))
+    _warn_if_unconverged(model, moments, frozen)
     return moments
 
 
@@ -324,8 +315,8 @@ def _symmetric(n: int, pairs: np.ndarray, values: np.ndarray, diagonal: float) -
     return out
 
 
-def _warn_if_unconverged(model: CompiledBQM, moments: Moments, frozen: np.ndarray, num_chains: int) -> None:
-    threshold = rhat_threshold(num_chains)
+def _warn_if_unconverged(model: CompiledBQM, moments: Moments, frozen: np.ndarray) -> None:
+    threshold = RHAT_THRESHOLD
     problems = []
     if frozen.any():
         first = model.variables[int(np.argmax(frozen))]
@@ -422,7 +413,7 @@ class GibbsBackend(Backend):
     (computed from the two half-chain sums, exact for ±1 values) and ``ess``
     the bulk ESS of its draws, (1 − ⟨s⟩²) / stderr².  A
     :class:`~isingbridge.backends.convergence.ConvergenceWarning` is raised
-    when max R̂ exceeds 1.05 (see :func:`rhat_threshold`) or a spin never
+    when max R̂ exceeds 1.05 (see ``RHAT_THRESHOLD``) or a spin never
     changed in any chain; such a spin's stderr is inf.  The CUDA engines
     copy the states to the host after each recorded sweep and sum there.
     """
@@ -645,12 +636,12 @@ class GibbsBackend(Backend):
         info = {"num_sweeps": num_sweeps, "burn_in": burn_in, "thin": thin, "method": "sparse", "device": self.device,
                 "final_states": _row_states(batch, final[real].reshape(batch.size, reads, n)),
                 "num_samples": int(stats["samples"]), "batches": batches, "energy_stderr": stats["energy_stderr"],
-                "rhat_threshold": rhat_threshold(reads), "frozen": stats["frozen"].sum(axis=1)}
+                "rhat_threshold": RHAT_THRESHOLD, "frozen": stats["frozen"].sum(axis=1)}
         _, constant = batch.row_terms(full)
         moments = _full_rows(batch, stats, stats["energy"] + constant, requested, all_pairs, info)
         labels = [_RowLabel(v, b) for b in range(batch.size) for v in free.variables]
         _warn_if_unconverged(SimpleNamespace(variables=labels), SimpleNamespace(rhat=stats["rhat"].ravel()),
-                             stats["frozen"].ravel(), reads)
+                             stats["frozen"].ravel())
         return moments
 
 
