@@ -27,7 +27,8 @@ The tree describes the object generically (no per-class code):
   third-party sampler, which cannot be stored (only its ``beta_eff`` is);
   ``load_state(..., backend=...)`` supplies it again;
 * ``{"$object": "module:qualname", "state": <node>}``: an instance of a class
-  of the isingbridge package, as its ``__dict__``;
+  of the isingbridge package, as its ``__dict__`` less the attributes its
+  class names in ``_transient`` (caches it rebuilds on use);
 * ``{"$function": "module:qualname"}`` (one of the activation functions of
   :data:`isingbridge.trainers.eqprop.classical.ACTIVATIONS`) and
   ``{"$ufunc": "tanh"}`` (a numpy ufunc);
@@ -278,7 +279,8 @@ class _Encoder:
         except _Malformed:
             raise TypeError(f"cannot save {path}: its class {reference} cannot be found by name (a class defined "
                             "inside a function?)") from None
-        state = {key: self.encode(item, f"{path}.{key}") for key, item in vars(value).items()}
+        transient = getattr(type(value), "_transient", ())  # caches and measurements, rebuilt on use
+        state = {key: self.encode(item, f"{path}.{key}") for key, item in vars(value).items() if key not in transient}
         return {"$object": reference, "state": state}
 
 

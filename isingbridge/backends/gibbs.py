@@ -9,7 +9,8 @@ burn-in, thinning, and the statistics of :meth:`GibbsBackend.moments`.
 Examples
 --------
 >>> import dimod
->>> from isingbridge.backends import get
+>>> from isingbridge.cores import CoreBudget
+from isingbridge.backends import get
 >>> bqm = dimod.BQM({"a": 0.3}, {("a", "b"): -0.8}, 0.0, "SPIN")
 >>> gibbs = get("gibbs")
 >>> m = gibbs.moments(bqm, beta=1.0, num_reads=64, num_sweeps=2000, seed=0)
@@ -31,13 +32,13 @@ import dimod
 import numba
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
 from isingbridge.backends import gibbs_cuda
 from isingbridge.backends.base import Backend, Moments, check_positive_int, check_reads_memory
 from isingbridge.backends.gibbs_cuda import PRECISIONS
 from isingbridge.backends.convergence import MIN_DRAWS, ConvergenceWarning, mean_ess, rhat_from_split_sums
 from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains
+from isingbridge.cores import CoreBudget
 from isingbridge.ir import CompiledBQM, spins_to_vartype
 from isingbridge.validation import check_bool, check_choice, check_int, check_memory
 
@@ -369,7 +370,9 @@ class GibbsBackend(Backend):
         raises with the reason when none is usable.
     num_threads : int, optional
         numba threads (default: all cores); BLAS is limited to the same number
-        while the backend runs, so the two never oversubscribe the cores.
+        while the backend runs, so the two never oversubscribe the cores, and
+        to fewer while other processes keep the cores busy
+        (:class:`~isingbridge.cores.CoreBudget`).
     dense_precision : {"half", "single"}
         GPU dense/bipartite engine only: fp16 matrix products with fp32
         accumulation (tensor cores; each update's probability off by at most
@@ -459,29 +462,22 @@ class GibbsBackend(Backend):
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_threadpools"] = None  # holds ctypes handles: rebuilt on first use after unpickling
+        state["_cores"] = None  # holds ctypes handles and this process's CPU counters: rebuilt on first use
         return state
-
-    def _blas(self) -> ThreadpoolController:
-        # inspecting the loaded BLAS libraries costs ~2 ms: do it once per backend, not per call
-        if getattr(self, "_threadpools", None) is None:
-            self._threadpools = ThreadpoolController().select(user_api="blas")
-        return self._threadpools
 
     @contextlib.contextmanager
     def threads(self):
-        """Run the block with numba at ``num_threads`` and BLAS capped to the same number."""
-        previous = numba.get_num_threads()
-        numba.set_num_threads(self.num_threads)
-        try:
-            blas = self._blas()
-            if all(library.num_threads <= self.num_threads for library in blas.lib_controllers):
-                yield  # already within the cap: a limit/restore round trip costs more than a small sweep
-            else:
-                with blas.limit(limits=self.num_threads):
-                    yield
-        finally:
-            numba.set_num_threads(previous)
+        """Run the block with numba at ``num_threads`` and BLAS at the cores other processes leave free.
+
+        numba's kernels give each thread whole blocks of chains, so they keep
+        ``num_threads`` on a busy machine; BLAS products meet at a barrier
+        inside every call, so :class:`~isingbridge.cores.CoreBudget` drops them
+        to fewer threads while other processes keep the cores busy.
+        """
+        if getattr(self, "_cores", None) is None:
+            self._cores = CoreBudget(self.num_threads)
+        with self._cores.limit(numba_threads=self.num_threads):
+            yield
 
     def _engine(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator,
                 scan: str, method: str, initial_states: np.ndarray | None):

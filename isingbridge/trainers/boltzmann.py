@@ -138,10 +138,11 @@ class _Trainer(Checkpointing, BaseEstimator):
         settings = f"learning_rate (now {self.learning_rate!r}) or beta (now {self.beta!r})"
         with diverging(self.epochs_done_ + 1, settings, model.parameters):
             for start in range(0, rows.shape[0], self.batch_size):
-                gradient = estimator.gradient(model, rows[order[start:start + self.batch_size]], self.rng_)
-                self.optimizer_.step(model.parameters(), gradient)
-                estimator.after_step(model)
-                model.refresh()
+                with self._step_threads():
+                    gradient = estimator.gradient(model, rows[order[start:start + self.batch_size]], self.rng_)
+                    self.optimizer_.step(model.parameters(), gradient)
+                    estimator.after_step(model)
+                    model.refresh()
             estimator.after_epoch(model)
         self.epochs_done_ += 1
 

@@ -1,6 +1,7 @@
 """What every trainer shares: the epoch loop (progress, callbacks, history) and save/resume of its whole state."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any, Callable
 
@@ -9,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 from tqdm.auto import tqdm
 
 from isingbridge.backends.base import check_positive_int
+from isingbridge.cores import CoreBudget
 from isingbridge.persistence import load_state, save_state
 
 __all__ = ["Checkpointing", "check_classes"]
@@ -35,6 +37,19 @@ class Checkpointing:
 
     Trainers keep ``n_epochs``, ``progress``, ``epochs_done_`` and ``history_``.
     """
+
+    _transient = ("_cores",)  # measures this process's CPU use: never saved
+
+    def _step_threads(self) -> contextlib.AbstractContextManager:
+        """The context for one training step: BLAS at the cores other processes leave free.
+
+        A step's matrix products are small; with more BLAS threads than free
+        cores they spend most of their time waiting for each other
+        (:mod:`isingbridge.cores`).
+        """
+        if getattr(self, "_cores", None) is None:
+            self._cores = CoreBudget()
+        return self._cores.limit()
 
     def _check_fitted(self, attribute: str) -> None:
         """Raise the "not fitted" error unless ``fit`` has set ``attribute``."""

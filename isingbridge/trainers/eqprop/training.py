@@ -113,8 +113,11 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         """One shuffled pass in mini-batches; the mean of the costs the batches return."""
         order = self.rng_.permutation(X.shape[0])
         with diverging(self.epochs_done_ + 1, self._divergence_settings(), lambda: self.network_.parameters()):
-            costs = [np.atleast_1d(self._train_batch(X[rows], D[rows])) for rows in
-                     (order[start:start + self.batch_size] for start in range(0, X.shape[0], self.batch_size))]
+            costs = []
+            for start in range(0, X.shape[0], self.batch_size):
+                rows = order[start:start + self.batch_size]
+                with self._step_threads():
+                    costs.append(np.atleast_1d(self._train_batch(X[rows], D[rows])))
         self.epochs_done_ += 1
         return float(np.mean(np.concatenate(costs)))
 

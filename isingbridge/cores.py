@@ -1,0 +1,145 @@
+"""How many BLAS threads to use now: the allowed cores less those other processes keep busy.
+
+Multithreaded BLAS on the small matrices of a training step (a 100 × 784
+batch times 784 × 500 weights) finishes in a millisecond when its threads have
+the cores to themselves, and takes 10–50× longer when another process competes
+for them: OpenBLAS's threads meet at a barrier inside every product and wait
+for whichever of them the scheduler has just put aside.  One thread per
+product loses a third of the speed on an idle machine and nothing to barriers
+on a busy one.  :class:`CoreBudget` chooses between them from a measurement:
+every ``interval`` seconds it compares the CPU time all processes spent on the
+cores this process may use against the CPU time of this process, and allows
+as many threads as there are cores the others leave free (at least one).
+
+>>> from isingbridge.cores import CoreBudget
+>>> budget = CoreBudget()
+>>> 1 <= budget.threads() <= budget.max_threads
+True
+>>> with budget.limit():   # BLAS runs at most budget.threads() threads inside
+...     pass
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numba
+import psutil
+from threadpoolctl import ThreadpoolController
+
+from isingbridge.validation import check_positive, check_positive_int
+
+__all__ = ["CoreBudget"]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """CPU time counters at one moment (seconds)."""
+
+    pid: int
+    wall: float
+    own: float  # CPU time of this process, all its threads
+    busy: float  # CPU time of every process on the allowed cores
+
+
+def _allowed_cpus() -> list[int]:
+    """The CPUs this process may run on (its affinity where the platform tells it)."""
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no sched_getaffinity
+        return list(range(os.cpu_count() or 1))
+
+
+def _busy_seconds(cpus: list[int]) -> float:
+    """CPU time spent on ``cpus`` by every process since boot (all but idle and I/O wait)."""
+    per_cpu = psutil.cpu_times(percpu=True)
+    total = 0.0
+    for cpu in cpus:
+        if cpu < len(per_cpu):
+            times = per_cpu[cpu]
+            total += sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    return total
+
+
+class CoreBudget:
+    """The number of BLAS threads that pays now, measured, and a context that applies it.
+
+    Parameters
+    ----------
+    max_threads : int, optional
+        Upper bound (default: the CPUs this process may use).
+    interval : float
+        Seconds between measurements; between them the last decision holds,
+        so asking costs a clock read.
+
+    Notes
+    -----
+    The budget is ``round(cores − others)`` clipped to ``[1, max_threads]``,
+    where ``others`` is the CPU time other processes used on the allowed cores
+    over the last interval divided by its length.  The first decision, before
+    any interval has passed, allows ``max_threads``.  A budget carried into
+    another process (a fork, or a file loaded elsewhere) starts measuring again.
+    """
+
+    _transient = ("_blas", "_reading", "_threads")  # caches and measurements: never saved with an estimator
+
+    def __init__(self, max_threads: int | None = None, *, interval: float = 0.25):
+        self.cpus = _allowed_cpus()
+        limit = len(self.cpus) if max_threads is None else check_positive_int(max_threads, "max_threads")
+        self.max_threads = min(limit, len(self.cpus))
+        self.interval = check_positive(interval, "interval")
+
+    def __repr__(self) -> str:
+        return f"CoreBudget(max_threads={self.max_threads}, interval={self.interval})"
+
+    def __getstate__(self) -> dict:
+        # ctypes handles and this process's counters mean nothing in a copy: it measures afresh
+        return {key: value for key, value in self.__dict__.items() if key not in self._transient}
+
+    def _read(self) -> _Reading:
+        return _Reading(os.getpid(), time.perf_counter(), time.process_time(), _busy_seconds(self.cpus))
+
+    def threads(self) -> int:
+        """Threads to use now (measured at most once per ``interval``)."""
+        previous: _Reading | None = getattr(self, "_reading", None)
+        if previous is not None and previous.pid == os.getpid() and time.perf_counter() - previous.wall < self.interval:
+            return self._threads
+        now = self._read()
+        self._reading = now
+        if previous is None or previous.pid != now.pid:
+            self._threads = self.max_threads
+            return self._threads
+        others = max(0.0, (now.busy - previous.busy) - (now.own - previous.own)) / (now.wall - previous.wall)
+        self._threads = int(min(self.max_threads, max(1, round(len(self.cpus) - others))))
+        return self._threads
+
+    def _controller(self) -> ThreadpoolController:
+        # inspecting the loaded BLAS libraries costs ~2 ms: once per budget, not per step
+        if getattr(self, "_blas", None) is None:
+            self._blas = ThreadpoolController().select(user_api="blas")
+        return self._blas
+
+    @contextlib.contextmanager
+    def limit(self, numba_threads: int | None = None) -> Iterator[int]:
+        """Run the block with BLAS at no more than :meth:`threads` threads (never raised above its setting).
+
+        ``numba_threads``, when given, also sets numba's thread count for the
+        block (numba's chain-parallel kernels have no barrier per product, so
+        callers keep them at their own count).  Yields the BLAS thread count.
+        """
+        threads = self.threads()
+        blas = self._controller()
+        previous_numba = numba.get_num_threads()
+        if numba_threads is not None:
+            numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            if all(library.num_threads <= threads for library in blas.lib_controllers):
+                yield threads  # already within: a limit/restore round trip costs more than a small product
+            else:
+                with blas.limit(limits=threads):
+                    yield threads
+        finally:
+            numba.set_num_threads(previous_numba)
