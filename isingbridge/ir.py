@@ -44,7 +44,9 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from isingbridge.validation import check_array, check_positive_int, check_real, check_spin_value, check_spins
+from isingbridge.validation import (
+    check_array, check_bool, check_positive_int, check_real, check_spin_value, check_spins,
+)
 
 __all__ = [
     "ENERGY_LIMIT",
@@ -134,6 +136,22 @@ def _abs_sum(values: np.ndarray) -> float:
     """Σ|values|, ``inf`` when the sum overflows."""
     with np.errstate(over="ignore"):
         return float(np.sum(np.abs(values), dtype=np.float64))
+
+
+def _energy_bound_of(*coefficients: np.ndarray, offset: float) -> float:
+    """Σ|coefficients| + |offset|, from the extreme entries (no temporaries) unless that bound is near the limit.
+
+    Models are rebuilt every training step: the cheap bound ``max|x| · size``
+    settles all but models within a factor of their size of the limit.
+    """
+    quick = sum(_largest_magnitude(values) * values.size for values in coefficients) + abs(offset)
+    if quick <= ENERGY_LIMIT:
+        return quick
+    return sum(_abs_sum(values) for values in coefficients) + abs(offset)
+
+
+def _largest_magnitude(values: np.ndarray) -> float:
+    return max(abs(float(values.max())), abs(float(values.min()))) if values.size else 0.0
 
 
 class EnergyOverflowError(ValueError):
@@ -450,6 +468,7 @@ class CompiledBQM:
             raise ValueError("a CompiledBQM needs its couplings: J or layers")
         self.variables, self.h, self._J, self.offset, self.colors = variables, h, J, offset, colors
         self._dense, self._index, self.layers = _dense, _index, layers
+        self._max_abs_coupling: float | None = None
 
     def __repr__(self) -> str:
         form = "bipartite" if self.layers is not None else "sparse"
@@ -502,7 +521,7 @@ class CompiledBQM:
 
     @classmethod
     def bipartite(cls, W: Any, visible_bias: Any, hidden_bias: Any, offset: float = 0.0, *,
-                  visible: Iterable | None = None, hidden: Iterable | None = None) -> "CompiledBQM":
+                  visible: Iterable | None = None, hidden: Iterable | None = None, copy: bool = True) -> "CompiledBQM":
         """Two layers coupled only across: ``E(v, h) = b·v + c·h + vᵀ W h + offset`` (an RBM's energy, dimod's sign).
 
         The variables are the visible units, then the hidden ones; the model
@@ -520,6 +539,11 @@ class CompiledBQM:
         visible, hidden : iterable, optional
             Labels of the two layers (default ``0 … n_visible−1`` and
             ``n_visible … n_visible+n_hidden−1``); all distinct.
+        copy : bool
+            Keep a copy of ``W`` (default).  ``False`` keeps the array given
+            (a float one) for loops that build a model from fresh weights
+            every step; the caller then must not change it while the model
+            is in use.
 
         Examples
         --------
@@ -529,7 +553,14 @@ class CompiledBQM:
         >>> float(model.energies([[1, 1, -1]])[0])   # 0.5 − 0.25 + 1·1 + 1·(−1)·(−2)
         3.25
         """
-        W = check_array(W, "W", ndim=2)
+        W = check_array(W, "W", ndim=2, dtype=None, finite=False)  # float32 weights stay float32: the engines' precision
+        if W.dtype.kind != "f":
+            W = W.astype(np.float64)
+        elif check_bool(copy, "copy"):
+            W = W.copy()
+        largest = _largest_magnitude(W)  # NaN or ±inf anywhere makes it non-finite: the finite check for free
+        if not math.isfinite(largest):
+            check_array(W, "W")  # names the first bad entry
         nv, nh = W.shape
         b = check_array(visible_bias, "visible_bias", ndim=1)
         c = check_array(hidden_bias, "hidden_bias", ndim=1)
@@ -537,13 +568,15 @@ class CompiledBQM:
             raise ValueError(f"W has shape {W.shape}: visible_bias needs {nv} entries (got {b.size}) and "
                              f"hidden_bias {nh} (got {c.size})")
         offset = check_real(offset, "offset")
-        check_energy_scale(_abs_sum(b) + _abs_sum(c) + _abs_sum(W) + abs(offset))
+        check_energy_scale(_energy_bound_of(b, c, offset=offset) + largest * W.size if largest * W.size <= ENERGY_LIMIT
+                           else _energy_bound_of(b, c, W, offset=offset))
         labels = _bipartite_labels(visible, hidden, nv, nh)
         colors = np.zeros(nv + nh, dtype=np.int32)
         colors[nv:] = 1 if nv else 0
         positions = np.arange(nv + nh, dtype=np.int64)
-        return cls(labels, np.concatenate([b, c]), None, offset, colors,
-                   layers=(positions[:nv], positions[nv:], W.copy()))
+        model = cls(labels, np.concatenate([b, c]), None, offset, colors, layers=(positions[:nv], positions[nv:], W))
+        model._max_abs_coupling = largest  # the engines' float32 check needs it: one pass over W, not three
+        return model
 
     # -- properties ----------------------------------------------------------
     @property
@@ -572,6 +605,14 @@ class CompiledBQM:
     @property
     def num_colors(self) -> int:
         return int(self.colors.max()) + 1 if self.colors.size else 0
+
+    @property
+    def max_abs_coupling(self) -> float:
+        """``max |J_ij|`` (0 without couplings), computed once."""
+        if self._max_abs_coupling is None:
+            values = self.layers[2] if self._J is None else self.J.data
+            self._max_abs_coupling = _largest_magnitude(values)
+        return self._max_abs_coupling
 
     @property
     def density(self) -> float:
@@ -622,6 +663,33 @@ class CompiledBQM:
         out[np.ix_(rv, ~cv)] = W[np.ix_(side[rows[rv]], side[cols[~cv]])]
         out[np.ix_(~rv, cv)] = W[np.ix_(side[cols[cv]], side[rows[~rv]])].T
         return out
+
+    def local_fields(self, states: Any, positions: Any = None) -> np.ndarray:
+        """``h_i + Σ_j J_ij s_j`` of the variables at ``positions`` (default: all), one row per state.
+
+        Spin ``i``'s conditional law given all the others is
+        ``P(s_i = ±1) ∝ exp(∓β f_i)``, so ``E[s_i | rest] = −tanh(β f_i)``.
+
+        >>> model = CompiledBQM.bipartite([[1.0, -2.0]], [0.5], [0.0, 0.25])
+        >>> model.local_fields([[1, 1, -1]]).tolist()    # 0.5 + 1 + 2, 0 + 1, 0.25 − 2
+        [[3.5, 1.0, -1.75]]
+        """
+        s = np.atleast_2d(np.asarray(states, dtype=np.float64))
+        if s.shape[1] != self.num_variables:
+            raise ValueError(f"states have {s.shape[1]} columns; the model has {self.num_variables} variables")
+        positions = np.arange(self.num_variables) if positions is None else np.asarray(positions, dtype=np.int64)
+        if self._J is not None:
+            return np.asarray(self.J[:, positions].T @ s.T).T + self.h[positions]
+        visible, hidden, W = self.layers
+        side = np.full(self.num_variables, -1, dtype=np.int64)
+        side[visible], side[hidden] = np.arange(visible.size), np.arange(hidden.size)
+        is_hidden = np.zeros(self.num_variables, dtype=bool)
+        is_hidden[hidden] = True
+        wanted_hidden = is_hidden[positions]
+        out = np.empty((s.shape[0], positions.size))
+        out[:, wanted_hidden] = s[:, visible] @ W[:, side[positions[wanted_hidden]]]  # only the other layer couples
+        out[:, ~wanted_hidden] = s[:, hidden] @ W[side[positions[~wanted_hidden]]].T
+        return out + self.h[positions]
 
     def energies(self, states: Any) -> np.ndarray:
         """Energies of spin states, shape ``(num_states, N)`` in variable order."""
@@ -739,10 +807,24 @@ def _upper_couplings(J: Any, n: int) -> sp.coo_matrix:
     return ((upper + mirrored) * 0.5).tocoo()
 
 
+class _Positions(tuple):
+    """The default labels ``0 … n−1``: a tuple that knows it, so label lookups need no dictionary."""
+
+    __slots__ = ()
+
+
+def labels_are_positions(variables: Any) -> bool:
+    """Whether ``variables`` are ``0 … N−1`` in order (the default labels of a :class:`CompiledBQM`)."""
+    if isinstance(variables, _Positions):
+        return True
+    n = len(variables)
+    return n == 0 or (variables[0] == 0 and variables[-1] == n - 1 and tuple(variables) == tuple(range(n)))
+
+
 def _labels(variables: Iterable | None, n: int, name: str) -> tuple:
     """``n`` distinct hashable labels (default ``0 … n−1``)."""
     if variables is None:
-        return tuple(range(n))
+        return _Positions(range(n))
     labels = tuple(variables.tolist() if isinstance(variables, np.ndarray) else variables)
     if len(labels) != n:
         raise ValueError(f"{name} has {len(labels)} labels for {n} variables")
@@ -756,6 +838,8 @@ def _labels(variables: Iterable | None, n: int, name: str) -> tuple:
 
 
 def _bipartite_labels(visible: Iterable | None, hidden: Iterable | None, nv: int, nh: int) -> tuple:
+    if visible is None and hidden is None:
+        return _Positions(range(nv + nh))
     first = _labels(visible, nv, "visible")
     second = tuple(range(nv, nv + nh)) if hidden is None else _labels(hidden, nh, "hidden")
     return _labels(first + second, nv + nh, "visible and hidden labels")

@@ -139,6 +139,13 @@ def int_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**31 - 1))
 
 
+def _all_finite(array: np.ndarray) -> bool:
+    """No NaN or infinity in ``array``: one summing pass without a temporary, elementwise only when the sum is not finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = array.sum()  # a NaN or infinity anywhere makes the sum NaN or infinite
+    return bool(np.isfinite(total)) or bool(np.all(np.isfinite(array)))  # finite values whose sum overflows
+
+
 def check_array(values: Any, name: str, *, ndim: int | tuple[int, ...] | None = None, dtype: Any = np.float64,
                 finite: bool = True, min_rows: int = 0, columns: int | None = None) -> np.ndarray:
     """``values`` as a numeric array of ``dtype``, with clear errors.
@@ -166,7 +173,7 @@ def check_array(values: Any, name: str, *, ndim: int | tuple[int, ...] | None = 
         raise ValueError(f"{name} must have at least {min_rows} row(s), got shape {array.shape}")
     if columns is not None and (array.ndim < 1 or array.shape[-1] != columns):
         raise ValueError(f"{name} must have {columns} column(s), got shape {array.shape}")
-    if finite and array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+    if finite and array.dtype.kind == "f" and not _all_finite(array):
         position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise ValueError(f"{name} contains NaN or infinity (at index {position})")
     return array.astype(dtype, copy=False) if dtype is not None else array
@@ -182,8 +189,11 @@ def check_spins(values: Any, name: str, *, width: int | None = None, binary: boo
     array = array[None, :] if array.ndim == 1 else array
     if width is not None and array.shape[1] != width:
         raise ValueError(f"{name} must have {width} column(s), got shape {array.shape}")
-    minus, plus, zero = array == -1, array == 1, array == 0
-    allowed = minus | plus | (zero if binary else False)
+    plus, minus = array == 1, array == -1
+    allowed = plus | minus
+    if binary:
+        zero = array == 0
+        allowed |= zero
     if not np.all(allowed):
         row, column = (int(i) for i in np.argwhere(~allowed)[0])
         what = "-1/+1 spins (or 0/1 bits)" if binary else "-1/+1 spins"

@@ -272,20 +272,25 @@ def test_bad_dtype_and_float32_on_a_model_that_cannot():
         BoltzmannRBM(n_hidden=30, estimator=RAPID(2), dtype="float32", n_epochs=1).fit(data)
 
 
-def test_layer_engine_conditional_means_are_the_models_hidden_means():
-    """⟨h | v⟩ read off the last hidden update equals tanh(β(c + Wᵀv)) at the final visible states."""
-    from isingbridge.backends.gibbs_cpu import LayerChains
-
+@pytest.mark.parametrize("backend", ["gibbs", "exact", "anneal"])
+def test_conditional_means_are_the_models_hidden_means(backend):
+    """⟨h | v⟩ from sample_states (the Gibbs layer engine reads it off its last hidden update; the
+    others compute it from the local fields) equals tanh(β(c + Wᵀv)) at the final visible states."""
     model = RBM.random(9, 6, scale=0.7, seed=3, beta=0.8)
     model.c[:] = np.linspace(-0.5, 0.5, 6)
-    groups, blocks, fields = model.gibbs_layers()
-    chains = LayerChains.from_layers(groups, blocks, fields, model.beta, 13, np.random.default_rng(1))
+    options = {"num_sweeps": 3} if backend != "exact" else {}
+    drawn = get(backend).sample_states(model.sampling_model(), beta=model.beta, num_reads=13, seed=1,
+                                       conditionals=model.rao_blackwell_variables(), **options)
+    v = drawn.states[:, :9].astype(float)
+    np.testing.assert_allclose(drawn.conditional_means, model.hidden_mean(v), atol=2e-6)
+
+
+def test_layer_engine_has_no_conditional_means_before_a_sweep():
+    from isingbridge.backends.gibbs_cpu import LayerChains
+
+    chains = LayerChains(RBM.random(4, 3, seed=0).sampling_model(), 1.0, 5, np.random.default_rng(1))
     with pytest.raises(RuntimeError, match="run at least one sweep"):
         chains.conditional_means(1)
-    chains.load(np.where(np.random.default_rng(2).random((13, 15)) < 0.5, 1, -1).astype(np.int8))
-    chains.run(3)
-    v = chains.states()[:, :9].astype(float)
-    np.testing.assert_allclose(chains.conditional_means(1), model.hidden_mean(v), atol=2e-6)
 
 
 @pytest.mark.parametrize("kind", ["rbm", "classification", "patterns"])

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -75,12 +75,13 @@ from isingbridge.ir import (
     clamp_bqm,
     compile_bqm,
     is_batched,
+    labels_are_positions,
     spins_to_vartype,
     vartype_of,
 )
 
 __all__ = [
-    "Backend", "Batch", "Moments", "Problem", "check_log_z", "check_beta", "check_positive_int", "as_rng",
+    "Backend", "Batch", "Moments", "Problem", "Samples", "check_log_z", "check_beta", "check_positive_int", "as_rng",
     "check_reads_memory", "concatenate_rows", "stack_moments",
 ]
 
@@ -266,6 +267,41 @@ def _same(a: Any, b: Any) -> bool:
     return a is b or (isinstance(a, plain) and isinstance(b, plain) and a == b)
 
 
+@dataclass
+class Samples:
+    """The array form of a sample (:meth:`Backend.sample_states`): numbers for hot loops, no SampleSet.
+
+    Attributes
+    ----------
+    variables : list
+        Labels; column ``i`` of ``states`` is ``variables[i]``.
+    states : numpy.ndarray
+        int8 spins ±1 (also for BINARY models), ``(num_reads, N)``, or
+        ``(B, num_reads, N)`` for a batch of ``B`` problems; clamped spins at
+        their values.
+    info : dict
+        As the SampleSet's ``info``.
+    conditional_labels : list or None
+        The variables whose conditional means were asked for.
+    conditional_means : numpy.ndarray or None
+        ``E[s_i | every other spin]`` at the returned states for those
+        variables, ``(num_reads, k)`` (``(B, num_reads, k)`` batched): the
+        Rao–Blackwellised value of each sampled spin, ``−tanh(β f_i)`` with
+        ``f_i`` the local field of the row's model.
+    """
+
+    variables: list
+    states: np.ndarray
+    info: dict = field(default_factory=dict)
+    conditional_labels: list | None = None
+    conditional_means: np.ndarray | None = None
+    _energy_of: Any = field(default=None, repr=False, compare=False)
+
+    def energies(self) -> np.ndarray:
+        """Energy of every returned state (each row's model, fields included), computed now."""
+        return self._energy_of(self.states)
+
+
 def concatenate_rows(samplesets: list[dimod.SampleSet], info: dict | None = None) -> dimod.SampleSet:
     """The reads of every row's SampleSet in row order, with an int vector ``clamp_row`` (the row each read answers).
 
@@ -298,15 +334,28 @@ class Problem:
         spin = as_model(bqm)
         self.vartype = vartype_of(bqm)
         self.bqm = spin
+        self._cache = cache
         self.clamp = check_clamp(bqm, clamp)
         self.variables = list(spin.variables)
         self.free_bqm = clamp_bqm(spin, self.clamp) if self.clamp else spin
         self.free: CompiledBQM = cache.compile(self.free_bqm) if cache else compile_bqm(self.free_bqm)
-        index = {v: i for i, v in enumerate(self.variables)}
-        self.free_positions = np.array([index[v] for v in self.free.variables], dtype=np.int64)
-        self.clamp_positions = np.array([index[v] for v in self.clamp], dtype=np.int64)
+        if self.free is spin:  # an unclamped CompiledBQM samples as it is: no label lookups
+            self.free_positions = np.arange(len(self.variables), dtype=np.int64)
+        else:
+            index = self.index
+            self.free_positions = np.array([index[v] for v in self.free.variables], dtype=np.int64)
+        self.clamp_positions = np.array([self.index[v] for v in self.clamp] if self.clamp else [], dtype=np.int64)
         self.clamp_values = np.array(list(self.clamp.values()), dtype=np.int8)
         self._free_is_full = np.array_equal(self.free_positions, np.arange(len(self.variables)))
+
+    @property
+    def index(self) -> dict:
+        """``{label: position}`` in :attr:`variables` (built once, on first use)."""
+        if isinstance(self.bqm, CompiledBQM):
+            return self.bqm.index
+        if getattr(self, "_index", None) is None:
+            self._index = {v: i for i, v in enumerate(self.variables)}
+        return self._index
 
     @property
     def num_free(self) -> int:
@@ -319,7 +368,8 @@ class Problem:
         array ``(num_reads, N)`` with columns in the model's variable order; a
         BINARY model's 0/1 values are accepted.  Clamped columns are ignored.
         """
-        return _initial_columns(initial_states, self.variables, self.vartype, self.free_positions, num_reads)
+        positions = None if self._free_is_full else self.free_positions
+        return _initial_columns(initial_states, self.variables, self.vartype, positions, num_reads)
 
     def full_states(self, free_states: np.ndarray) -> np.ndarray:
         """Insert the clamped spins into free-spin states (rows)."""
@@ -331,15 +381,43 @@ class Problem:
         full[:, self.clamp_positions] = self.clamp_values
         return full
 
+    def energies(self, full_states: np.ndarray) -> np.ndarray:
+        """Energies of the full model (offset and clamped spins included) of states over all variables."""
+        if isinstance(self.bqm, CompiledBQM):
+            return self.bqm.energies(full_states)
+        if self.variables:
+            return self.bqm.energies((full_states, self.variables))
+        return np.full(full_states.shape[0], float(self.bqm.offset))
+
+    def conditional_positions(self, labels: Any) -> tuple[list, np.ndarray]:
+        """Validate the labels of ``conditionals``; their positions in :attr:`variables`."""
+        return _conditional_positions(labels, self.variables, lambda: self.index)
+
+    def conditional_means(self, full_states: np.ndarray, positions: np.ndarray, beta: float,
+                          free_means: np.ndarray | None = None) -> np.ndarray:
+        """``E[s_i | rest]`` at ``positions`` (in :attr:`variables`) from full states; clamped spins at their values.
+
+        ``free_means``, when the backend has them, are the values in
+        ``positions`` order (the columns of clamped variables are replaced).
+        """
+        means = -np.tanh(beta * self.full_compiled().local_fields(full_states, positions)) if free_means is None \
+            else free_means
+        clamped = np.isin(positions, self.clamp_positions)
+        if np.any(clamped):
+            means = np.array(means, dtype=np.float64)
+            means[:, clamped] = full_states[:, positions[clamped]]
+        return means
+
+    def full_compiled(self) -> CompiledBQM:
+        """The full model compiled (the model itself when it is a CompiledBQM)."""
+        if isinstance(self.bqm, CompiledBQM):
+            return self.bqm
+        return self._cache.compile(self.bqm) if self._cache else compile_bqm(self.bqm)
+
     def sampleset(self, free_states: np.ndarray, info: dict | None = None, **vectors: Any) -> dimod.SampleSet:
         """A SampleSet over all variables, in the caller's vartype, energies of the full model."""
         full = self.full_states(free_states)
-        if isinstance(self.bqm, CompiledBQM):
-            energies = self.bqm.energies(full)
-        elif self.variables:
-            energies = self.bqm.energies((full, self.variables))
-        else:
-            energies = np.full(full.shape[0], float(self.bqm.offset))
+        energies = self.energies(full)
         samples = spins_to_vartype(full, self.vartype)
         return dimod.SampleSet.from_samples(
             (samples, self.variables), self.vartype, energy=energies, info=info or {}, **vectors
@@ -409,9 +487,29 @@ def _sampleset_columns(sampleset: dimod.SampleSet, variables: list) -> np.ndarra
     return np.asarray(sampleset.record.sample)[:, columns]
 
 
-def _initial_columns(initial_states: Any, variables: list, vartype: dimod.Vartype, positions: np.ndarray,
+def _conditional_positions(labels: Any, variables: list, index_of: Callable[[], Mapping]) -> tuple[list, np.ndarray]:
+    """The labels asked for in ``conditionals`` as a list, and their positions in ``variables`` (``index_of()`` maps them)."""
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+        raise TypeError(f"conditionals must be a list of variable labels, got {type(labels).__name__}")
+    if isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and labels.ndim == 1 and labels_are_positions(variables):
+        if labels.size and (labels.min() < 0 or labels.max() >= len(variables)):
+            bad = labels[(labels < 0) | (labels >= len(variables))][0]
+            raise ValueError(f"conditionals lists {bad!r}, which is not a variable of the model")
+        return labels.tolist(), labels.astype(np.int64)  # integer labels 0 … N−1 are their own positions
+    labels = list(labels)
+    index = index_of()
+    positions = np.empty(len(labels), dtype=np.int64)
+    for k, label in enumerate(labels):
+        try:
+            positions[k] = index[label]
+        except (KeyError, TypeError):
+            raise ValueError(f"conditionals lists {label!r}, which is not a variable of the model") from None
+    return labels, positions
+
+
+def _initial_columns(initial_states: Any, variables: list, vartype: dimod.Vartype, positions: np.ndarray | None,
                      num_reads: int | None) -> np.ndarray:
-    """Validate starting states ``(num_reads, N)`` (or a SampleSet); their columns at ``positions``, int8 ±1."""
+    """Validate starting states ``(num_reads, N)`` (or a SampleSet); their columns at ``positions`` (None: all), int8 ±1."""
     if isinstance(initial_states, dimod.SampleSet):
         initial_states = _sampleset_columns(initial_states, variables)
     try:
@@ -429,7 +527,7 @@ def _initial_columns(initial_states: Any, variables: list, vartype: dimod.Vartyp
         raise ValueError("initial_states has no rows; give one starting state per read, or leave it out")
     if num_reads is not None and spins.shape[0] != num_reads:
         raise ValueError(f"initial_states has {spins.shape[0]} rows but num_reads is {num_reads}")
-    return np.ascontiguousarray(spins[:, positions])
+    return np.ascontiguousarray(spins if positions is None else spins[:, positions])
 
 
 class Batch:
@@ -587,6 +685,50 @@ class Batch:
         states = _sampleset_columns(sampleset, self.variables)[np.argsort(rows, kind="stable")]
         return states.reshape(self.size, -1, len(self.variables))
 
+    def compiled(self) -> CompiledBQM:
+        """The full SPIN model of all variables, compiled (through the backend's cache)."""
+        if isinstance(self.bqm, CompiledBQM):
+            return self.bqm
+        return self._cache.compile(self.bqm) if self._cache else compile_bqm(self.bqm)
+
+    def row_energies(self, states: np.ndarray) -> np.ndarray:
+        """Each row's energies (its fields included) of full states ``(B, R, N)``, shape ``(B, R)``."""
+        B, R, n = states.shape
+        flat = states.reshape(B * R, n)
+        fields, constant = self.spin_fields()
+        row = np.repeat(np.arange(B), R)
+        energies = self.compiled().energies(flat) + np.einsum("kn,kn->k", flat, fields[row]) + constant[row]
+        return energies.reshape(B, R)
+
+    def sampleset(self, states: np.ndarray, info: dict) -> dimod.SampleSet:
+        """The batched SampleSet of full spin states ``(B, R, N)``: reads in row order, with ``clamp_row``."""
+        B, R, n = states.shape
+        flat = states.reshape(B * R, n)
+        return dimod.SampleSet.from_samples(
+            (spins_to_vartype(flat, self.vartype), self.variables), self.vartype,
+            energy=self.row_energies(states).ravel(), info=info, clamp_row=np.repeat(np.arange(B), R))
+
+    def states_of(self, sampleset: dimod.SampleSet) -> np.ndarray:
+        """The reads of a batched SampleSet as int8 spins ``(B, R, N)`` in :attr:`variables` order."""
+        states = self._by_clamp_row(sampleset)
+        return (2 * states - 1 if self.vartype is dimod.BINARY else states).astype(np.int8)
+
+    def conditional_positions(self, labels: Any) -> tuple[list, np.ndarray]:
+        """Validate the labels of ``conditionals``; their positions in :attr:`variables`."""
+        if isinstance(self.bqm, CompiledBQM):
+            return _conditional_positions(labels, self.variables, lambda: self.bqm.index)
+        return _conditional_positions(labels, self.variables, lambda: {v: i for i, v in enumerate(self.variables)})
+
+    def conditional_means(self, states: np.ndarray, positions: np.ndarray, beta: float) -> np.ndarray:
+        """``E[s_i | rest]`` at ``positions`` of full states ``(B, R, N)``, each row's fields included; clamped spins at their values."""
+        B, R, n = states.shape
+        fields, _ = self.spin_fields()
+        local = self.compiled().local_fields(states.reshape(B * R, n), positions).reshape(B, R, -1)
+        means = -np.tanh(beta * (local + fields[:, None, positions]))
+        clamped = np.isin(positions, self.clamp_positions)
+        means[:, :, clamped] = states[:, :, positions[clamped]]
+        return means
+
     def full_moments(self, mean: np.ndarray, corr: np.ndarray | None, energy: np.ndarray, log_z: np.ndarray | None,
                      info: dict | None = None) -> Moments:
         """Batched exact moments of all variables from those of the free spins (clamped spins at their values)."""
@@ -719,30 +861,93 @@ class Backend(dimod.Sampler):
             int vector ``clamp_row`` (the row each read answers) and each row's
             energies (its fields included).
         """
+        target, beta, num_reads, rng = self._sampling_request(bqm, beta, num_reads, clamp, fields, seed, options)
+        if isinstance(target, Batch):
+            result = self._sample_batch(target, beta, num_reads, rng, **options)
+            result.info.update(beta=beta, backend=self.name)
+            return result
+        states, info, vectors = self._sample_free(target.free, beta, num_reads, rng, **options)
+        return target.sampleset(states, dict(info, beta=beta, backend=self.name), **vectors)
+
+    def sample_states(
+        self,
+        bqm: dimod.BinaryQuadraticModel | CompiledBQM,
+        *,
+        beta: float = 1.0,
+        num_reads: int | None = None,
+        clamp: Any = None,
+        fields: Any = None,
+        seed: Any = None,
+        conditionals: Any = None,
+        **options: Any,
+    ) -> Samples:
+        """:meth:`sample` in array form, for loops that sample a changing model many times.
+
+        Takes the arguments of :meth:`sample` and draws the same states for
+        the same seed, but returns a :class:`Samples`: int8 spins in the
+        model's variable order (``(B, num_reads, N)`` for a batch), no
+        SampleSet, energies computed only when asked for.
+
+        Parameters
+        ----------
+        conditionals : list of labels, optional
+            Also return ``E[s_i | every other spin]`` at the final states for
+            these variables (``Samples.conditional_means``): the
+            Rao–Blackwellised value of each sampled spin that a trainer
+            averages instead of the spin itself.  Every backend computes it
+            from the model's local fields; the Gibbs layer engine reads it
+            off its last update when the variables are the layer it updated
+            last (for a :meth:`~isingbridge.ir.CompiledBQM.bipartite` model:
+            the hidden layer), at no cost.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from isingbridge import CompiledBQM, get
+        >>> model = CompiledBQM.bipartite(np.full((3, 2), -0.5), np.zeros(3), np.zeros(2))
+        >>> drawn = get("gibbs").sample_states(model, num_reads=4, num_sweeps=10, seed=0, conditionals=[3, 4])
+        >>> drawn.states.shape, drawn.states.dtype, drawn.conditional_means.shape
+        ((4, 5), dtype('int8'), (4, 2))
+        >>> bool(np.all(np.abs(drawn.conditional_means) <= 1))
+        True
+        """
+        target, beta, num_reads, rng = self._sampling_request(bqm, beta, num_reads, clamp, fields, seed, options)
+        labels, positions = (None, None) if conditionals is None else target.conditional_positions(conditionals)
+        if isinstance(target, Batch):
+            states, info, means = self._states_batch(target, beta, num_reads, rng, positions, **options)
+            energy_of = target.row_energies
+        else:
+            free_positions = None
+            if positions is not None:  # the free model's positions (-1: clamped) of the variables asked for
+                where = np.full(len(target.variables), -1, dtype=np.int64)
+                where[target.free_positions] = np.arange(target.free_positions.size)
+                free_positions = where[positions]
+            free_states, info, free_means = self._states_free(target.free, beta, num_reads, rng, free_positions,
+                                                              **options)
+            states = target.full_states(free_states)
+            means = None if positions is None else target.conditional_means(states, positions, beta, free_means)
+            energy_of = target.energies
+        info = dict(info, beta=beta, backend=self.name)
+        return Samples(target.variables, states, info, labels, means, _energy_of=energy_of)
+
+    def _sampling_request(self, bqm, beta, num_reads, clamp, fields, seed, options: dict):
+        """Validate what :meth:`sample` and :meth:`sample_states` take; ``(Problem or Batch, beta, num_reads, rng)``.
+
+        ``options["initial_states"]`` is replaced by its validated free-spin columns.
+        """
         beta = check_beta(beta)
         if num_reads is not None:
             num_reads = check_positive_int(num_reads, "num_reads")
         rng = as_rng(seed)
         self._check_options(options)
-        if is_batched(clamp, fields):
-            batch = self.prepare_batch(bqm, clamp, fields)
-            if options.get("initial_states") is not None:
-                options["initial_states"] = batch.free_initial_states(options["initial_states"], num_reads)
-                num_reads = num_reads or options["initial_states"].shape[1]
-            num_reads = self.default_num_reads if num_reads is None else num_reads
-            check_reads_memory(batch.size * num_reads, len(batch.variables))
-            result = self._sample_batch(batch, beta, num_reads, rng, **options)
-            result.info.update(beta=beta, backend=self.name)
-            return result
-        problem = self.prepare(bqm, clamp)
+        batched = is_batched(clamp, fields)
+        target = self.prepare_batch(bqm, clamp, fields) if batched else self.prepare(bqm, clamp)
         if options.get("initial_states") is not None:
-            options["initial_states"] = problem.free_initial_states(options["initial_states"], num_reads)
-            num_reads = num_reads or options["initial_states"].shape[0]
+            options["initial_states"] = target.free_initial_states(options["initial_states"], num_reads)
+            num_reads = num_reads or options["initial_states"].shape[1 if batched else 0]
         num_reads = self.default_num_reads if num_reads is None else num_reads
-        check_reads_memory(num_reads, len(problem.variables))
-        states, info, vectors = self._sample_free(problem.free, beta, num_reads, rng, **options)
-        info = dict(info, beta=beta, backend=self.name)
-        return problem.sampleset(states, info, **vectors)
+        check_reads_memory((target.size if batched else 1) * num_reads, len(target.variables))
+        return target, beta, num_reads, rng
 
     def moments(
         self,
@@ -787,6 +992,37 @@ class Backend(dimod.Sampler):
     ) -> tuple[np.ndarray, dict, dict]:
         """Return ``(states, info, vectors)``: int8 spins ``(num_reads, N)`` in model order."""
         raise NotImplementedError
+
+    def _states_free(
+        self, model: CompiledBQM, beta: float, num_reads: int, rng: np.random.Generator,
+        conditionals: np.ndarray | None, **options: Any
+    ) -> tuple[np.ndarray, dict, np.ndarray | None]:
+        """``(states, info, means)`` for :meth:`sample_states`: :meth:`_sample_free`'s states and info.
+
+        ``conditionals`` are positions in ``model`` (−1 for a clamped
+        variable, which the caller fills in) or None.  ``means`` ``(num_reads,
+        k)`` are the conditional means when the backend has them for free
+        (columns of clamped variables are ignored), or None to have them
+        computed from the local fields; this default has none.  Per-read vectors (e.g. ``chain_break_fraction``) go into
+        ``info["vectors"]``.
+        """
+        states, info, vectors = self._sample_free(model, beta, num_reads, rng, **options)
+        return states, (dict(info, vectors=vectors) if vectors else info), None
+
+    def _states_batch(
+        self, batch: Batch, beta: float, num_reads: int, rng: np.random.Generator,
+        conditionals: np.ndarray | None, **options: Any
+    ) -> tuple[np.ndarray, dict, np.ndarray | None]:
+        """``(states (B, R, N), info, means)`` of every row for :meth:`sample_states`.
+
+        ``conditionals`` are positions in :attr:`Batch.variables`.  This
+        default reads the states off :meth:`_sample_batch`'s SampleSet and
+        computes the conditional means from each row's local fields.
+        """
+        sampleset = self._sample_batch(batch, beta, num_reads, rng, **options)
+        states = batch.states_of(sampleset)
+        means = None if conditionals is None else batch.conditional_means(states, conditionals, beta)
+        return states, dict(sampleset.info), means
 
     def _sample_batch(
         self, batch: Batch, beta: float, num_reads: int, rng: np.random.Generator, **options: Any

@@ -9,8 +9,7 @@ burn-in, thinning, and the statistics of :meth:`GibbsBackend.moments`.
 Examples
 --------
 >>> import dimod
->>> from isingbridge.cores import CoreBudget
-from isingbridge.backends import get
+>>> from isingbridge.backends import get
 >>> bqm = dimod.BQM({"a": 0.3}, {("a", "b"): -0.8}, 0.0, "SPIN")
 >>> gibbs = get("gibbs")
 >>> m = gibbs.moments(bqm, beta=1.0, num_reads=64, num_sweeps=2000, seed=0)
@@ -28,7 +27,6 @@ import warnings
 from types import SimpleNamespace
 from typing import ClassVar
 
-import dimod
 import numba
 import numpy as np
 import scipy.sparse as sp
@@ -39,7 +37,7 @@ from isingbridge.backends.gibbs_cuda import PRECISIONS
 from isingbridge.backends.convergence import MIN_DRAWS, ConvergenceWarning, mean_ess, rhat_from_split_sums
 from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains
 from isingbridge.cores import CoreBudget
-from isingbridge.ir import CompiledBQM, spins_to_vartype
+from isingbridge.ir import CompiledBQM
 from isingbridge.validation import check_bool, check_choice, check_int, check_memory
 
 __all__ = ["GibbsBackend", "ConvergenceWarning", "choose_method", "record_plan", "record_on_host"]
@@ -71,7 +69,9 @@ def choose_method(model: CompiledBQM) -> str:
     n = model.num_variables
     if n == 0 or model.num_colors > 4:
         return "sparse"
-    mean_degree = 2 * model.num_interactions / n
+    # a bipartite model's layer engine multiplies the whole W, zeros included: count it as dense (no pass over W)
+    interactions = model.layers[2].size if model.layers is not None else model.num_interactions
+    mean_degree = 2 * interactions / n
     return "dense" if mean_degree >= 32 else "sparse"
 
 
@@ -495,21 +495,22 @@ class GibbsBackend(Backend):
         engine.load(initial_states)
         return engine, method
 
-    def _sample_free(self, model, beta, num_reads, rng, *, num_sweeps=1000, burn_in=None, thin=1,
+    def _sample_free(self, model, beta, num_reads, rng, **options):
+        states, info, _ = self._states_free(model, beta, num_reads, rng, None, **options)
+        return states, info, {}
+
+    def _states_free(self, model, beta, num_reads, rng, conditionals, *, num_sweeps=1000, burn_in=None, thin=1,
                      initial_states=None, scan="chromatic", method="auto", compute_corr=True, pairs="auto"):
         num_sweeps, _, _ = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
-        # pairs only matter to moments(), but one dict of options often serves both calls: check it here too
-        if isinstance(pairs, str):
-            check_choice(pairs, "pairs", PAIRS)
-        elif pairs is not None:
-            _label_pairs(model, pairs)
+        _check_pairs_option(model, pairs)  # pairs only matter to moments(), but one dict of options often serves both
         if model.num_variables == 0:
-            return np.zeros((num_reads, 0), dtype=np.int8), {}, {}
+            return np.zeros((num_reads, 0), dtype=np.int8), {}, None
         with self.threads():
             engine, method = self._engine(model, beta, num_reads, rng, scan, method, initial_states)
             engine.run(num_sweeps)
             states = engine.states()
-        return states, {"num_sweeps": num_sweeps, "method": method, "device": self.device}, {}
+            means = _last_layer_means(engine, conditionals)
+        return states, {"num_sweeps": num_sweeps, "method": method, "device": self.device}, means
 
     def _moments_free(self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
                       initial_states=None, scan="chromatic", method="auto", compute_corr=True,
@@ -575,9 +576,15 @@ class GibbsBackend(Backend):
 
     def _sample_batch(self, batch, beta, num_reads, rng, **options):
         """Every row in one engine (``num_reads`` chains per row, per-chain fields); CUDA and dense: row by row."""
+        if self._native_batch(batch, options) is None:
+            return super()._sample_batch(batch, beta, num_reads, rng, **options)
+        states, info, _ = self._states_batch(batch, beta, num_reads, rng, None, **options)
+        return batch.sampleset(states, info)
+
+    def _states_batch(self, batch, beta, num_reads, rng, conditionals, **options):
         native = self._native_batch(batch, options)
         if native is None:
-            return super()._sample_batch(batch, beta, num_reads, rng, **options)
+            return super()._states_batch(batch, beta, num_reads, rng, conditionals, **options)
         free, full = native
         num_sweeps, _, _ = _check_controls(options.get("num_sweeps", 1000), options.get("burn_in"),
                                            options.get("thin", 1), options.get("scan", "chromatic"),
@@ -589,13 +596,9 @@ class GibbsBackend(Backend):
             engine.run(num_sweeps)
             states = engine.states()
         real = (np.arange(batch.size * slots) % slots) < num_reads
-        full_states = _row_states(batch, states[real].reshape(batch.size, num_reads, -1)).reshape(-1, full.num_variables)
-        row = np.repeat(np.arange(batch.size), num_reads)
-        fields, constant = batch.spin_fields()
-        energies = full.energies(full_states) + np.einsum("kn,kn->k", full_states, fields[row]) + constant[row]
-        return dimod.SampleSet.from_samples(
-            (spins_to_vartype(full_states, batch.vartype), batch.variables), batch.vartype, energy=energies,
-            info={"num_sweeps": num_sweeps, "method": "sparse", "device": self.device}, clamp_row=row)
+        states = _row_states(batch, states[real].reshape(batch.size, num_reads, -1))
+        means = None if conditionals is None else batch.conditional_means(states, conditionals, beta)
+        return states, {"num_sweeps": num_sweeps, "method": "sparse", "device": self.device}, means
 
     def _moments_batch(self, batch, beta, rng, **options) -> Moments:
         """Every row in one engine, statistics per row from the kernel's per-row groups; CUDA and dense: row by row."""
@@ -649,6 +652,32 @@ class _RowLabel:
 
     def __repr__(self) -> str:
         return f"{self.label!r} in row {self.row}"
+
+
+def _last_layer_means(engine, conditionals: np.ndarray | None) -> np.ndarray | None:
+    """The conditional means a layer engine read off its last update, when that layer holds every free variable asked for.
+
+    The layer updated last saw the other layers as they are at the end, so
+    its update's probabilities are ``E[s_i | rest]`` at the final states.
+    """
+    if conditionals is None or not hasattr(engine, "conditional_means"):
+        return None
+    last = engine.groups[-1]
+    column = np.full(engine.n, -1, dtype=np.int64)
+    column[last] = np.arange(last.size)
+    free = conditionals >= 0
+    wanted = column[conditionals[free]]
+    if np.any(wanted < 0):
+        return None
+    try:
+        layer_means = engine.conditional_means(len(engine.groups) - 1)
+    except RuntimeError:  # no sweep has updated it yet
+        return None
+    if np.all(free) and np.array_equal(wanted, np.arange(last.size)):
+        return layer_means  # the whole layer in its order (an RBM's hidden units): no copy
+    means = np.zeros((engine.num_chains, conditionals.size), dtype=np.float32)
+    means[:, free] = layer_means[:, wanted]
+    return means
 
 
 def _check_pairs_option(model: CompiledBQM, pairs) -> None:

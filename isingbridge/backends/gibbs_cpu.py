@@ -420,10 +420,10 @@ def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list
 def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list[np.ndarray]]:
     """:func:`layer_arrays` of a bipartite model: its layers, ``W`` and ``Wᵀ`` (a view: BLAS takes it as it is)."""
     visible, hidden, W = model.layers
-    levels = _largest(model.h) + _largest(W) * max(W.shape)  # a bound from the extremes: no |W| temporary
+    levels = _largest(model.h) + model.max_abs_coupling * max(W.shape)  # a bound from the extremes: no |W| temporary
     if levels > FLOAT32_FIELD_LIMIT:
         levels = max(_largest(model.h) + float(np.abs(W).sum(axis=a).max(initial=0.0)) for a in (0, 1))
-    W = W.astype(np.float32) if levels <= FLOAT32_FIELD_LIMIT else W
+    W = W.astype(np.float32, copy=False) if levels <= FLOAT32_FIELD_LIMIT else W
     blocks = [[(1, W)], [(0, W.T)]] if W.any() else [[], []]
     return [visible, hidden], blocks, [model.h[visible], model.h[hidden]]
 
@@ -633,7 +633,11 @@ class LayerChains:
     def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator, scan: str = "chromatic"):
         if scan != "chromatic":
             raise ValueError("the dense layer engine updates whole colour classes; use scan='chromatic' or method='sparse'")
-        self._setup(*layer_arrays(model), beta, num_chains, rng)
+        groups, blocks, fields = layer_arrays(model)
+        bound = None
+        if model.layers is not None:  # a bipartite model knows max|W|: the field bound needs no pass over W
+            bound = _largest(model.h) + model.max_abs_coupling * max(model.layers[2].shape)
+        self._setup(groups, blocks, fields, beta, num_chains, rng, bound)
         self.h = np.asarray(model.h, dtype=np.float64)  # for the energies of record()
 
     @classmethod
@@ -650,7 +654,7 @@ class LayerChains:
         chains._setup(groups, blocks, fields, beta, num_chains, rng)
         return chains
 
-    def _setup(self, groups, blocks, fields, beta, num_chains, rng) -> None:
+    def _setup(self, groups, blocks, fields, beta, num_chains, rng, max_field: float | None = None) -> None:
         self.groups = groups
         self.n = int(sum(g.size for g in groups))
         self.num_chains = num_chains
@@ -658,7 +662,9 @@ class LayerChains:
         width = -(-num_chains // self.block) * self.block
         self.rng = rng.integers(1, 2**32, size=(width // self.block, 4, self.block), dtype=np.uint32)
         self.counters = np.zeros(width // self.block, dtype=np.int64)
-        c, self.two_beta = float32_arithmetic(_max_field(blocks, fields), beta)
+        if max_field is None or max_field > FLOAT32_FIELD_LIMIT:  # a quick bound above the limit: the tight one
+            max_field = _max_field(blocks, fields)
+        c, self.two_beta = float32_arithmetic(max_field, beta)
         if c != 1.0:
             blocks = [[(d, J / c) for d, J in pairs] for pairs in blocks]
             fields = [np.asarray(f, dtype=np.float64) / c for f in fields]

@@ -22,7 +22,6 @@ import numpy as np
 from isingbridge.backends import get
 from isingbridge.validation import check_positive_int
 from isingbridge.backends.exact import ExactBackend
-from isingbridge.backends.gibbs import GibbsBackend
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM
 
 __all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient",
@@ -115,37 +114,26 @@ class _Sampling(GradientEstimator):
         return self.last_states
 
     def _sweep(self, model, starts, rng, sweeps) -> np.ndarray:
-        layers = model.gibbs_layers()
-        if isinstance(self.backend, GibbsBackend) and not self.options and layers is not None:
-            return self._run_layers(model, layers, starts, rng, sweeps)
+        """The backend's states after ``sweeps`` sweeps from ``starts`` (fresh samples where it cannot continue chains).
+
+        Through the public contract only: the model's array form where it has
+        one (no dimod object per mini-batch), :meth:`~isingbridge.backends.base.Backend.sample_states`,
+        and ``E[h | v]`` at the final states as the backend's conditional
+        means (``last_means``), which the Gibbs layer engine reads off its
+        last hidden update instead of another matrix product.
+        """
         options = dict(self.options)
         if self._continues_chains():
             options.update(initial_states=starts, num_sweeps=sweeps)
             if "burn_in" in self.backend.parameters:
                 options["burn_in"] = 0
-        self.last_means = None
-        sampleset = self.backend.sample(model.to_bqm(), beta=model.beta, num_reads=starts.shape[0],
-                                        seed=int(rng.integers(2**31)), **options)
-        order = [sampleset.variables.index(v) for v in model.labels()]
-        return sampleset.record.sample[:, order].astype(model.dtype)
-
-    def _run_layers(self, model, layers, starts, rng, sweeps) -> np.ndarray:
-        """The Gibbs backend's dense layer engine fed the model's arrays directly (no BQM per batch).
-
-        Same chains as the BQM route; it only skips building and compiling a
-        model of n_v·n_h couplings for every mini-batch.  For an RBM it also
-        keeps ⟨h | v⟩ at the final v from the last hidden update
-        (``last_means``), which spares the negative phase a matrix product.
-        """
-        groups, blocks, fields = layers
-        chains = self.backend.layer_chains(groups, blocks, fields, model.beta, starts.shape[0],
-                                           np.random.default_rng(int(rng.integers(2**31))))
-        with self.backend.threads():
-            chains.load(starts.astype(np.int8))
-            chains.run(sweeps)
-            hidden_last = isinstance(model, RBM) and hasattr(chains, "conditional_means")  # layers (v, h)
-            self.last_means = chains.conditional_means(1).astype(model.dtype) if hidden_last else None
-            return chains.states().astype(model.dtype)
+        target = model.sampling_model()
+        drawn = self.backend.sample_states(target, beta=model.beta, num_reads=starts.shape[0],
+                                           seed=int(rng.integers(2**31)),
+                                           conditionals=model.rao_blackwell_variables(), **options)
+        means = drawn.conditional_means
+        self.last_means = None if means is None else means.astype(model.dtype, copy=False)
+        return drawn.states.astype(model.dtype)  # columns in the model's order, as the contract returns them
 
     def _persistent(self, chains: np.ndarray | None, count: int, width: int, rng) -> np.ndarray:
         if chains is None or chains.shape != (count, width):

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from isingbridge.backends.exact import spin_rows
+from isingbridge.ir import CompiledBQM
 from isingbridge.validation import check_array
 
 __all__ = ["BoltzmannModel", "MAX_EXACT_VISIBLE", "log_cosh", "ModelTooLargeForExactError", "parameter_array"]
@@ -121,8 +122,21 @@ class BoltzmannModel:
         """(visible rows, hidden rows or None) of full states."""
         return states[:, : self.n_visible], (states[:, self.n_visible:] if self.n_hidden else None)
 
-    def gibbs_layers(self):
-        """``(groups, blocks, fields)`` for the Gibbs backend's layer engine, or None when not layered."""
+    def sampling_model(self) -> "dimod.BinaryQuadraticModel | CompiledBQM":
+        """What backends sample: a model whose Boltzmann distribution at ``beta`` is this one's.
+
+        Its variables are :meth:`labels`, in that order, or their positions
+        ``0 … width−1`` for models with an array form
+        (:class:`~isingbridge.ir.CompiledBQM`, no dimod object built).
+        """
+        return self.to_bqm()
+
+    def rao_blackwell_variables(self) -> list | np.ndarray | None:
+        """Variables of :meth:`sampling_model` whose conditional means the negative phase averages, or None.
+
+        An RBM's hidden units: ``E[h | v]`` at a chain's visible state replaces
+        the sampled ``h`` (lower variance, the same expectation).
+        """
         return None
 
     def chain_rule(self, gradient: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -32,6 +32,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from isingbridge.backends.exact import spin_rows
+from isingbridge.ir import CompiledBQM
 from isingbridge.trainers.models.base import (
     MAX_EXACT_VISIBLE, BoltzmannModel, log_cosh, parameter_array, weighted_mean, weighted_outer,
 )
@@ -137,12 +138,13 @@ class RBM(BoltzmannModel):
         """A copy with ``W``, ``b``, ``c`` in ``dtype`` (float32 halves the memory traffic and BLAS time)."""
         return dataclasses.replace(self, W=self.W.astype(dtype), b=self.b.astype(dtype), c=self.c.astype(dtype))
 
-    def gibbs_layers(self):
-        """Visible and hidden layers for the layer engine, in dimod's sign (J = −W, h = −b, −c)."""
-        nv = self.n_visible
-        groups = [np.arange(nv), np.arange(nv, self.width)]
-        negated = np.negative(self.W, dtype=np.float32)  # the engines' precision, made in one pass
-        return groups, [[(1, negated)], [(0, negated.T)]], [-self.b, -self.c]
+    def sampling_model(self) -> CompiledBQM:
+        """The bipartite array model in dimod's sign (J = −W, h = −b, −c); variables are positions, visible first."""
+        return CompiledBQM.bipartite(np.negative(self.W), -self.b, -self.c, copy=False)  # a fresh array: no copy
+
+    def rao_blackwell_variables(self) -> np.ndarray:
+        """The hidden units (positions ``n_visible … width−1`` of :meth:`sampling_model`)."""
+        return np.arange(self.n_visible, self.width)
 
     def to_bqm(self) -> dimod.BinaryQuadraticModel:
         """SPIN BQM whose Boltzmann distribution at ``beta`` is this RBM's (labels as :meth:`labels`)."""
