@@ -545,28 +545,39 @@ class GibbsBackend(Backend):
         return chain_moments(model, sums, requested, where, all_pairs, info)
 
     # -- batched problems: all rows in one engine ---------------------------
-    def _native_batch(self, batch, options: dict) -> tuple[CompiledBQM, str] | None:
-        """``(free, full)`` compiled models when ``batch`` runs in one CPU neighbour-loop engine, else None.
+    def _native_batch(self, batch, options: dict, dense: bool = False) -> tuple[CompiledBQM, CompiledBQM] | None:
+        """``(free, full)`` compiled models when ``batch`` runs in one CPU engine, else None.
 
-        The CUDA engines and the dense layer engine solve the rows one by one
-        (the base class's loop).
+        The neighbour-loop engine runs every batch (samples and moments); the
+        dense layer engine, with ``dense``, runs samples (its statistics sum
+        over all chains at once, so batched moments on it go row by row).
+        The CUDA engines solve the rows one by one (the base class's loop).
         """
         scan, method = options.get("scan", "chromatic"), options.get("method", "auto")
         if self.device != "cpu" or scan not in SCANS or method not in METHODS:
             return None
-        full = self._cache.compile(batch.bqm)
+        full = batch.compiled()
         free = full.restrict(batch.free_positions)
         if method == "auto":
             method = choose_method(free) if scan == "chromatic" else "sparse"
-        return (free, full) if method == "sparse" and free.num_variables > 0 else None
+        if free.num_variables == 0 or (method == "dense" and not dense):
+            return None
+        return free, full
 
     def _batch_engine(self, batch, full: CompiledBQM, free: CompiledBQM, beta: float, reads: int,
-                      rng: np.random.Generator, scan: str, initial_states) -> tuple[SparseChains, int, int]:
-        """One engine for every row: ``reads`` chains per row, each with its row's fields (see :func:`batch_layout`)."""
-        slots, block = batch_layout(batch.size, reads)
+                      rng: np.random.Generator, scan: str, initial_states, method: str = "sparse"):
+        """One engine for every row: ``reads`` chains per row, each with its row's fields (see :func:`batch_layout`).
+
+        Returns ``(engine, slots, block)``: row ``b``'s chains are ``b·slots … b·slots + reads − 1``.
+        """
         shift, _ = batch.row_terms(full)
-        engine = SparseChains(free, beta, batch.size * slots, rng, scan=scan, block=block,
-                              field_offsets=np.repeat(shift, slots, axis=0).T)
+        if method == "dense":  # per-chain fields are a column per chain: no padding to whole blocks
+            slots, block = reads, None
+            engine = LayerChains(free, beta, batch.size * reads, rng, field_offsets=np.repeat(shift, reads, axis=0).T)
+        else:
+            slots, block = batch_layout(batch.size, reads)
+            engine = SparseChains(free, beta, batch.size * slots, rng, scan=scan, block=block,
+                                  field_offsets=np.repeat(shift, slots, axis=0).T)
         if initial_states is None:
             engine.load(random_spins(rng, (batch.size * slots, free.num_variables)))
         else:
@@ -575,30 +586,39 @@ class GibbsBackend(Backend):
         return engine, slots, block
 
     def _sample_batch(self, batch, beta, num_reads, rng, **options):
-        """Every row in one engine (``num_reads`` chains per row, per-chain fields); CUDA and dense: row by row."""
-        if self._native_batch(batch, options) is None:
+        """Every row in one engine (``num_reads`` chains per row, per-chain fields); CUDA: row by row."""
+        if self._native_batch(batch, options, dense=True) is None:
             return super()._sample_batch(batch, beta, num_reads, rng, **options)
         states, info, _ = self._states_batch(batch, beta, num_reads, rng, None, **options)
         return batch.sampleset(states, info)
 
     def _states_batch(self, batch, beta, num_reads, rng, conditionals, **options):
-        native = self._native_batch(batch, options)
+        native = self._native_batch(batch, options, dense=True)
         if native is None:
             return super()._states_batch(batch, beta, num_reads, rng, conditionals, **options)
         free, full = native
+        scan, method = options.get("scan", "chromatic"), options.get("method", "auto")
         num_sweeps, _, _ = _check_controls(options.get("num_sweeps", 1000), options.get("burn_in"),
-                                           options.get("thin", 1), options.get("scan", "chromatic"),
-                                           options.get("method", "auto"), options.get("compute_corr", True))
+                                           options.get("thin", 1), scan, method, options.get("compute_corr", True))
         _check_pairs_option(free, options.get("pairs", "auto"))
+        if method == "auto":
+            method = choose_method(free) if scan == "chromatic" else "sparse"
+        free_positions = None if conditionals is None else _free_columns(batch, conditionals)
         with self.threads():
-            engine, slots, _ = self._batch_engine(batch, full, free, beta, num_reads, rng,
-                                                  options.get("scan", "chromatic"), options.get("initial_states"))
+            engine, slots, _ = self._batch_engine(batch, full, free, beta, num_reads, rng, scan,
+                                                  options.get("initial_states"), method)
             engine.run(num_sweeps)
             states = engine.states()
+            means = _last_layer_means(engine, free_positions)
         real = (np.arange(batch.size * slots) % slots) < num_reads
         states = _row_states(batch, states[real].reshape(batch.size, num_reads, -1))
-        means = None if conditionals is None else batch.conditional_means(states, conditionals, beta)
-        return states, {"num_sweeps": num_sweeps, "method": "sparse", "device": self.device}, means
+        if means is not None:
+            means = np.array(means[real].reshape(batch.size, num_reads, -1), dtype=np.float64)
+            clamped = free_positions < 0
+            means[:, :, clamped] = states[:, :, conditionals[clamped]]
+        elif conditionals is not None:
+            means = batch.conditional_means(states, conditionals, beta)
+        return states, {"num_sweeps": num_sweeps, "method": method, "device": self.device}, means
 
     def _moments_batch(self, batch, beta, rng, **options) -> Moments:
         """Every row in one engine, statistics per row from the kernel's per-row groups; CUDA and dense: row by row."""
@@ -652,6 +672,13 @@ class _RowLabel:
 
     def __repr__(self) -> str:
         return f"{self.label!r} in row {self.row}"
+
+
+def _free_columns(batch, positions: np.ndarray) -> np.ndarray:
+    """Columns of the batch's free model of the variables at ``positions`` (−1 for a clamped one)."""
+    column = np.full(len(batch.variables), -1, dtype=np.int64)
+    column[batch.free_positions] = np.arange(batch.free_positions.size)
+    return column[positions]
 
 
 def _last_layer_means(engine, conditionals: np.ndarray | None) -> np.ndarray | None:

@@ -630,12 +630,17 @@ class LayerChains:
     generators as :class:`SparseChains` (threads over blocks of chains).
     """
 
-    def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator, scan: str = "chromatic"):
+    def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator, scan: str = "chromatic",
+                 *, field_offsets: np.ndarray | None = None):
+        """``field_offsets`` ``(N, num_chains)``, optional, is added to chain r's field of every variable (batches
+        of problems whose rows differ in their fields, as in :class:`SparseChains`)."""
         if scan != "chromatic":
             raise ValueError("the dense layer engine updates whole colour classes; use scan='chromatic' or method='sparse'")
         groups, blocks, fields = layer_arrays(model)
         bound = None
-        if model.layers is not None:  # a bipartite model knows max|W|: the field bound needs no pass over W
+        if field_offsets is not None:
+            fields = [f[:, None] + field_offsets[g] for f, g in zip(fields, groups)]  # (size, num_chains) per layer
+        elif model.layers is not None:  # a bipartite model knows max|W|: the field bound needs no pass over W
             bound = _largest(model.h) + model.max_abs_coupling * max(model.layers[2].shape)
         self._setup(groups, blocks, fields, beta, num_chains, rng, bound)
         self.h = np.asarray(model.h, dtype=np.float64)  # for the energies of record()
