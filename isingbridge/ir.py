@@ -254,6 +254,16 @@ def _batch_labels(bqm: dimod.BinaryQuadraticModel, labels: Any, name: str) -> li
     """``labels`` as a list of distinct variables of ``bqm``."""
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
         raise TypeError(f"{name} labels must be a sequence of variables, got {type(labels).__name__} {labels!r}")
+    if isinstance(bqm, CompiledBQM) and labels_are_positions(bqm.variables):
+        array = np.asarray(labels)
+        if array.ndim == 1 and array.dtype.kind in "iu":  # positions: checked as arrays, no per-label look-ups
+            if array.size and (array.min() < 0 or array.max() >= bqm.num_variables):
+                bad = array[(array < 0) | (array >= bqm.num_variables)][0]
+                raise ValueError(f"{name} label {bad!r} is not a variable of the model")
+            if np.unique(array).size != array.size:
+                values, counts = np.unique(array, return_counts=True)
+                raise ValueError(f"{name} label {values[counts > 1][0]!r} is repeated; give each variable one column")
+            return array.tolist()
     labels = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
     seen: set = set()
     for label in labels:

@@ -111,3 +111,35 @@ def test_spin_features_must_be_exactly_plus_minus_one():
     X = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -1.0]] * 4)
     with pytest.raises(ValueError, match="X must hold -1/\\+1 spins; row 0, column 2 is 0.0"):
         IsingEqPropClassifier((3,), n_epochs=1, seed=0).fit(X, [0, 1] * 4)
+
+
+@pytest.mark.parametrize("sizes", [[4, 2], [4, 3, 2], [4, 3, 3, 2], [5, 2, 3, 2, 3]])
+def test_sampling_model_is_the_free_spins_bqm(sizes):
+    """The array form (even/odd layers as the two sides of a bipartite model) plus the input fields has
+    the energies of the dimod BQM of the free spins that to_bqm builds term by term."""
+    rng = np.random.default_rng(len(sizes))
+    net = IsingLayers.random(sizes, seed=1)
+    for b in net.b:
+        b[:] = rng.normal(0, 0.5, b.size)
+    x = rng.choice([-1.0, 1.0], sizes[0])
+    model = net.sampling_model()
+    n = model.num_variables
+    states = rng.choice([-1, 1], (50, n))  # columns in free-layer order
+    in_model_order = states[:, np.asarray(model.variables)]
+    first = net.input_fields(x[None, :])[0]
+    drive = states[:, : first.size] @ first
+    bqm = net.to_bqm(x)
+    np.testing.assert_allclose(model.energies(in_model_order) + drive, bqm.energies((states, list(range(n)))),
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("sizes", [[3, 4, 2], [3, 2, 3, 2]])
+def test_phases_on_deeper_networks_match_exact_free_means(sizes):
+    net = IsingLayers.random(sizes, seed=2, beta=0.8)
+    x = np.array([[1.0, -1.0, 1.0]])
+    free, nudged = net.sample_phases(x, np.array([[1.0, -1.0]]), nudge=1.5, reads=4000, sweeps=20, nudge_sweeps=20,
+                                     backend="gibbs", rng=np.random.default_rng(5))
+    for states, shift in ((free, None), (nudged, 1.5 * np.array([1.0, -1.0]))):
+        exact = get("exact").moments(net.to_bqm(x[0], shift), beta=net.beta).mean
+        stderr = states.std(axis=0) / np.sqrt(len(states)) + 1e-3
+        assert np.all(np.abs(states.mean(axis=0) - exact) < 5 * stderr)

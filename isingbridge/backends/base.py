@@ -558,11 +558,16 @@ class Batch:
         self.clamp_values = np.ascontiguousarray(np.broadcast_to(self.clamp_values, (self.size, len(self.clamp_labels))))
         if self.field_values is None:
             self.field_values = np.zeros((self.size, 0))
-        index = {v: i for i, v in enumerate(self.variables)}
-        self.clamp_positions = np.array([index[v] for v in self.clamp_labels], dtype=np.int64)
-        self.field_positions = np.array([index[v] for v in self.field_labels], dtype=np.int64)
-        clamped = set(self.clamp_labels)
-        self.free_positions = np.array([i for i, v in enumerate(self.variables) if v not in clamped], dtype=np.int64)
+        if labels_are_positions(self.variables):  # labels 0 … N−1 are their own positions
+            self.clamp_positions = np.array(self.clamp_labels, dtype=np.int64)
+            self.field_positions = np.array(self.field_labels, dtype=np.int64)
+        else:
+            index = {v: i for i, v in enumerate(self.variables)}
+            self.clamp_positions = np.array([index[v] for v in self.clamp_labels], dtype=np.int64)
+            self.field_positions = np.array([index[v] for v in self.field_labels], dtype=np.int64)
+        free = np.ones(len(self.variables), dtype=bool)
+        free[self.clamp_positions] = False
+        self.free_positions = np.flatnonzero(free)
 
     @staticmethod
     def _clamp(bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Any) -> tuple[list, np.ndarray]:

@@ -557,7 +557,7 @@ class GibbsBackend(Backend):
         if self.device != "cpu" or scan not in SCANS or method not in METHODS:
             return None
         full = batch.compiled()
-        free = full.restrict(batch.free_positions)
+        free = full.restrict(batch.free_positions) if batch.clamp_positions.size else full
         if method == "auto":
             method = choose_method(free) if scan == "chromatic" else "sparse"
         if free.num_variables == 0 or (method == "dense" and not dense):

@@ -10,12 +10,13 @@ paper's reverse anneal does; the update is W_k += η (⟨s_{k+1} s_kᵀ⟩_nudge
 per class (their paper: 4), and prediction is the class with the largest
 summed free-phase output.
 
-Phases run as arrays, not BQMs: on the Gibbs backend through its layer engine
-(:meth:`~isingbridge.backends.gibbs.GibbsBackend.layer_chains`; every chain has
-its own clamped input, so the first hidden layer's fields are per chain), on
-any other backend (the annealer, a dimod sampler) one BQM per example, with the
-nudged phase started from the free reads where the backend takes
-``initial_states``.
+Phases run through the backend contract on the array form of the free
+spins (:meth:`IsingLayers.sampling_model`, no BQM per example): one batched
+``sample_states`` call per phase, every example a row whose clamped input is
+a field on the first hidden layer; the nudged phase adds the nudge as fields on
+the outputs and continues from the free states where the backend takes
+``initial_states``.  The same code runs on gibbs (one engine for all rows),
+the annealer or a dimod sampler.
 
 >>> import numpy as np
 >>> from isingbridge.trainers.eqprop import IsingLayers
@@ -32,9 +33,10 @@ from typing import Any
 
 import dimod
 import numpy as np
+import scipy.sparse as sp
 
 from isingbridge.backends import get
-from isingbridge.backends.gibbs import GibbsBackend, random_spins
+from isingbridge.ir import CompiledBQM
 from isingbridge.trainers.checkpoint import check_classes
 from isingbridge.trainers.eqprop.quantum import check_nudge
 from isingbridge.trainers.eqprop.training import (
@@ -97,56 +99,75 @@ class IsingLayers:
                                        (-self.W[k][rows, cols]).tolist()))
         return bqm
 
+    def sampling_model(self) -> CompiledBQM:
+        """The free spins (hidden layers, then outputs) as an array model in dimod's sign, inputs left out.
+
+        Labels are positions in free-layer order.  Adjacent layers couple
+        only to each other, so layers of even and odd rank are the two sides
+        of a :meth:`~isingbridge.ir.CompiledBQM.bipartite` model (no ``N × N``
+        matrix); a clamped input enters as per-example fields on the first
+        hidden layer (:meth:`input_fields`).
+        """
+        slices = self._free_slices()
+        h = -np.concatenate(self.b)
+        if len(slices) == 1:
+            return CompiledBQM.from_arrays(h, sp.csr_matrix((h.size, h.size)))
+        even = np.concatenate([np.arange(s.start, s.stop) for s in slices[0::2]])
+        odd = np.concatenate([np.arange(s.start, s.stop) for s in slices[1::2]])
+        row, column = np.empty(h.size, dtype=np.int64), np.empty(h.size, dtype=np.int64)
+        row[even], column[odd] = np.arange(even.size), np.arange(odd.size)
+        couplings = np.zeros((even.size, odd.size))
+        for k in range(1, len(self.W)):  # W[k] joins free layer k−1 (below) and free layer k (above)
+            below, above = slices[k - 1], slices[k]
+            block = -self.W[k].T if (k - 1) % 2 == 0 else -self.W[k]  # rows: the even layer
+            rows, cols = (below, above) if (k - 1) % 2 == 0 else (above, below)
+            couplings[np.ix_(row[np.arange(rows.start, rows.stop)], column[np.arange(cols.start, cols.stop)])] = block
+        labels = {"visible": even, "hidden": odd} if len(slices) > 2 else {}
+        return CompiledBQM.bipartite(couplings, h[even], h[odd], copy=False, **labels)
+
+    def input_fields(self, X: np.ndarray) -> np.ndarray:
+        """The first hidden layer's field from clamped inputs ``X``, per example, in dimod's sign: ``−X W₀ᵀ``."""
+        return -(X @ self.W[0].T)
+
     def sample_phases(self, X: np.ndarray, D: np.ndarray | None, *, nudge: float, reads: int, sweeps: int,
                       nudge_sweeps: int, backend: Any, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
         """Free and nudged states, ``(len(X)·reads, hidden + output)`` spins each (nudged None when ``D`` is).
 
         Rows are example-major: the reads of example i are rows i·reads … i·reads + reads − 1.
+        One batched call of the backend contract per phase: every example is
+        a row (its input as fields on the first hidden layer, the nudge as
+        fields on the outputs); the nudged phase continues from the free
+        states where the backend takes ``initial_states``.
         """
         backend = get(backend)
         reads, sweeps = check_positive_int(reads, "reads"), check_positive_int(sweeps, "sweeps")
         nudge_sweeps, nudge = check_positive_int(nudge_sweeps, "nudge_sweeps"), check_real(nudge, "nudge")
         X = check_array(X, "X", ndim=2, min_rows=1, columns=self.sizes[0])
         if D is not None:
-            D = check_array(D, "D", ndim=2, min_rows=X.shape[0], columns=self.sizes[-1])
-        X = np.repeat(X, reads, axis=0)
-        shift = None if D is None else nudge * np.repeat(D, reads, axis=0)
-        if isinstance(backend, GibbsBackend):
-            return self._gibbs_phases(X, shift, sweeps, nudge_sweeps, backend, rng)
-        return self._backend_phases(X, shift, reads, sweeps, nudge_sweeps, backend, rng)
+            D = check_array(D, "D", ndim=2, min_rows=X.shape[0], columns=self.sizes[-1])[: X.shape[0]]
+        model, slices = self.sampling_model(), self._free_slices()
+        first = np.arange(slices[0].start, slices[0].stop)
+        drive = self.input_fields(X)
+        free = self._phase(backend, model, (first, drive), reads, sweeps, None, rng)
+        if D is None:
+            return free.reshape(-1, model.num_variables), None
+        outputs = np.arange(slices[-1].start, slices[-1].stop)
+        labels = np.concatenate([first, outputs])
+        values = np.hstack([drive, -nudge * D])
+        if len(slices) == 1:  # the first hidden layer is the output layer: both fields on the same spins
+            labels, values = first, drive - nudge * D
+        nudged = self._phase(backend, model, (labels, values), reads, nudge_sweeps, free, rng)
+        return free.reshape(-1, model.num_variables), nudged.reshape(-1, model.num_variables)
 
-    def _gibbs_phases(self, X, shift, sweeps, nudge_sweeps, backend: GibbsBackend, rng):
-        slices = self._free_slices()
-        groups = [np.arange(s.start, s.stop) for s in slices]
-        blocks = [[(d, -self.W[c] if d < c else -self.W[d].T) for d in (c - 1, c + 1) if 0 <= d < len(slices)]
-                  for c in range(len(slices))]
-
-        def run(output_shift, start, count):
-            fields = [-f for f in self._fields(X, output_shift)]
-            chains = backend.layer_chains(groups, blocks, fields, self.beta, X.shape[0], rng)
-            chains.load(start)
-            with backend.threads():
-                chains.run(count)
-            return chains.states()
-
-        free = run(None, random_spins(rng, (X.shape[0], slices[-1].stop)), sweeps)
-        return free, (None if shift is None else run(shift, free, nudge_sweeps))
-
-    def _backend_phases(self, X, shift, reads, sweeps, nudge_sweeps, backend, rng):
-        free, nudged = [], []
+    def _phase(self, backend, model: CompiledBQM, fields: tuple, reads: int, sweeps: int, start: np.ndarray | None,
+               rng: np.random.Generator) -> np.ndarray:
+        """One phase, ``(examples, reads, free spins)`` in free-layer order."""
         options = {"num_sweeps": sweeps} if "num_sweeps" in backend.parameters else {}
-        for i in range(0, X.shape[0], reads):
-            seed = int(rng.integers(2**31))
-            ss = backend.sample(self.to_bqm(X[i]), beta=self.beta, num_reads=reads, seed=seed, **options)
-            states = ss.record.sample[:, np.argsort(list(ss.variables))]
-            free.append(states)
-            if shift is not None:
-                more = {"initial_states": states, "num_sweeps": nudge_sweeps} \
-                    if "initial_states" in backend.parameters else options
-                ss = backend.sample(self.to_bqm(X[i], shift[i]), beta=self.beta, num_reads=reads, seed=seed + 1, **more)
-                nudged.append(ss.record.sample[:, np.argsort(list(ss.variables))])
-        return np.vstack(free).astype(np.int8), (np.vstack(nudged).astype(np.int8) if nudged else None)
-
+        if start is not None and "initial_states" in backend.parameters:
+            options["initial_states"] = start[:, :, np.argsort(np.argsort(model.variables))]  # into the model's order
+        drawn = backend.sample_states(model, beta=self.beta, num_reads=reads, seed=int(rng.integers(2**31)),
+                                      fields=(list(fields[0]), fields[1]), **options)
+        return drawn.states[:, :, np.argsort(model.variables)]  # columns back in free-layer order
     def gradient(self, X: np.ndarray, free: np.ndarray, nudged: np.ndarray, nudge: float, reads: int) -> dict:
         """∂C/∂θ ≈ −(⟨∂(−E)/∂θ⟩_nudged − ⟨∂(−E)/∂θ⟩_free)/β_nudge, averaged over chains (descend it)."""
         X = np.repeat(np.asarray(X, dtype=np.float64), reads, axis=0)
