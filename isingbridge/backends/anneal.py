@@ -22,14 +22,12 @@ Examples
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import dimod
 import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
 
-from isingbridge.backends.base import Backend, Moments, check_positive_int, int_seed
+from isingbridge.backends.base import Backend, check_positive_int, int_seed
 from isingbridge.ir import CompiledBQM
 from isingbridge.validation import check_beta, check_choice, check_positive
 
@@ -67,20 +65,10 @@ class AnnealBackend(Backend):
     def limits(self) -> str:
         return "any size (sparse or dense); Boltzmann accuracy limited by mixing"
 
-    def sample(self, bqm: dimod.BinaryQuadraticModel, *, beta: float | None = None, num_reads: int | None = None,
-               clamp: Mapping | None = None, seed: Any = None, **options: Any) -> dimod.SampleSet:
-        """As :meth:`Backend.sample <isingbridge.backends.base.Backend.sample>`; ``beta`` only in Boltzmann mode."""
-        result = super().sample(bqm, beta=_mode_beta(beta, options), num_reads=num_reads, clamp=clamp, seed=seed,
-                                **options)
-        _drop_unused_beta(result.info)
-        return result
-
-    def moments(self, bqm: dimod.BinaryQuadraticModel, *, beta: float | None = None, clamp: Mapping | None = None,
-                seed: Any = None, **options: Any) -> Moments:
-        """As :meth:`Backend.moments <isingbridge.backends.base.Backend.moments>`; ``beta`` only in Boltzmann mode."""
-        result = super().moments(bqm, beta=_mode_beta(beta, options), clamp=clamp, seed=seed, **options)
-        _drop_unused_beta(result.info)
-        return result
+    def _settle_request(self, beta: Any, seed: Any, options: dict) -> tuple[Any, dict]:
+        """``mode`` and ``beta_range`` checked against each other; in anneal mode the result reports no β."""
+        beta = _mode_beta(beta, options)
+        return beta, ({"beta": None} if options["mode"] == "anneal" else {})
 
     def _sample_free(
         self,
@@ -114,12 +102,6 @@ class AnnealBackend(Backend):
         if mode == "anneal":
             info["beta_range"] = beta_range
         return states.astype(np.int8), info, {}
-
-
-def _drop_unused_beta(info: dict) -> None:
-    """In anneal mode the β the base class recorded is a placeholder: report the schedule instead."""
-    if info.get("mode") == "anneal":
-        info["beta"] = None
 
 
 def _mode_beta(beta: Any, options: dict) -> float:

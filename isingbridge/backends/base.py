@@ -866,13 +866,14 @@ class Backend(dimod.Sampler):
             int vector ``clamp_row`` (the row each read answers) and each row's
             energies (its fields included).
         """
+        beta, extra = self._settle_request(beta, seed, options)
         target, beta, num_reads, rng = self._sampling_request(bqm, beta, num_reads, clamp, fields, seed, options)
         if isinstance(target, Batch):
             result = self._sample_batch(target, beta, num_reads, rng, **options)
-            result.info.update(beta=beta, backend=self.name)
+            result.info.update({"beta": beta, "backend": self.name, **extra})
             return result
         states, info, vectors = self._sample_free(target.free, beta, num_reads, rng, **options)
-        return target.sampleset(states, dict(info, beta=beta, backend=self.name), **vectors)
+        return target.sampleset(states, {**info, "beta": beta, "backend": self.name, **extra}, **vectors)
 
     def sample_states(
         self,
@@ -916,6 +917,7 @@ class Backend(dimod.Sampler):
         >>> bool(np.all(np.abs(drawn.conditional_means) <= 1))
         True
         """
+        beta, extra = self._settle_request(beta, seed, options)
         target, beta, num_reads, rng = self._sampling_request(bqm, beta, num_reads, clamp, fields, seed, options)
         labels, positions = (None, None) if conditionals is None else target.conditional_positions(conditionals)
         if isinstance(target, Batch):
@@ -932,8 +934,17 @@ class Backend(dimod.Sampler):
             states = target.full_states(free_states)
             means = None if positions is None else target.conditional_means(states, positions, beta, free_means)
             energy_of = target.energies
-        info = dict(info, beta=beta, backend=self.name)
+        info = {**info, "beta": beta, "backend": self.name, **extra}
         return Samples(target.variables, states, info, labels, means, _energy_of=energy_of)
+
+    def _settle_request(self, beta: Any, seed: Any, options: dict) -> tuple[Any, dict]:
+        """Backend-specific checks of a request before the shared ones, for every call of the contract.
+
+        May edit ``options`` in place; returns the β to validate and use, and
+        entries that go into the result's ``info`` last (over the shared
+        ones).  This default changes nothing.
+        """
+        return beta, {}
 
     def _sampling_request(self, bqm, beta, num_reads, clamp, fields, seed, options: dict):
         """Validate what :meth:`sample` and :meth:`sample_states` take; ``(Problem or Batch, beta, num_reads, rng)``.
@@ -971,6 +982,7 @@ class Backend(dimod.Sampler):
         With batched ``clamp`` / ``fields`` every statistic gains a leading
         axis of ``B`` rows (see :class:`Moments`).
         """
+        beta, extra = self._settle_request(beta, seed, options)
         beta = check_beta(beta)
         if options.get("num_reads") is not None:
             options["num_reads"] = check_positive_int(options["num_reads"], "num_reads")
@@ -982,13 +994,13 @@ class Backend(dimod.Sampler):
                 options["initial_states"] = batch.free_initial_states(options["initial_states"],
                                                                       options.get("num_reads"))
             result = self._moments_batch(batch, beta, rng, **options)
-            result.info = dict(result.info, beta=beta, backend=self.name)
+            result.info = {**result.info, "beta": beta, "backend": self.name, **extra}
             return result
         problem = self.prepare(bqm, clamp)
         if options.get("initial_states") is not None:
             options["initial_states"] = problem.free_initial_states(options["initial_states"], options.get("num_reads"))
         free = self._moments_free(problem.free, beta, rng, **options)
-        free.info = dict(free.info, beta=beta, backend=self.name)
+        free.info = {**free.info, "beta": beta, "backend": self.name, **extra}
         return problem.full_moments(free)
 
     # -- what subclasses implement -------------------------------------------

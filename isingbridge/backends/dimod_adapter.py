@@ -136,23 +136,13 @@ class DimodSamplerBackend(Backend):
             warnings.warn(
                 f"{type(self.sampler).__name__} takes no seed, so seed={seed!r} cannot make its samples reproducible; "
                 "results say so in info['reproducible']",
-                NotReproducibleWarning, stacklevel=3,
+                NotReproducibleWarning, stacklevel=4,
             )
         return seed is not None and self.takes_seed
 
-    def sample(self, bqm: dimod.BinaryQuadraticModel, *, seed: Any = None, **kwargs: Any) -> dimod.SampleSet:
-        """As :meth:`Backend.sample <isingbridge.backends.base.Backend.sample>`, with ``info["reproducible"]``."""
-        reproducible = self._reproducible(seed)
-        result = super().sample(bqm, seed=seed, **kwargs)
-        result.info["reproducible"] = reproducible
-        return result
-
-    def moments(self, bqm: dimod.BinaryQuadraticModel, *, seed: Any = None, **kwargs: Any) -> Moments:
-        """As :meth:`Backend.moments <isingbridge.backends.base.Backend.moments>`, with ``info["reproducible"]``."""
-        reproducible = self._reproducible(seed)
-        result = super().moments(bqm, seed=seed, **kwargs)
-        result.info["reproducible"] = reproducible
-        return result
+    def _settle_request(self, beta: Any, seed: Any, options: dict) -> tuple[Any, dict]:
+        """Every result says whether the call can be repeated (``info["reproducible"]``)."""
+        return beta, {"reproducible": self._reproducible(seed)}
 
     @property
     def extra_parameters(self) -> tuple[str, ...]:  # type: ignore[override]

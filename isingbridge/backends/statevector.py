@@ -50,7 +50,7 @@ import scipy.sparse.linalg as spla
 from numba import prange
 
 from isingbridge.backends.base import (
-    Backend, Moments, Problem, as_rng, check_beta, check_log_z, check_positive_int, check_reads_memory,
+    Backend, Moments, Problem, Samples, as_rng, check_beta, check_log_z, check_positive_int, check_reads_memory,
     concatenate_rows, stack_moments,
 )
 from isingbridge.backends.exact import spin_rows, state_energies
@@ -614,6 +614,26 @@ class StatevectorBackend(Backend):
             states = (-spin_rows(indices.astype(np.int64), n)).astype(np.int8)
         info = {"backend": self.name, "temperature": temperature, "state": state}
         return problem.sampleset(states, info)
+
+    def sample_states(self, model: Any, *, conditionals: Any = None, **kwargs: Any) -> Samples:
+        """:meth:`sample`'s measurements in array form (int8 spins, ``(B, num_reads, N)`` for a batch).
+
+        ``conditionals`` is refused: with transverse terms a spin has no
+        classical conditional law given the others.
+        """
+        if conditionals is not None:
+            raise ValueError("the statevector backend has no conditional means: with transverse terms a qubit's "
+                             "Z value has no law given the others'; leave conditionals out")
+        sampleset = self.sample(model, **kwargs)
+        record = sampleset.record
+        states = np.asarray(record.sample, dtype=np.int8)
+        if sampleset.vartype is dimod.BINARY:
+            states = (2 * states - 1).astype(np.int8)
+        energies = np.asarray(record.energy, dtype=np.float64)
+        if "clamp_row" in record.dtype.names:  # reads come in row order, the same number per row
+            rows = int(record.clamp_row.max()) + 1
+            states, energies = states.reshape(rows, -1, states.shape[1]), energies.reshape(rows, -1)
+        return Samples(list(sampleset.variables), states, dict(sampleset.info), _energy_of=lambda _: energies)
 
     def expectation(self, model: Any, operator: Any, *, temperature: float | None = None,
                     clamp: Mapping | None = None, state: Any = "ground") -> float:
