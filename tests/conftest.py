@@ -7,6 +7,8 @@ import dimod
 import numpy as np
 import pytest
 
+from isingbridge.backends.base import Backend
+
 
 def random_bqm(
     num_spins: int,
@@ -44,3 +46,16 @@ def brute_force(bqm: dimod.BinaryQuadraticModel, beta: float):
 @pytest.fixture
 def small_model() -> dimod.BinaryQuadraticModel:
     return random_bqm(8, seed=11)
+
+
+class EnumerationPlugin(Backend):
+    """A third-party backend as the contract documents it: only ``_sample_free`` (exact, few spins)."""
+
+    name = "enumeration-plugin"
+
+    def _sample_free(self, model, beta, num_reads, rng, **options):
+        states = np.array(list(itertools.product([-1, 1], repeat=model.num_variables)), dtype=np.int8)
+        states = states.reshape(-1, model.num_variables)
+        energies = model.energies(states) if model.num_variables else np.array([model.offset])
+        p = np.exp(-beta * (energies - energies.min()))
+        return states[rng.choice(len(states), size=num_reads, p=p / p.sum())], {}, {}

@@ -1,5 +1,4 @@
 """Batched clamps and per-row fields: one call, B conditional problems, on every backend."""
-import itertools
 import warnings
 
 import dimod
@@ -7,23 +6,11 @@ import numpy as np
 import pytest
 from dwave.samplers import SimulatedAnnealingSampler, TabuSampler
 
-from conftest import brute_force, random_bqm
+from conftest import EnumerationPlugin, brute_force, random_bqm
 from isingbridge import TransverseIsing
 from isingbridge.backends import get
-from isingbridge.backends.base import Backend
 
 
-class EnumerationPlugin(Backend):
-    """A third-party backend as the contract documents it: only ``_sample_free`` (exact, ≤ 8 spins)."""
-
-    name = "enumeration-plugin"
-
-    def _sample_free(self, model, beta, num_reads, rng, **options):
-        states = np.array(list(itertools.product([-1, 1], repeat=model.num_variables)), dtype=np.int8)
-        states = states.reshape(-1, model.num_variables)
-        energies = model.energies(states) if model.num_variables else np.array([model.offset])
-        p = np.exp(-beta * (energies - energies.min()))
-        return states[rng.choice(len(states), size=num_reads, p=p / p.sum())], {}, {}
 
 
 def _request(num_spins=8, num_clamped=3, rows=6, seed=0):

@@ -4,33 +4,20 @@ Every reference here is computed independently: states from the SampleSet of
 sample() (same seed), local fields and energies with plain numpy from dimod's
 biases or from a dense J built by hand.
 """
-import itertools
 import warnings
 
 import dimod
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import random_bqm
+from conftest import EnumerationPlugin, random_bqm
 from dwave.samplers import SimulatedAnnealingSampler
 
 from isingbridge import CompiledBQM
 from isingbridge.backends import NotReproducibleWarning, get
 from isingbridge.backends import gibbs as gibbs_module
-from isingbridge.backends.base import Backend
 
 
-class EnumerationPlugin(Backend):
-    """A third-party backend as the contract documents it: only ``_sample_free`` (exact, few spins)."""
-
-    name = "enumeration-plugin"
-
-    def _sample_free(self, model, beta, num_reads, rng, **options):
-        states = np.array(list(itertools.product([-1, 1], repeat=model.num_variables)), dtype=np.int8)
-        states = states.reshape(-1, model.num_variables)
-        energies = model.energies(states) if model.num_variables else np.array([model.offset])
-        p = np.exp(-beta * (energies - energies.min()))
-        return states[rng.choice(len(states), size=num_reads, p=p / p.sum())], {}, {}
 
 
 # -- independent references ---------------------------------------------------------------------
