@@ -174,7 +174,7 @@ def moments_rates(bqm, beta, reads=256, sweeps=200, repeats=3):
     interleaved so that they see the same load.
     """
     from isingbridge.backends import get
-    from isingbridge.backends.gibbs import random_spins
+    from isingbridge.spins import random_spins
     from isingbridge.backends.gibbs_cpu import SparseChains
     from isingbridge.ir import compile_bqm
 

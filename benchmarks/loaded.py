@@ -65,7 +65,7 @@ def pcd_workload() -> Callable[[], object]:
 def eqprop_workload(examples: int) -> Callable[[], object]:
     """One Ising-EP epoch (784-120-40, 4 output spins per class, 10 reads) on ``examples`` MNIST images."""
     from isingbridge.datasets import load_mnist_subset
-    from isingbridge.trainers.eqprop import IsingEqPropClassifier
+    from isingbridge.trainers import IsingEqPropClassifier
 
     X, y = load_mnist_subset()
     rows = np.random.default_rng(0).permutation(len(X))[:examples]  # the subset is sorted by class

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from isingbridge.files import atomic_savefig
-from isingbridge.trainers.dissipative import gaussian_toy, window_statistics
+from isingbridge.trainers.models.gaussian_toy import gaussian_toy, window_statistics
 
 LABELS = {"cd": "contrastive divergence", "mh": "Metropolis–Hastings", "langevin": "Langevin dynamics"}
 

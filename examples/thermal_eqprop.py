@@ -22,8 +22,8 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from isingbridge.backends import get
-from isingbridge.trainers.eqprop import ThermalEqProp
-from isingbridge.trainers.eqprop.ising import parameter_keys
+from isingbridge.trainers import ThermalEqProp
+from isingbridge.trainers.estimators.ising import parameter_keys
 
 INPUTS = {"x0": 1, "x1": -1}
 TARGETS = {"o0": 1.0, "o1": -1.0}

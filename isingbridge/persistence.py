@@ -30,7 +30,7 @@ The tree describes the object generically (no per-class code):
   of the isingbridge package, as its ``__dict__`` less the attributes its
   class names in ``_transient`` (caches it rebuilds on use);
 * ``{"$function": "module:qualname"}`` (one of the activation functions of
-  :data:`isingbridge.trainers.eqprop.classical.ACTIVATIONS`) and
+  :data:`isingbridge.trainers.models.hopfield.ACTIVATIONS`) and
   ``{"$ufunc": "tanh"}`` (a numpy ufunc);
 * ``{"$ref": n}``: the object that carried ``"$id": n`` earlier, so shared
   objects stay shared (an estimator passed in and the fitted ``estimator_``,
@@ -515,7 +515,7 @@ def _is_behaviour(attribute: Any) -> bool:
 
 def _storable_functions() -> set:
     """The functions a file may name: the activation functions of the equilibrium-propagation networks."""
-    from isingbridge.trainers.eqprop.classical import ACTIVATIONS
+    from isingbridge.trainers.models.hopfield import ACTIVATIONS
 
     return {function for functions in ACTIVATIONS.values() for function in functions}
 

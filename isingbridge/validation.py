@@ -281,3 +281,11 @@ def check_n_jobs(n_jobs: Any) -> int | None:
     if check_int(n_jobs, "n_jobs") == 0:
         raise ValueError("n_jobs must be a nonzero integer (1 = no parallelism, -1 = all cores) or None, got 0")
     return int(n_jobs)
+
+
+def check_layer_sizes(sizes: Any, name: str = "hidden_layer_sizes") -> list[int]:
+    """A tuple or list of positive layer sizes, as a list of ints (a bare int is refused: write ``(n,)``)."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (tuple, list, np.ndarray)):
+        example = f" such as ({sizes},)" if isinstance(sizes, numbers.Integral) else ""
+        raise TypeError(f"{name} must be a tuple of layer sizes{example}, got {type(sizes).__name__} {sizes!r}")
+    return [check_positive_int(n, f"{name}[{i}]") for i, n in enumerate(sizes)]

@@ -415,7 +415,7 @@ def quantum_cases() -> Iterator[Case]:
 def trainer_classes() -> dict[str, Any]:
     """The trainers under test, imported on first use."""
     from isingbridge.trainers import BoltzmannClassifier, BoltzmannRBM
-    from isingbridge.trainers.eqprop import EqPropClassifier, IsingEqPropClassifier, QuantumEqPropClassifier
+    from isingbridge.trainers import EqPropClassifier, IsingEqPropClassifier, QuantumEqPropClassifier
     return {"BoltzmannRBM": BoltzmannRBM, "BoltzmannClassifier": BoltzmannClassifier,
             "EqPropClassifier": EqPropClassifier, "IsingEqPropClassifier": IsingEqPropClassifier,
             "QuantumEqPropClassifier": QuantumEqPropClassifier}

@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from scipy.special import logsumexp
 
 from isingbridge.backends import get
-from isingbridge.backends.exact import spin_rows
+from isingbridge.spins import spin_rows
 from isingbridge.trainers import (
     CD, PCD, BoltzmannClassifier, BoltzmannRBM, ClassificationRBM, Discriminative, ExactGradient, FullyVisibleBM,
     TwoLobe, to_spins,
@@ -176,7 +176,7 @@ def test_cd_with_gibbs_trains_a_fully_visible_bm():
 
 def test_estimators_refuse_models_they_cannot_handle_before_training():
     wide = np.random.default_rng(0).integers(0, 2, (4, 40))
-    with pytest.raises(ValueError, match="exact backend enumerates all 50 units"):
+    with pytest.raises(ValueError, match="exact backend enumerates at most 30 free spins and this model has 50"):
         BoltzmannRBM(10, estimator=CD(1, "exact"), n_epochs=1).fit(wide)
     with pytest.raises(ValueError, match="ExactGradient enumerates the visible layer: 40"):
         BoltzmannRBM(2, estimator=ExactGradient(), n_epochs=1).fit(wide)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from isingbridge.trainers.eqprop import EqProp, EqPropClassifier, LayeredHopfield
+from isingbridge.trainers import EqProp, EqPropClassifier, LayeredHopfield
 
 
 def small_problem(activation):
@@ -106,7 +106,7 @@ def test_bad_input():
 
 @pytest.mark.parametrize("activation,method", [("tanh", "gradient"), ("hard_sigmoid", "fixed_point")])
 def test_low_temperature_rule_is_the_derivative_of_the_equilibrium_cost(activation, method):
-    from isingbridge.trainers.eqprop import LowTemperatureRule
+    from isingbridge.trainers import LowTemperatureRule
 
     net, X, D = small_problem(activation)
     reference = equilibrium_cost_gradient(net, X, D, method)
@@ -118,7 +118,7 @@ def test_low_temperature_rule_is_the_derivative_of_the_equilibrium_cost(activati
 @pytest.mark.parametrize("activation, method", [("tanh", "gradient"), ("hard_sigmoid", "fixed_point")])
 def test_general_topology_ep_matches_the_equilibrium_cost_derivative(activation, method):
     """A Hopfield network with random sparse symmetric couplings (hidden–hidden, hidden–output, output–output)."""
-    from isingbridge.trainers.eqprop import HopfieldNetwork
+    from isingbridge.trainers import HopfieldNetwork
 
     net = HopfieldNetwork.random(3, 7, 2, density=0.5, activation=activation, seed=4)
     net.W *= 2.0
@@ -137,7 +137,7 @@ def test_general_topology_ep_matches_the_equilibrium_cost_derivative(activation,
 
 
 def test_general_topology_bad_input():
-    from isingbridge.trainers.eqprop import HopfieldNetwork
+    from isingbridge.trainers import HopfieldNetwork
 
     mask = np.zeros((4, 4), bool)
     mask[0, 1] = True

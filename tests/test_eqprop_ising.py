@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from isingbridge.backends import get
-from isingbridge.trainers.eqprop import IsingEqProp, ThermalEqProp
+from isingbridge.trainers import IsingEqProp, ThermalEqProp
 
 INPUTS = {"x0": 1, "x1": -1}
 TARGETS = {"o0": 1.0, "o1": -0.5}

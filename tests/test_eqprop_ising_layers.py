@@ -5,7 +5,7 @@ from sklearn.exceptions import NotFittedError
 
 from isingbridge.backends import get
 from isingbridge.datasets import load_digits_binary
-from isingbridge.trainers.eqprop import IsingEqPropClassifier, IsingLayers
+from isingbridge.trainers import IsingEqPropClassifier, IsingLayers, LayeredIsingEqProp
 
 X_ONE = np.array([[1.0, -1.0, 1.0]])
 D_ONE = np.array([[1.0, -1.0]])
@@ -37,9 +37,8 @@ def exact_gradient(net, x, d, nudge):
 def test_sampled_gradient_matches_the_exact_one(backend):
     net, nudge = tiny(), 2.0
     reads = 20000 if backend == "gibbs" else 3000
-    free, nudged = net.sample_phases(X_ONE, D_ONE, nudge=nudge, reads=reads, sweeps=30, nudge_sweeps=30,
-                                     backend=backend, rng=np.random.default_rng(1))
-    sampled = net.gradient(X_ONE, free, nudged, nudge, reads)
+    estimator = LayeredIsingEqProp(nudge, backend=backend, num_reads=reads, num_sweeps=30, nudge_sweeps=30)
+    sampled = estimator.gradient(net, X_ONE, D_ONE, np.random.default_rng(1)).gradients
     exact = exact_gradient(net, X_ONE[0], D_ONE[0], nudge)
     for name, value in exact.items():
         # each entry is a difference of two means of ±1 products over `reads` chains
@@ -57,8 +56,9 @@ def test_free_phase_matches_exact_moments_per_example(device):
     net = tiny(3)
     X = np.array([[1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]])
     reads = 20000
-    free, _ = net.sample_phases(X, None, nudge=1.0, reads=reads, sweeps=30, nudge_sweeps=1,
-                                backend=get("gibbs", device=device), rng=np.random.default_rng(2))
+    estimator = LayeredIsingEqProp(1.0, backend=get("gibbs", device=device), num_reads=reads, num_sweeps=30,
+                                   nudge_sweeps=1)
+    free, _ = estimator.sample_phases(net, X, None, np.random.default_rng(2))
     for i, x in enumerate(X):
         mean = free[i * reads:(i + 1) * reads].mean(axis=0)
         exact = get("exact").moments(net.to_bqm(x), beta=net.beta).mean
@@ -137,8 +137,8 @@ def test_sampling_model_is_the_free_spins_bqm(sizes):
 def test_phases_on_deeper_networks_match_exact_free_means(sizes):
     net = IsingLayers.random(sizes, seed=2, beta=0.8)
     x = np.array([[1.0, -1.0, 1.0]])
-    free, nudged = net.sample_phases(x, np.array([[1.0, -1.0]]), nudge=1.5, reads=4000, sweeps=20, nudge_sweeps=20,
-                                     backend="gibbs", rng=np.random.default_rng(5))
+    estimator = LayeredIsingEqProp(1.5, num_reads=4000, num_sweeps=20, nudge_sweeps=20)
+    free, nudged = estimator.sample_phases(net, x, np.array([[1.0, -1.0]]), np.random.default_rng(5))
     for states, shift in ((free, None), (nudged, 1.5 * np.array([1.0, -1.0]))):
         exact = get("exact").moments(net.to_bqm(x[0], shift), beta=net.beta).mean
         stderr = states.std(axis=0) / np.sqrt(len(states)) + 1e-3

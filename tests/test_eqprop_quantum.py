@@ -6,7 +6,7 @@ from sklearn.exceptions import NotFittedError
 
 from isingbridge import TransverseIsing
 from isingbridge.backends.statevector import QuantumMemoryError, StatevectorBackend
-from isingbridge.trainers.eqprop import LevelCrossingWarning, QuantumEqProp
+from isingbridge.trainers import LevelCrossingWarning, QuantumEqProp
 
 INPUTS = {"i0": 0.7, "i1": -0.4}
 TARGETS = {"o": 1.0}
@@ -118,7 +118,7 @@ def test_bad_input():
 
 
 def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
-    from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+    from isingbridge.trainers import QuantumEqPropClassifier
 
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
     y = np.array([0, 1, 1, 0])
@@ -141,7 +141,7 @@ def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
 
 
 def test_quantum_classifier_encodes_each_feature_on_one_qubit_per_scale():
-    from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+    from isingbridge.trainers import QuantumEqPropClassifier
 
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
     y = np.array([0, 1, 1, 0])
@@ -158,8 +158,8 @@ def test_quantum_classifier_encodes_each_feature_on_one_qubit_per_scale():
 
 
 def test_quantum_classifier_keeps_the_best_of_its_restarts(tmp_path):
-    from isingbridge.trainers.eqprop import QuantumEqPropClassifier
-    from isingbridge.trainers.eqprop.training import restart_seeds
+    from isingbridge.trainers import QuantumEqPropClassifier
+    from isingbridge.trainers.fit.eqprop import restart_seeds
 
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
     y = np.array([0, 1, 1, 0])

@@ -256,7 +256,7 @@ def test_cuda_and_cpu_engines_agree_on_a_large_lattice():
 
 
 def test_random_spins_are_fair_and_deterministic():
-    from isingbridge.backends.gibbs import random_spins
+    from isingbridge.spins import random_spins
 
     a = random_spins(np.random.default_rng(3), (400, 250))
     assert a.dtype == np.int8 and a.shape == (400, 250) and set(np.unique(a)) == {-1, 1}
@@ -304,7 +304,8 @@ def test_large_sparse_models_default_to_edge_pairs():
 @pytest.mark.parametrize("options", [{}, {"scan": "random"}, {"method": "dense"}, {"num_reads": 8}])
 def test_statistics_inside_the_engine_equal_sums_of_copied_states(options):
     """Same seed, same sweeps: the kernel's sums equal sums of the states copied out after every record."""
-    from isingbridge.backends.gibbs import coupled_pairs, random_spins, record_on_host, record_plan
+    from isingbridge.backends.gibbs import coupled_pairs, record_on_host, record_plan
+    from isingbridge.spins import random_spins
 
     model = compile_bqm(random_bqm(20, 15, density=0.3))
     num_reads = options.pop("num_reads", 200)

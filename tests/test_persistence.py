@@ -16,13 +16,13 @@ import dimod
 import numpy as np
 import pytest
 
-import isingbridge.trainers.eqprop  # noqa: F401 - registers every Checkpointing subclass
+import isingbridge.trainers  # noqa: F401 - registers every Checkpointing subclass
 from isingbridge.cli import main
 from isingbridge.persistence import FORMAT_VERSION, load_network, load_state, save_state
 from isingbridge.trainers import CD, PCD, RAPID, BoltzmannClassifier, BoltzmannRBM, ExactGradient, LangevinSGD, \
     TwoLobe
-from isingbridge.trainers.checkpoint import Checkpointing
-from isingbridge.trainers.eqprop import EqPropClassifier, IsingEqPropClassifier, LowTemperatureRule, \
+from isingbridge.trainers.fit.loop import Checkpointing
+from isingbridge.trainers import EqPropClassifier, IsingEqPropClassifier, LowTemperatureRule, \
     QuantumEqPropClassifier
 
 X4 = (np.random.default_rng(0).random((20, 4)) < 0.5).astype(int)
@@ -325,7 +325,7 @@ def test_a_backend_this_machine_cannot_build_is_named(tmp_path):
 
 
 def test_activation_functions_are_stored_by_name(tmp_path):
-    from isingbridge.trainers.eqprop import HopfieldNetwork
+    from isingbridge.trainers import HopfieldNetwork
 
     for activation in ("hard_sigmoid", "tanh"):
         network = HopfieldNetwork.random(3, 4, 2, activation=activation, seed=0)

@@ -370,7 +370,7 @@ HIDDEN = arg(st.sampled_from([(2,), [3], (np.int64(2),)]), [5, (0,), (-1,), (2.5
 @given(data=st.data())
 def test_eqprop_classifiers(kind: str, data: st.DataObject) -> None:
     """The EP classifiers: bad hyper-parameters or data refused by name; fitted parameters and outputs finite."""
-    from isingbridge.trainers import eqprop
+    from isingbridge import trainers as eqprop
 
     args = trainer_args(data, EP_INTEGERS[kind], EP_REALS[kind])
     args["optimizer"] = data.draw(arg(st.sampled_from(["sgd", "adam"]), ["foo", None, 1]))

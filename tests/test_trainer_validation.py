@@ -13,13 +13,14 @@ from isingbridge.trainers import (
     CD, PCD, RAPID, RBM, SGD, Adam, BoltzmannClassifier, BoltzmannRBM, ClassificationRBM, FullyVisibleBM,
     LangevinSGD, PatternBM, PatternRBM, TwoLobe, to_spins,
 )
-from isingbridge.trainers import diagnostics, dissipative
-from isingbridge.trainers.eqprop import (
+from isingbridge.trainers import diagnostics
+from isingbridge.trainers.models import gaussian_toy
+from isingbridge.trainers import (
     EqProp, EqPropClassifier, IsingEqProp, IsingEqPropClassifier, IsingLayers, LayeredHopfield, QuantumEqProp,
     QuantumEqPropClassifier, ThermalEqProp,
 )
-from isingbridge.trainers.eqprop.ising import parameter_keys
-from isingbridge.trainers.eqprop.training import best_of_restarts, layer_optimizers
+from isingbridge.trainers.estimators.ising import parameter_keys
+from isingbridge.trainers.fit.eqprop import best_of_restarts, layer_optimizers
 
 X = np.array([[1, 1, 0, 0], [0, 0, 1, 1]] * 4)
 Y = np.array([0, 1] * 4)
@@ -291,13 +292,13 @@ def test_diagnostics_and_the_toy_check_their_arguments():
     with pytest.raises(ValueError, match="rows must be an integer in \\[0, 4\\]"):
         diagnostics.top_row_mask(4, 5)
     with pytest.raises(ValueError, match="method must be one of 'cd', 'langevin', 'mh'"):
-        dissipative.gaussian_toy("gibbs", steps=5)
+        gaussian_toy.gaussian_toy("gibbs", steps=5)
     with pytest.raises(ValueError, match="theta0 must be a finite number, got nan"):
-        dissipative.gaussian_toy("cd", steps=5, theta0=math.nan)
+        gaussian_toy.gaussian_toy("cd", steps=5, theta0=math.nan)
     with pytest.raises(ValueError, match="seed must be an integer in"):
-        dissipative.gaussian_toy("cd", steps=5, seed=-1)
+        gaussian_toy.gaussian_toy("cd", steps=5, seed=-1)
     with pytest.raises(ValueError, match="window \\(20\\) is longer than the 10 steps"):
-        dissipative.window_statistics(np.ones((10, 2)), 20)
+        gaussian_toy.window_statistics(np.ones((10, 2)), 20)
 
 
 def test_datasets_check_their_arguments():

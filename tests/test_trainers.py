@@ -6,7 +6,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from isingbridge.backends import get
-from isingbridge.backends.exact import spin_rows
+from isingbridge.spins import spin_rows
 from isingbridge.trainers import CD, PCD, RBM, SGD, Adam, BoltzmannRBM, ExactGradient
 
 
@@ -174,7 +174,7 @@ def test_score_samples_exact_and_ais_agree():
 
 
 def test_dissipative_gaussian_toy_reproduces_the_papers_findings():
-    from isingbridge.trainers.dissipative import gaussian_toy, window_statistics
+    from isingbridge.trainers.models.gaussian_toy import gaussian_toy, window_statistics
 
     results = {}
     for method in ("cd", "mh", "langevin"):

@@ -814,6 +814,14 @@ class Backend(dimod.Sampler):
         """One line on the sizes this backend handles (for `isingbridge backends`)."""
         return "any size"
 
+    def check_size(self, num_variables: int) -> None:
+        """Raise a ``ValueError`` now if this backend cannot take a model of ``num_variables`` free spins.
+
+        For callers that will submit many models of one size (a trainer before
+        its first epoch); this default takes any size.
+        """
+        check_int(num_variables, "num_variables", minimum=0)
+
     # -- the contract ------------------------------------------------------
     def prepare(self, bqm: dimod.BinaryQuadraticModel, clamp: Mapping | None = None) -> Problem:
         """Validate ``bqm`` and ``clamp`` and compile the free part (cached)."""

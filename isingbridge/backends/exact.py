@@ -42,7 +42,8 @@ import numpy as np
 
 from isingbridge.backends.base import Backend, Batch, Moments, check_log_z, check_positive_int
 from isingbridge.ir import CompiledBQM, compile_bqm
-from isingbridge.validation import check_memory
+from isingbridge.validation import check_int, check_memory
+from isingbridge.spins import spin_rows
 
 __all__ = ["ExactBackend", "ModelTooLargeError", "SlowEnumerationWarning", "enumerate_rows", "enumeration_rate"]
 
@@ -68,12 +69,6 @@ def spin_table(num_bits: int, first: int = 0, count: int | None = None) -> np.nd
     count = (1 << num_bits) - first if count is None else count
     codes = np.arange(first, first + count, dtype=np.int64)
     return spin_rows(codes, num_bits)
-
-
-def spin_rows(codes: np.ndarray, num_bits: int) -> np.ndarray:
-    """Spin rows (float64, ±1) of integer state codes."""
-    bits = (codes[:, None] >> np.arange(num_bits, dtype=np.int64)[None, :]) & 1
-    return (2.0 * bits - 1.0).astype(np.float64)
 
 
 @numba.njit(cache=True)
@@ -532,14 +527,19 @@ class ExactBackend(Backend):
     def limits(self) -> str:
         return f"up to {self.max_variables} free spins (2^N time, O(N^2) memory)"
 
-    def _check_size(self, model: CompiledBQM, stacklevel: int = 4, rows: int = 1) -> None:
-        """Refuse more than ``max_variables`` free spins; warn when the enumeration (of ``rows`` rows) will take long."""
-        n = model.num_variables
+    def check_size(self, num_variables: int) -> None:
+        """Refuse more than ``max_variables`` free spins (:class:`ModelTooLargeError`)."""
+        n = check_int(num_variables, "num_variables", minimum=0)
         if n > self.max_variables:
             raise ModelTooLargeError(
                 f"the exact backend enumerates at most {self.max_variables} free spins and this model has "
                 f"{n}; clamp more spins, or use a sampling backend: get('gibbs') or get('anneal')"
             )
+
+    def _check_size(self, model: CompiledBQM, stacklevel: int = 4, rows: int = 1) -> None:
+        """Refuse more than ``max_variables`` free spins; warn when the enumeration (of ``rows`` rows) will take long."""
+        n = model.num_variables
+        self.check_size(n)
         seconds = estimated_seconds(n, rows)
         if seconds > SLOW_SECONDS:
             batch = f" for each of {rows} rows" if rows > 1 else ""

@@ -38,6 +38,7 @@ from isingbridge.backends.convergence import MIN_DRAWS, ConvergenceWarning, mean
 from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains
 from isingbridge.cores import CoreBudget
 from isingbridge.ir import CompiledBQM
+from isingbridge.spins import random_spins
 from isingbridge.validation import check_bool, check_choice, check_int, check_memory
 
 __all__ = ["GibbsBackend", "ConvergenceWarning", "choose_method", "record_plan", "record_on_host"]
@@ -751,15 +752,6 @@ def _full_rows(batch, stats: dict, energy: np.ndarray, requested: np.ndarray | N
         moments.pairs = np.sort(F[requested], axis=1)
         moments.pair_corr, moments.pair_corr_stderr = stats["pair_corr"], stats["pair_corr_stderr"]
     return moments
-
-
-def random_spins(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Uniformly random ±1 int8 spins from one random bit per spin (fast for millions of spins)."""
-    bits = np.frombuffer(rng.bytes(shape[0] * shape[1]), dtype=np.uint8).reshape(shape) & np.uint8(1)
-    spins = bits.view(np.int8)
-    spins *= 2
-    spins -= 1
-    return spins
 
 
 def _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr) -> tuple[int, int, int]:

@@ -53,7 +53,8 @@ from isingbridge.backends.base import (
     Backend, Moments, Problem, Samples, as_rng, check_beta, check_log_z, check_positive_int, check_reads_memory,
     concatenate_rows, stack_moments,
 )
-from isingbridge.backends.exact import spin_rows, state_energies
+from isingbridge.backends.exact import state_energies
+from isingbridge.spins import spin_rows
 from isingbridge.ir import compile_bqm, is_batched
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
 from isingbridge.validation import ResourceLimitError, check_array, check_int, check_memory as check_bytes, check_real, describe

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from isingbridge.backends import get
-from isingbridge.backends.exact import spin_rows
+from isingbridge.spins import spin_rows
 from isingbridge.circuits.compile import IsingCircuit, compile_network
 from isingbridge.circuits.correctness import _mean_field_means, check_grid, correctness, truth_table
 from isingbridge.circuits.network import FeedForward, as_network

@@ -1,21 +1,38 @@
-"""Trainers: Boltzmann machines with pluggable samplers.
+"""Trainers: models, gradient estimators and the fitting loop, as three layers.
 
-Models (:mod:`~isingbridge.trainers.models`), gradient estimators
-(:mod:`~isingbridge.trainers.estimators`, :mod:`~isingbridge.trainers.rapid`)
-and optimizers (:mod:`~isingbridge.trainers.optim`) are separate pieces; the
-scikit-learn-shaped :class:`BoltzmannRBM` and :class:`BoltzmannClassifier` drive
-them, and :mod:`~isingbridge.trainers.diagnostics` measures what they learned.
+* :mod:`~isingbridge.trainers.models` — energies (Boltzmann machines, Hopfield,
+  layered Ising and qubit networks): parameters, sampling form, conditionals;
+* :mod:`~isingbridge.trainers.estimators` — gradient rules (CD, PCD, RAPID,
+  two-lobe, equilibrium propagation in its classical, Ising, thermal and
+  quantum forms), sampling only through the public backend contract;
+* :mod:`~isingbridge.trainers.fit` — the epoch loop, checkpoints and the
+  scikit-learn estimators (:class:`BoltzmannRBM`, :class:`BoltzmannClassifier`,
+  :class:`EqPropClassifier`, :class:`IsingEqPropClassifier`,
+  :class:`QuantumEqPropClassifier`);
+
+with :mod:`~isingbridge.trainers.optim` (SGD, Adam, Langevin) apart from the
+physics and :mod:`~isingbridge.trainers.diagnostics` measuring what a model
+learned.  Everything public is importable from here.
 """
-from isingbridge.trainers.boltzmann import BoltzmannClassifier, BoltzmannRBM, to_spins
-from isingbridge.trainers.estimators import CD, PCD, Discriminative, ExactGradient, GradientEstimator, TwoLobe
+from isingbridge.trainers.estimators import (
+    CD, PCD, RAPID, Discriminative, EqProp, EqPropResult, ExactGradient, GradientEstimator, HopfieldLoadWarning,
+    IsingEqProp, IsingGradient, LayeredIsingEqProp, LevelCrossingWarning, LowTemperatureRule, QuantumEqProp,
+    QuantumGradient, ThermalEqProp, TwoLobe,
+)
+from isingbridge.trainers.fit import (
+    BoltzmannClassifier, BoltzmannRBM, EqPropClassifier, IsingEqPropClassifier, QuantumEqPropClassifier, to_spins,
+)
 from isingbridge.trainers.models import (
-    RBM, BoltzmannModel, ClassificationRBM, FullyVisibleBM, PatternBM, PatternRBM,
+    RBM, BoltzmannModel, ClassificationRBM, FullyVisibleBM, HopfieldNetwork, IsingLayers, LayeredHopfield, PatternBM,
+    PatternRBM, QuantumNetwork,
 )
 from isingbridge.trainers.optim import SGD, Adam, LangevinSGD
-from isingbridge.trainers.rapid import RAPID, HopfieldLoadWarning
 
 __all__ = [
     "Adam", "BoltzmannClassifier", "BoltzmannModel", "BoltzmannRBM", "CD", "ClassificationRBM", "Discriminative",
-    "ExactGradient", "FullyVisibleBM", "GradientEstimator", "HopfieldLoadWarning", "LangevinSGD", "PCD", "PatternBM",
-    "PatternRBM", "RAPID", "RBM", "SGD", "TwoLobe", "to_spins",
+    "EqProp", "EqPropClassifier", "EqPropResult", "ExactGradient", "FullyVisibleBM", "GradientEstimator",
+    "HopfieldLoadWarning", "HopfieldNetwork", "IsingEqProp", "IsingEqPropClassifier", "IsingGradient", "IsingLayers",
+    "LangevinSGD", "LayeredHopfield", "LayeredIsingEqProp", "LevelCrossingWarning", "LowTemperatureRule", "PCD",
+    "PatternBM", "PatternRBM", "QuantumEqProp", "QuantumEqPropClassifier", "QuantumGradient", "QuantumNetwork", "RAPID",
+    "RBM", "SGD", "ThermalEqProp", "TwoLobe", "to_spins",
 ]

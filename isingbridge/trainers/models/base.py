@@ -27,7 +27,7 @@ import dimod
 import numpy as np
 from scipy.special import logsumexp
 
-from isingbridge.backends.exact import spin_rows
+from isingbridge.spins import spin_rows
 from isingbridge.ir import CompiledBQM
 from isingbridge.validation import check_array
 

@@ -31,7 +31,7 @@ import dimod
 import numpy as np
 from scipy.special import logsumexp
 
-from isingbridge.backends.exact import spin_rows
+from isingbridge.spins import spin_rows
 from isingbridge.ir import CompiledBQM
 from isingbridge.trainers.models.base import (
     MAX_EXACT_VISIBLE, BoltzmannModel, log_cosh, parameter_array, weighted_mean, weighted_outer,

@@ -9,9 +9,9 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from tqdm.auto import tqdm
 
-from isingbridge.backends.base import check_positive_int
 from isingbridge.cores import CoreBudget
 from isingbridge.persistence import load_state, save_state
+from isingbridge.validation import check_positive_int
 
 __all__ = ["Checkpointing", "check_classes"]
 

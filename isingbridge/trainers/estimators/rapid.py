@@ -46,7 +46,7 @@ import numpy as np
 
 from isingbridge.backends import get
 from isingbridge.validation import check_bool, check_choice, check_int, check_positive, check_positive_int
-from isingbridge.trainers.estimators import _Sampling
+from isingbridge.trainers.estimators.boltzmann import _Sampling
 from isingbridge.trainers.models import BoltzmannModel, PatternBM, PatternRBM
 from isingbridge.trainers.models.patterns import HOPFIELD_CAPACITY, pattern_spins
 

@@ -24,7 +24,7 @@ estimated from free-phase samples with its standard error; its ``clamped``
 method is the ±β estimator above for comparison (Eq. 42).
 
 >>> import dimod
->>> from isingbridge.trainers.eqprop import IsingEqProp
+>>> from isingbridge.trainers import IsingEqProp
 >>> net = dimod.BQM({"h": 0.1, "o": -0.2}, {("x", "h"): -0.8, ("h", "o"): -0.6}, 0.0, "SPIN")
 >>> g = IsingEqProp(1e-3, backend="exact").gradient(net, inputs={"x": 1}, targets={"o": -1.0})
 >>> g.quadratic["h", "o"] < 0     # the output follows the input (+1) but should read −1: descent raises J_ho
@@ -42,11 +42,13 @@ import dimod
 import numpy as np
 
 from isingbridge.backends import get
-from isingbridge.ir import as_spin_bqm
-from isingbridge.trainers.eqprop.quantum import Couplings, check_field_values, check_nudge, positive_setting
-from isingbridge.validation import check_beta, check_positive_int, check_spin_value
+from isingbridge.ir import CompiledBQM, as_spin_bqm
+from isingbridge.trainers.estimators.eqprop import EqPropResult
+from isingbridge.trainers.estimators.nudging import Couplings, check_field_values, check_nudge, positive_setting
+from isingbridge.trainers.models.ising_layers import IsingLayers
+from isingbridge.validation import check_array, check_beta, check_positive_int, check_spin_value
 
-__all__ = ["IsingEqProp", "ThermalEqProp", "IsingGradient", "parameter_keys", "label_order"]
+__all__ = ["LayeredIsingEqProp", "IsingEqProp", "ThermalEqProp", "IsingGradient", "parameter_keys", "label_order"]
 
 
 def label_order(label: Hashable) -> tuple:
@@ -235,3 +237,119 @@ class ThermalEqProp:
 
     def __repr__(self) -> str:
         return f"ThermalEqProp(temperature={self.temperature}, backend={self.backend.name!r}, num_reads={self.num_reads})"
+
+
+class LayeredIsingEqProp:
+    """EP gradient of an :class:`~isingbridge.trainers.models.IsingLayers` network from sampled phases (Laydevant et al. 2024).
+
+    The free phase is a Boltzmann sample of the hidden and output spins with
+    the inputs clamped; the nudged phase adds ``nudge``·C with
+    C = −Σ_o d_o s_o (= ½‖s_out − d‖² up to a constant) and continues from the
+    free states, as the paper's reverse anneal does; the gradient of the cost
+    is −(⟨s_{k+1} s_kᵀ⟩_nudged − ⟨s_{k+1} s_kᵀ⟩_free) / nudge.  Phases run
+    through the backend contract on the network's array form
+    (:meth:`~isingbridge.trainers.models.IsingLayers.sampling_model`): one
+    batched ``sample_states`` call per phase, every example a row whose input
+    is a field on the first hidden layer, the nudge fields on the outputs, so
+    the same code runs on gibbs, the annealer, a dimod sampler or a plugin.
+
+    Parameters
+    ----------
+    nudge : float
+        Nudging strength (> 0; theirs: 5).
+    backend : str, Backend or dimod.Sampler
+        Who samples the phases.
+    num_reads : int
+        Samples per example and phase (theirs: 10).
+    num_sweeps, nudge_sweeps : int
+        Sweeps of the free phase (from random spins) and of the nudged phase
+        (from the free states), where the backend takes them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isingbridge.trainers import IsingLayers, LayeredIsingEqProp
+    >>> net = IsingLayers.random([4, 3, 2], seed=0)
+    >>> estimator = LayeredIsingEqProp(nudge=5.0, num_reads=3, num_sweeps=5, nudge_sweeps=5)
+    >>> free, nudged = estimator.sample_phases(net, np.ones((2, 4)), -np.ones((2, 2)), np.random.default_rng(0))
+    >>> free.shape, nudged.shape   # (examples × reads, hidden + output spins)
+    ((6, 5), (6, 5))
+    >>> result = estimator.gradient(net, np.ones((2, 4)), -np.ones((2, 2)), np.random.default_rng(0))
+    >>> sorted(result.gradients), result.outputs.shape
+    (['W0', 'W1', 'b0', 'b1'], (2, 2))
+    """
+
+    def __init__(self, nudge: float = 5.0, *, backend: Any = "gibbs", num_reads: int = 10, num_sweeps: int = 20,
+                 nudge_sweeps: int = 10):
+        self.nudge = check_nudge(nudge, "positive")
+        self.backend = get(backend)
+        self.num_reads = check_positive_int(num_reads, "num_reads")
+        self.num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
+        self.nudge_sweeps = check_positive_int(nudge_sweeps, "nudge_sweeps")
+
+    def __repr__(self) -> str:
+        return (f"LayeredIsingEqProp(nudge={self.nudge}, backend={self.backend.name!r}, num_reads={self.num_reads}, "
+                f"num_sweeps={self.num_sweeps}, nudge_sweeps={self.nudge_sweeps})")
+
+    def gradient(self, network: IsingLayers, X: np.ndarray, D: np.ndarray, rng: np.random.Generator) -> EqPropResult:
+        """∂C/∂θ from one free and one nudged phase of the batch ``X`` (inputs ±1) with targets ``D``.
+
+        ``outputs`` are the free phase's mean output spins per example and
+        ``cost`` their mean squared distance to ``D``.
+        """
+        free, nudged = self.sample_phases(network, X, D, rng)
+        outputs = free[:, network.free_slices()[-1]].reshape(len(X), self.num_reads, -1).mean(axis=1)
+        gradients = self._difference(network, X, free, nudged)
+        return EqPropResult(gradients, float(np.mean((outputs - D) ** 2)), outputs)
+
+    def free_outputs(self, network: IsingLayers, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Mean output spins of the free phase per example, ``(len(X), outputs)``."""
+        free, _ = self.sample_phases(network, X, None, rng)
+        return free[:, network.free_slices()[-1]].astype(np.float64).reshape(len(X), self.num_reads, -1).mean(axis=1)
+
+    def sample_phases(self, network: IsingLayers, X: np.ndarray, D: np.ndarray | None,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """Free and nudged states, ``(len(X)·num_reads, hidden + output)`` spins each (nudged None when ``D`` is).
+
+        Rows are example-major: the reads of example i are rows
+        i·num_reads … i·num_reads + num_reads − 1.
+        """
+        X = check_array(X, "X", ndim=2, min_rows=1, columns=network.sizes[0])
+        if D is not None:
+            D = check_array(D, "D", ndim=2, min_rows=X.shape[0], columns=network.sizes[-1])[: X.shape[0]]
+        model, slices = network.sampling_model(), network.free_slices()
+        first = np.arange(slices[0].start, slices[0].stop)
+        drive = network.input_fields(X)
+        free = self._phase(network, model, (first, drive), self.num_sweeps, None, rng)
+        if D is None:
+            return free.reshape(-1, model.num_variables), None
+        outputs = np.arange(slices[-1].start, slices[-1].stop)
+        labels, values = np.concatenate([first, outputs]), np.hstack([drive, -self.nudge * D])
+        if len(slices) == 1:  # the first hidden layer is the output layer: both fields on the same spins
+            labels, values = first, drive - self.nudge * D
+        nudged = self._phase(network, model, (labels, values), self.nudge_sweeps, free, rng)
+        return free.reshape(-1, model.num_variables), nudged.reshape(-1, model.num_variables)
+
+    def _phase(self, network: IsingLayers, model: CompiledBQM, fields: tuple, sweeps: int, start: np.ndarray | None,
+               rng: np.random.Generator) -> np.ndarray:
+        """One phase, ``(examples, num_reads, free spins)`` in free-layer order."""
+        backend = self.backend
+        options = {"num_sweeps": sweeps} if "num_sweeps" in backend.parameters else {}
+        if start is not None and "initial_states" in backend.parameters:
+            options["initial_states"] = start[:, :, np.argsort(np.argsort(model.variables))]  # into the model's order
+        drawn = backend.sample_states(model, beta=network.beta, num_reads=self.num_reads,
+                                      seed=int(rng.integers(2**31)), fields=(list(fields[0]), fields[1]), **options)
+        return drawn.states[:, :, np.argsort(model.variables)]  # columns back in free-layer order
+
+    def _difference(self, network: IsingLayers, X: np.ndarray, free: np.ndarray, nudged: np.ndarray) -> dict:
+        """−(⟨∂(−E)/∂θ⟩_nudged − ⟨∂(−E)/∂θ⟩_free)/nudge per parameter, averaged over chains (descend it)."""
+        X = np.repeat(np.asarray(X, dtype=np.float64), self.num_reads, axis=0)
+        slices = network.free_slices()
+        grads, n = {}, X.shape[0]
+        for k in range(len(network.W)):
+            below_f = X if k == 0 else free[:, slices[k - 1]].astype(np.float64)
+            below_n = X if k == 0 else nudged[:, slices[k - 1]].astype(np.float64)
+            above_f, above_n = free[:, slices[k]].astype(np.float64), nudged[:, slices[k]].astype(np.float64)
+            grads[f"W{k}"] = -(above_n.T @ below_n - above_f.T @ below_f) / (n * self.nudge)
+            grads[f"b{k}"] = -(above_n.mean(axis=0) - above_f.mean(axis=0)) / self.nudge
+        return grads

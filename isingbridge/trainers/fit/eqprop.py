@@ -1,29 +1,38 @@
-"""What the layered EP classifiers share: one-hot targets, per-layer optimizers, and the fit loop."""
+"""The equilibrium-propagation classifiers' shared loop, and :class:`EqPropClassifier` (classical, layered Hopfield).
+
+:class:`LayeredEqPropTrainer` is what :class:`EqPropClassifier`,
+:class:`~isingbridge.trainers.fit.ising.IsingEqPropClassifier` and
+:class:`~isingbridge.trainers.fit.quantum.QuantumEqPropClassifier` share:
+one-hot targets, per-layer optimizers, restarts and the mini-batch loop.
+
+>>> from sklearn.datasets import load_digits
+>>> from isingbridge.trainers import EqPropClassifier
+>>> digits = load_digits()
+>>> X, y = digits.data[:600] / 16, digits.target[:600]
+>>> clf = EqPropClassifier((64,), n_epochs=10, learning_rate=0.005, seed=0).fit(X, y)
+>>> clf.score(X, y) > 0.85
+True
+"""
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-from isingbridge.trainers.checkpoint import Checkpointing
-from isingbridge.trainers.divergence import diverging
-from isingbridge.trainers.labels import check_labels
+from isingbridge.trainers.estimators.eqprop import EqProp
+from isingbridge.trainers.fit.loop import Checkpointing, check_classes
+from isingbridge.trainers.models.hopfield import ACTIVATIONS, LayeredHopfield
+from isingbridge.trainers.fit.divergence import diverging
+from isingbridge.trainers.fit.labels import check_labels
 from isingbridge.trainers.optim import SGD, Adam
-from isingbridge.validation import check_bool, check_choice, check_data, check_int, check_n_jobs, check_positive_int, check_real
+from isingbridge.validation import (
+    as_rng, check_bool, check_choice, check_data, check_int, check_layer_sizes, check_n_jobs, check_positive_int, check_real,
+)
 
-__all__ = ["LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers", "best_of_restarts",
-           "restart_seeds", "check_layer_sizes"]
-
-
-def check_layer_sizes(sizes: Any, name: str = "hidden_layer_sizes") -> list[int]:
-    """A tuple or list of positive layer sizes, as a list of ints (a bare int is refused: write ``(n,)``)."""
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (tuple, list, np.ndarray)):
-        example = f" such as ({sizes},)" if isinstance(sizes, numbers.Integral) else ""
-        raise TypeError(f"{name} must be a tuple of layer sizes{example}, got {type(sizes).__name__} {sizes!r}")
-    return [check_positive_int(n, f"{name}[{i}]") for i, n in enumerate(sizes)]
+__all__ = ["EqPropClassifier", "LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers",
+           "best_of_restarts", "restart_seeds"]
 
 
 def one_hot_targets(classes: np.ndarray, y: np.ndarray, low: float, replicas: int = 1) -> np.ndarray:
@@ -155,3 +164,71 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         """Mean accuracy of :meth:`predict` on ``X`` against the labels ``y`` (one per row)."""
         self._check_fitted("network_")
         return super().score(X, check_labels(y, self._check_X(X).shape[0]), sample_weight)
+
+
+class EqPropClassifier(LayeredEqPropTrainer):
+    """Layered continuous Hopfield network (input → hidden layers → one unit per class) trained by EP.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int
+    estimator : EqProp, optional
+        Default ``EqProp(beta=0.5, variant="symmetric", max_iter=30, nudge_iter=10, tol=1e-4)``.
+    activation : {"hard_sigmoid", "tanh"}
+        Targets are one-hot in the activation's range ({0, 1} or {−1, +1}).
+    learning_rate : float or list of float
+        Step size; a list gives one rate per layer (the first for the input weights).
+    optimizer : {"adam", "sgd"}
+        Adam (default; 0.002 reached 0.98 on 8×8 digits where SGD with
+        momentum 0.9 stalled below 0.8) or SGD with ``momentum``.
+    momentum, batch_size, n_epochs, seed, progress : the usual
+
+    Features should lie in [0, 1] (e.g. pixels / 255).  ``predict`` takes the
+    output unit of largest activity at the free equilibrium.
+    """
+
+    def __init__(self, hidden_layer_sizes: tuple = (100,), *, estimator: EqProp | None = None,
+                 activation: str = "hard_sigmoid", learning_rate: Any = 0.002, momentum: float = 0.0,
+                 batch_size: int = 20, n_epochs: int = 10, optimizer: str = "adam", seed: Any = None,
+                 progress: bool = False):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.estimator = estimator
+        self.activation = activation
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.optimizer = optimizer
+        self.seed = seed
+        self.progress = progress
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        return one_hot_targets(self.classes_, y, 0.0 if self.activation == "hard_sigmoid" else -1.0)
+
+    def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.classes_ = check_classes(y)
+        sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes), len(self.classes_)]
+        check_choice(self.activation, "activation", sorted(ACTIVATIONS))
+        if self.estimator is not None and not isinstance(self.estimator, EqProp):
+            raise TypeError(f"estimator must be an EqProp (or LowTemperatureRule) object, or None for the default, "
+                            f"got {type(self.estimator).__name__} {self.estimator!r}")
+        self.rng_ = as_rng(self.seed)
+        self.network_ = LayeredHopfield.random(sizes, activation=self.activation, seed=self.rng_)
+        method = "fixed_point" if self.activation == "hard_sigmoid" else "gradient"
+        self.estimator_ = self.estimator or EqProp(0.5, method=method, max_iter=30, nudge_iter=10, tol=1e-4)
+        self.optimizers_ = layer_optimizers(self.learning_rate, len(self.network_.W), self.optimizer, self.momentum)
+        self.epochs_done_ = 0
+        self.history_: list[dict] = []
+
+    def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float:
+        result = self.estimator_.gradient(self.network_, X, D)
+        step_layers(self.optimizers_, self.network_.parameters(), result.gradients)
+        return result.cost
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Output-layer activity at the free equilibrium."""
+        self._check_fitted("network_")
+        X = self._check_X(X)
+        e = self.estimator_
+        return np.vstack([self.network_.relax(X[i:i + 500], method=e.method, tol=e.tol, max_iter=e.max_iter,
+                                              step=e.step)[0][-1] for i in range(0, X.shape[0], 500)])

@@ -22,7 +22,7 @@ Examples
 --------
 >>> import dimod
 >>> from isingbridge import TransverseIsing
->>> from isingbridge.trainers.eqprop import QuantumEqProp
+>>> from isingbridge.trainers import QuantumEqProp
 >>> bqm = dimod.BQM({"hid": 0.1, "out": 0.1}, {("in", "hid"): -0.5, ("hid", "out"): -0.4}, 0.0, "SPIN")
 >>> net = TransverseIsing(bqm, xx={("in", "hid"): 0.3, ("hid", "out"): 0.2})
 >>> g = QuantumEqProp(beta=1e-3).gradient(net, inputs={"in": 1.0}, targets={"out": 1.0})
@@ -43,28 +43,13 @@ from typing import Any
 
 import numpy as np
 
-from isingbridge.backends.statevector import StatevectorBackend
+from isingbridge.backends import get
+from isingbridge.backends.base import Backend
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
-from isingbridge.validation import check_bool, check_choice, check_int, check_positive, check_real
+from isingbridge.trainers.estimators.nudging import Couplings, check_field_values, check_nudge, positive_setting
+from isingbridge.validation import check_bool, check_choice, check_int
 
-__all__ = ["Couplings", "QuantumEqProp", "QuantumGradient", "LevelCrossingWarning", "check_nudge", "positive_setting",
-           "check_field_values"]
-
-
-class Couplings(dict):
-    """``{(u, v): value}`` that also answers for (v, u) — a coupling has no direction."""
-
-    def __missing__(self, pair):
-        if isinstance(pair, tuple) and len(pair) == 2 and (pair[1], pair[0]) in self.keys():
-            return dict.__getitem__(self, (pair[1], pair[0]))
-        raise KeyError(pair)
-
-    def __contains__(self, pair) -> bool:
-        return dict.__contains__(self, pair) or (isinstance(pair, tuple) and len(pair) == 2
-                                                 and dict.__contains__(self, (pair[1], pair[0])))
-
-    def get(self, pair, default=None):
-        return self[pair] if pair in self else default
+__all__ = ["QuantumEqProp", "QuantumGradient", "LevelCrossingWarning"]
 
 
 class LevelCrossingWarning(UserWarning):
@@ -89,41 +74,6 @@ class QuantumGradient:
     info: dict = field(default_factory=dict)
 
 
-def positive_setting(value: Any, name: str, note: str = "") -> float:
-    """``value`` as a finite float > 0; the error reads "<name> must be a finite number > 0<note>, got <value>"."""
-    try:
-        return check_positive(value, name)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"{name} must be a finite number > 0{note}, got {value!r}") from None
-
-
-def check_nudge(beta: Any, variant: str) -> float:
-    """The nudging strength β > 0 finite, and a known variant; shared by the EP estimators."""
-    strength = positive_setting(beta, "the nudging strength beta",
-                                " (EP needs a nudge; this beta is not an inverse temperature)")
-    check_choice(variant, "variant", ("positive", "symmetric"))
-    return strength
-
-
-def check_field_values(values: Any, what: str, labels: Any, *, bounded: bool,
-                       unit: str = "a variable of the network", mean: str = "a spin's mean") -> dict:
-    """A non-empty ``{label: finite number}`` over ``labels``, each in [−1, 1] when ``bounded`` (targets of ``mean``).
-
-    ``unit`` and ``mean`` name, in the errors, what a label and a target are.
-    """
-    if not isinstance(values, Mapping) or not values:
-        raise ValueError(f"{what} must be a non-empty dict {{label: value}}, got {type(values).__name__} {values!r}")
-    checked = {}
-    for label, value in values.items():
-        if label not in labels:
-            raise ValueError(f"{what} names {label!r}, which is not {unit}")
-        number = check_real(value, f"{what}[{label!r}]")
-        if bounded and not -1.0 <= number <= 1.0:
-            raise ValueError(f"target {number} for {label!r} is outside [-1, 1], the range of {mean}")
-        checked[label] = number
-    return checked
-
-
 class QuantumEqProp:
     """Equilibrium-propagation gradients of a qubit network in an eigenstate or a Gibbs state.
 
@@ -137,7 +87,8 @@ class QuantumEqProp:
         Use the Gibbs state at this temperature (> 0) instead of an eigenstate.
     variant : {"symmetric", "positive"}
         ±β nudges (error O(β²)) or free and +β (error O(β)).
-    backend : StatevectorBackend, optional
+    backend : Backend, optional
+        A backend with quantum moments (default ``get("statevector")``).
     warn_crossings : bool
         Warn (:class:`LevelCrossingWarning`) when a nudged eigenstate is not the
         continuation of the free one.  Training with a large β crosses levels on
@@ -146,7 +97,7 @@ class QuantumEqProp:
     """
 
     def __init__(self, beta: float = 0.01, *, state: Any = "ground", temperature: float | None = None,
-                 variant: str = "symmetric", backend: StatevectorBackend | None = None, warn_crossings: bool = True):
+                 variant: str = "symmetric", backend: Backend | None = None, warn_crossings: bool = True):
         self.warn_crossings = check_bool(warn_crossings, "warn_crossings")
         self.beta = check_nudge(beta, variant)
         self.variant = variant
@@ -156,7 +107,7 @@ class QuantumEqProp:
             if self.state != 0:
                 raise ValueError("a Gibbs state (temperature given) mixes all eigenstates; leave state='ground'")
         self.temperature = temperature
-        self.backend = backend if backend is not None else StatevectorBackend()
+        self.backend = get("statevector" if backend is None else backend)
 
     # -- validation -----------------------------------------------------------------
     @staticmethod

@@ -21,7 +21,6 @@ import numpy as np
 
 from isingbridge.backends import get
 from isingbridge.validation import check_positive_int
-from isingbridge.backends.exact import ExactBackend
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM
 
 __all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient",
@@ -100,9 +99,7 @@ class _Sampling(GradientEstimator):
         self.options = options
 
     def check_model(self, model):
-        if isinstance(self.backend, ExactBackend) and model.width > self.backend.max_variables:
-            raise ValueError(f"the exact backend enumerates all {model.width} units of this model (limit "
-                             f"{self.backend.max_variables}); sample the negative phase with 'gibbs' or 'anneal'")
+        self.backend.check_size(model.width)  # e.g. the exact backend's enumeration limit, before any training
 
     def _continues_chains(self) -> bool:
         return "initial_states" in self.backend.parameters and "num_sweeps" in self.backend.parameters

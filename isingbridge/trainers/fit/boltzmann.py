@@ -20,11 +20,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from isingbridge.backends import get
-from isingbridge.trainers.checkpoint import Checkpointing, check_classes
+from isingbridge.trainers.fit.loop import Checkpointing, check_classes
 from isingbridge.trainers.diagnostics import check_known_mask
-from isingbridge.trainers.estimators import CD, Discriminative, GradientEstimator
-from isingbridge.trainers.divergence import diverging
-from isingbridge.trainers.labels import check_labels
+from isingbridge.trainers.estimators.boltzmann import CD, Discriminative, GradientEstimator
+from isingbridge.trainers.fit.divergence import diverging
+from isingbridge.trainers.fit.labels import check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
 from isingbridge.validation import (

@@ -1,21 +1,15 @@
-"""Trainable qubit networks and a scikit-learn-shaped classifier trained by quantum EP.
-
-:class:`QuantumNetwork` — layered qubits ('in', i) → ('hid', j) → ('out', k):
-a ZZ coupling b and an XX coupling a on every edge between consecutive layers
-(and, optionally, among hidden qubits), a Z field h on every hidden and output
-qubit; inputs enter as Z fields u_i = −s·x_i (so Z_in follows x).  It builds the
-:class:`~isingbridge.TransverseIsing` of Eq. 16 and maps a
-:class:`~isingbridge.trainers.eqprop.quantum.QuantumGradient` back to its
-parameter arrays.
+"""Quantum equilibrium propagation as a scikit-learn classifier (Massar & Mognetti 2024), on the statevector backend.
 
 :class:`QuantumEqPropClassifier` — ``fit/predict/score``: each class k has an
 output qubit with target d = +1 for the true class and −1 otherwise (one
 qubit for two classes); the prediction is the output with the largest ⟨Z⟩
 (the sign of ⟨Z⟩ for two classes) in the free ground state, an excited state or
-the Gibbs state at ``temperature``.
+the Gibbs state at ``temperature``.  The network is a
+:class:`~isingbridge.trainers.models.QuantumNetwork`, its gradient a
+:class:`~isingbridge.trainers.estimators.quantum.QuantumEqProp`.
 
 >>> import numpy as np
->>> from isingbridge.trainers.eqprop import QuantumEqPropClassifier
+>>> from isingbridge.trainers import QuantumEqPropClassifier
 >>> X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
 >>> clf = QuantumEqPropClassifier(n_hidden=4, n_epochs=40, seed=0).fit(X, [0, 1, 1, 0])
 >>> clf.score(X, [0, 1, 1, 0])
@@ -23,81 +17,19 @@ the Gibbs state at ``temperature``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import dimod
 import numpy as np
 
-from isingbridge.quantum import TransverseIsing
-from isingbridge.trainers.checkpoint import check_classes
-from isingbridge.trainers.eqprop.quantum import QuantumEqProp, QuantumGradient
-from isingbridge.trainers.eqprop.training import (
+from isingbridge.trainers.estimators.quantum import QuantumEqProp
+from isingbridge.trainers.fit.eqprop import (
     LayeredEqPropTrainer, best_of_restarts, layer_optimizers, one_hot_targets, restart_seeds,
 )
-from isingbridge.validation import as_rng, check_array, check_bool, check_nonnegative, check_positive, check_positive_int
+from isingbridge.trainers.fit.loop import check_classes
+from isingbridge.trainers.models.qubits import QuantumNetwork
+from isingbridge.validation import as_rng, check_array, check_positive, check_positive_int
 
-__all__ = ["QuantumNetwork", "QuantumEqPropClassifier"]
-
-
-@dataclass
-class QuantumNetwork:
-    """Edges (pairs of labels) with ZZ couplings ``b`` and XX couplings ``a``; Z fields ``h`` on non-inputs."""
-
-    n_inputs: int
-    n_hidden: int
-    n_outputs: int
-    edges: list
-    b: np.ndarray
-    a: np.ndarray
-    h: np.ndarray
-
-    @classmethod
-    def layered(cls, n_inputs: int, n_hidden: int, n_outputs: int = 1, *, connect_hidden: bool = False,
-                scale: float = 0.5, seed=None) -> "QuantumNetwork":
-        n_inputs, n_hidden = check_positive_int(n_inputs, "n_inputs"), check_positive_int(n_hidden, "n_hidden")
-        n_outputs = check_positive_int(n_outputs, "n_outputs")
-        connect_hidden, scale = check_bool(connect_hidden, "connect_hidden"), check_nonnegative(scale, "scale")
-        rng = as_rng(seed)
-        inputs = [("in", i) for i in range(n_inputs)]
-        hidden = [("hid", j) for j in range(n_hidden)]
-        outputs = [("out", k) for k in range(n_outputs)]
-        edges = [(u, v) for u in inputs for v in hidden] + [(u, v) for u in hidden for v in outputs]
-        if connect_hidden:
-            edges += [(hidden[i], hidden[j]) for i in range(n_hidden) for j in range(i + 1, n_hidden)]
-        m = len(edges)
-        return cls(n_inputs, n_hidden, n_outputs, edges, rng.normal(0, scale, m), rng.normal(0, scale, m),
-                   rng.normal(0, 0.1 * scale, n_hidden + n_outputs))
-
-    @property
-    def sizes(self) -> list[int]:
-        return [self.n_inputs, self.n_hidden, self.n_outputs]
-
-    @property
-    def inputs(self) -> list:
-        return [("in", i) for i in range(self.n_inputs)]
-
-    @property
-    def outputs(self) -> list:
-        return [("out", k) for k in range(self.n_outputs)]
-
-    @property
-    def biased(self) -> list:
-        return [("hid", j) for j in range(self.n_hidden)] + self.outputs
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        return {"b": self.b, "a": self.a, "h": self.h}
-
-    def to_model(self) -> TransverseIsing:
-        linear = {label: 0.0 for label in self.inputs} | dict(zip(self.biased, self.h))
-        bqm = dimod.BQM(linear, {edge: value for edge, value in zip(self.edges, self.b)}, 0.0, "SPIN")
-        return TransverseIsing(bqm, xx={edge: value for edge, value in zip(self.edges, self.a)})
-
-    def arrays(self, gradient: QuantumGradient) -> dict[str, np.ndarray]:
-        """The gradient as arrays aligned with :meth:`parameters`."""
-        return {"b": np.array([gradient.zz[edge] for edge in self.edges]),
-                "a": np.array([gradient.xx.get(edge, 0.0) for edge in self.edges]),
-                "h": np.array([gradient.z[label] for label in self.biased])}
+__all__ = ["QuantumEqPropClassifier"]
 
 
 class QuantumEqPropClassifier(LayeredEqPropTrainer):

@@ -1,0 +1,116 @@
+"""Equilibrium propagation on a layered Ising network as a scikit-learn classifier (Laydevant et al. 2024).
+
+Labels are one-hot over ``replicas`` output spins per class (their paper: 4);
+the prediction is the class with the largest summed free-phase output.  The
+network is an :class:`~isingbridge.trainers.models.IsingLayers`, its gradient
+a :class:`~isingbridge.trainers.estimators.ising.LayeredIsingEqProp` on any
+backend.
+
+>>> import numpy as np
+>>> from isingbridge.trainers import IsingEqPropClassifier
+>>> X = np.array([[1, 1, 0, 0], [0, 0, 1, 1]] * 10)
+>>> clf = IsingEqPropClassifier((6,), replicas=2, n_epochs=5, learning_rate=0.05, seed=0).fit(X, [0, 1] * 10)
+>>> clf.predict(X[:2]).tolist()
+[0, 1]
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from isingbridge.trainers.estimators.ising import LayeredIsingEqProp
+from isingbridge.trainers.fit.eqprop import LayeredEqPropTrainer, layer_optimizers, one_hot_targets, step_layers
+from isingbridge.trainers.fit.loop import check_classes
+from isingbridge.trainers.models.ising_layers import IsingLayers
+from isingbridge.validation import as_rng, check_beta, check_layer_sizes, check_positive_int, check_spins
+
+__all__ = ["IsingEqPropClassifier"]
+
+
+class IsingEqPropClassifier(LayeredEqPropTrainer):
+    """A layered Ising network trained by equilibrium propagation on a sampler (Laydevant et al. 2024).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int
+        Their MNIST network: (120,).
+    replicas : int
+        Output spins per class (theirs: 4).
+    beta : float
+        Nudging strength (theirs: 5).
+    num_reads : int
+        Samples per example and phase (theirs: 10).
+    num_sweeps, nudge_sweeps : int
+        Sweeps of the free phase (from random spins) and of the nudged phase (from the free states).
+    temperature_beta : float
+        Inverse temperature of the sampled Boltzmann distribution.
+    backend : str, Backend or dimod.Sampler
+        "gibbs", "anneal", a dimod sampler, a plugin backend...
+    learning_rate : float or list of float (one per layer)
+    optimizer : {"sgd", "adam"}
+    momentum, batch_size, n_epochs, seed, progress : the usual
+
+    Features in {0, 1} (or [0, 1], thresholded at 0.5) become clamped spins ±1.
+    """
+
+    _label = "Ising EqProp"
+
+    def __init__(self, hidden_layer_sizes: tuple = (120,), *, replicas: int = 4, beta: float = 5.0,
+                 num_reads: int = 10, num_sweeps: int = 20, nudge_sweeps: int = 10, temperature_beta: float = 1.0,
+                 backend: Any = "gibbs", learning_rate: Any = 0.01, optimizer: str = "sgd", momentum: float = 0.0,
+                 batch_size: int = 20, n_epochs: int = 10, seed: Any = None, progress: bool = False):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.replicas = replicas
+        self.beta = beta
+        self.num_reads = num_reads
+        self.num_sweeps = num_sweeps
+        self.nudge_sweeps = nudge_sweeps
+        self.temperature_beta = temperature_beta
+        self.backend = backend
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.seed = seed
+        self.progress = progress
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        X = super()._check_X(X)
+        if X.min(initial=0.0) < 0:  # spins: exactly ±1, since a 0 beside -1 has no meaning
+            return check_spins(X, "X", dtype=np.float64)
+        if X.max(initial=0.0) > 1:
+            raise ValueError(f"X must hold features in [0, 1] or spins -1/+1; found {X.max():g}: scale pixels by "
+                             "1/255 first")
+        return np.where(X >= 0.5, 1.0, -1.0)
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        return one_hot_targets(self.classes_, y, -1.0, self.replicas)
+
+    def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.classes_ = check_classes(y)
+        check_beta(self.temperature_beta, "temperature_beta")
+        check_positive_int(self.replicas, "replicas")
+        check_positive_int(self.batch_size, "batch_size")
+        self.estimator_ = LayeredIsingEqProp(self.beta, backend=self.backend, num_reads=self.num_reads,
+                                             num_sweeps=self.num_sweeps, nudge_sweeps=self.nudge_sweeps)
+        sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes), len(self.classes_) * self.replicas]
+        self.rng_ = as_rng(self.seed)
+        self.network_ = IsingLayers.random(sizes, seed=self.rng_, beta=self.temperature_beta)
+        self.optimizers_ = layer_optimizers(self.learning_rate, len(self.network_.W), self.optimizer, self.momentum)
+        self.epochs_done_ = 0
+        self.history_: list[dict] = []
+
+    def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float:
+        result = self.estimator_.gradient(self.network_, X, D, self.rng_)
+        step_layers(self.optimizers_, self.network_.parameters(), result.gradients)
+        return result.cost
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Free-phase mean of each class's output spins (summed over its replicas), per example."""
+        self._check_fitted("network_")
+        X = self._check_X(X)
+        outputs = [self.estimator_.free_outputs(self.network_, X[start:start + 500], self.rng_)
+                   for start in range(0, X.shape[0], 500)]
+        return np.vstack(outputs).reshape(X.shape[0], len(self.classes_), self.replicas).sum(axis=2)
