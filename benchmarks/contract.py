@@ -109,7 +109,7 @@ def epoch_row(repeats: int) -> list:
     X, _ = load_mnist_subset()
     trainers = []
     for estimator in (private_door_pcd()(1, 100, "gibbs"), PCD(1, 100, "gibbs")):
-        rbm = BoltzmannRBM(n_hidden=HIDDEN, estimator=estimator, batch_size=100, learning_rate=0.01, seed=0,
+        rbm = BoltzmannRBM(n_hidden=HIDDEN, estimator=estimator, batch_size=100, learning_rate=0.01, random_state=0,
                            dtype="float32")
         rbm.partial_fit(X[:200])  # compile and warm up
         trainers.append(rbm)

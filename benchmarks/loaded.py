@@ -56,7 +56,7 @@ def pcd_workload() -> Callable[[], object]:
     from isingbridge.trainers import PCD, BoltzmannRBM
 
     X, _ = load_mnist_subset()
-    rbm = BoltzmannRBM(n_hidden=500, estimator=PCD(1, 100, "gibbs"), batch_size=100, learning_rate=0.01, seed=0,
+    rbm = BoltzmannRBM(n_hidden=500, estimator=PCD(1, 100, "gibbs"), batch_size=100, learning_rate=0.01, random_state=0,
                        dtype="float32")
     rbm.partial_fit(X[:200])  # warm-up
     return lambda: rbm.partial_fit(X)
@@ -72,9 +72,9 @@ def eqprop_workload(examples: int) -> Callable[[], object]:
     X, y = X[rows], y[rows]
 
     def epoch():
-        IsingEqPropClassifier((120,), replicas=4, beta=5.0, num_reads=10, n_epochs=1, seed=0).fit(X, y)
+        IsingEqPropClassifier((120,), replicas=4, nudge=5.0, num_reads=10, n_epochs=1, random_state=0).fit(X, y)
 
-    IsingEqPropClassifier((120,), replicas=4, beta=5.0, num_reads=10, n_epochs=1, seed=0).fit(X[:100], y[:100])
+    IsingEqPropClassifier((120,), replicas=4, nudge=5.0, num_reads=10, n_epochs=1, random_state=0).fit(X[:100], y[:100])
     return epoch
 
 

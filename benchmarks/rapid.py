@@ -36,7 +36,7 @@ RATES = {"RAPID": 0.03, "CD-10": 0.01, "PCD-10": 0.1}
 def epoch_seconds(name: str, X: np.ndarray, hidden: int, patterns: int) -> float:
     from isingbridge.trainers import BoltzmannRBM
 
-    rbm = BoltzmannRBM(hidden, estimator=ESTIMATORS[name](patterns), batch_size=100, learning_rate=1e-3, seed=0)
+    rbm = BoltzmannRBM(hidden, estimator=ESTIMATORS[name](patterns), batch_size=100, learning_rate=1e-3, random_state=0)
     rbm.partial_fit(X[:200])  # warm-up: JIT, allocation, thread pools
     start = time.perf_counter()
     rbm.partial_fit(X)
@@ -50,7 +50,7 @@ def epochs_to_learn(name: str, seed: int, threshold: float, max_epochs: int) -> 
 
     train, test = negation_closed_split(bars(4), 4, seed=0)
     rbm = BoltzmannRBM(1000, estimator=ESTIMATORS[name](8), learning_rate=RATES[name], batch_size=10,
-                       n_epochs=max_epochs, seed=seed)
+                       n_epochs=max_epochs, random_state=seed)
     known, target = top_row_mask(4), to_spins(test)
     for epoch in range(1, max_epochs + 1):
         rbm.partial_fit(train)

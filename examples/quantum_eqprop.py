@@ -2,7 +2,7 @@
 
 The networks of Massar & Mognetti (2024, Eq. 16) — input qubits driven by Z
 fields, trainable ZZ and XX couplings between layers and Z fields on hidden and
-output qubits — trained with the symmetric ±β EP estimator on exact
+output qubits — trained with the symmetric ±nudge EP estimator on exact
 statevector simulations, in the ground state and in the Gibbs state at a
 finite temperature.  Prints the final accuracy of every run and plots accuracy
 vs epoch.
@@ -59,13 +59,14 @@ def run(name: str, spec: dict, temperature: float | None, seed: int, epochs: int
 
 def train_curve(spec, temperature, seed, epochs, X, y, X_eval, y_eval) -> dict:
     clf = QuantumEqPropClassifier(spec["n_hidden"], temperature=temperature, batch_size=spec["batch_size"],
-                                  input_scale=spec.get("input_scale", 1.0), n_epochs=1, seed=seed)
+                                  input_scale=spec.get("input_scale", 1.0), n_epochs=1, random_state=seed,
+                                  warm_start=True)
     curve = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for epoch in range(1, epochs + 1):
-            clf.n_epochs = epoch
-            clf.fit(X, y, resume=epoch > 1)
+            clf.n_epochs = epoch  # warm start: one more epoch on the network of the last one
+            clf.fit(X, y)
             curve.append(clf.score(X_eval, y_eval))
     return {"curve": curve, "cost": clf.history_[-1]["cost"]}
 

@@ -72,7 +72,7 @@ def run_seed(method: str, seed: int, train: np.ndarray, test: np.ndarray, known:
              patterns: int, epochs: int, batch_size: int, accessibility: bool) -> dict:
     factory, rate = METHODS[method]
     rbm = BoltzmannRBM(hidden, estimator=factory(patterns), learning_rate=rate, batch_size=batch_size,
-                       n_epochs=epochs, seed=seed)
+                       n_epochs=epochs, random_state=seed)
     marks = checkpoints(epochs)
     pick = np.random.default_rng(0)
     T = to_spins(train[pick.permutation(len(train))[:EVAL_ROWS]])  # a fixed subset keeps big sets cheap to score
@@ -265,7 +265,7 @@ def mnist_run(method: str, seed: int, train: np.ndarray, labels: np.ndarray, hel
               epochs: int, n_samples: int, sweeps: int) -> dict:
     """Train one method on MNIST; judge samples from a blank image along the way and at the end."""
     factory, rate, dtype = MNIST_METHODS[method]
-    rbm = BoltzmannRBM(3000, estimator=factory(), learning_rate=rate, batch_size=100, n_epochs=epochs, seed=seed,
+    rbm = BoltzmannRBM(3000, estimator=factory(), learning_rate=rate, batch_size=100, n_epochs=epochs, random_state=seed,
                        dtype=dtype)
     marks = checkpoints(epochs)
     spins = to_spins(train)

@@ -1,8 +1,9 @@
-"""Thermal equilibrium propagation: the covariance rule (Eq. 43) vs the ±β rule (Eq. 42), by samples and temperature.
+"""Thermal equilibrium propagation: the covariance rule (Eq. 43) vs the ±nudge rule (Eq. 42), by samples and
+temperature.
 
 Massar & Mognetti (2024) show that at temperature T the cost gradient is a
 free-phase covariance, ∂⟨C⟩/∂θ = −(1/T) Cov[∂E/∂θ, C], with no nudging at all,
-and compare it with the clamped ±β estimator; they ran neither.  This runs
+and compare it with the clamped ±nudge estimator; they ran neither.  This runs
 both on the same small network (2 inputs clamped, 3 hidden, 2 outputs, random
 couplings) with the Gibbs backend: for each temperature T and number of samples
 N (per phase; one independent chain per sample), 24 seeds give each
@@ -59,12 +60,13 @@ def exact_gradient(bqm, temperature: float, eps: float = 1e-5) -> np.ndarray:
 
 
 def estimates(bqm, temperature: float, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(covariance estimate, ±β estimate), each from ``samples`` samples per phase, in :func:`parameter_keys` order.
+    """(covariance estimate, ±nudge estimate), each from ``samples`` samples per phase, in :func:`parameter_keys`
+    order.
 
     The order comes from the labels, not from ``bqm``'s iteration order, which
     differs in a joblib worker that received a pickled copy.
     """
-    estimator = ThermalEqProp(temperature, backend="gibbs", num_reads=samples, beta=NUDGE, num_sweeps=SWEEPS)
+    estimator = ThermalEqProp(temperature, backend="gibbs", num_reads=samples, nudge=NUDGE, num_sweeps=SWEEPS)
     covariance = estimator.gradient(bqm, INPUTS, TARGETS, seed=seed).vector()
     # one generator for both nudged phases: independent streams, deterministic run
     rng = np.random.default_rng(seed + 10**6)
@@ -85,7 +87,7 @@ def main() -> None:
         exact = exact_gradient(bqm, t)
         for n in SAMPLES:
             runs = [r for (tt, nn, _), r in zip(jobs, results) if tt == t and nn == n]
-            for index, name in enumerate(("covariance", "clamped ±β")):
+            for index, name in enumerate(("covariance", "clamped ±nudge")):
                 values = np.array([r[index] for r in runs])
                 bias = np.abs(values.mean(axis=0) - exact).mean()
                 spread = values.std(axis=0, ddof=1).mean()
@@ -110,12 +112,12 @@ def plot(table, out: Path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     colours = plt.cm.viridis(np.linspace(0, 0.9, len(TEMPERATURES)))
     for colour, t in zip(colours, TEMPERATURES):
-        for name, style in (("covariance", "-"), ("clamped ±β", "--")):
+        for name, style in (("covariance", "-"), ("clamped ±nudge", "--")):
             left.loglog(SAMPLES, [table[(name, t, n)][2] for n in SAMPLES], style, color=colour, marker=".",
                         label=f"{name}, T={t}")
     left.set(xlabel="samples per phase N", ylabel="RMS error of ∂⟨C⟩/∂θ", title="error vs samples")
     left.legend(fontsize=6, ncol=2)
-    for name, style in (("covariance", "-"), ("clamped ±β", "--")):
+    for name, style in (("covariance", "-"), ("clamped ±nudge", "--")):
         right.loglog(TEMPERATURES, [table[(name, t, 1000)][2] for t in TEMPERATURES], style, marker="o", label=name)
     right.loglog(TEMPERATURES, [table[("covariance", t, 1000)][3] for t in TEMPERATURES], ":", color="gray",
                  label="mean |exact gradient|")

@@ -53,6 +53,22 @@ def _allowed_cpus() -> list[int]:
         return list(range(os.cpu_count() or 1))
 
 
+def _running_elsewhere() -> int:
+    """Threads running right now besides the caller's, from the kernel's run queue (Linux; 0 elsewhere).
+
+    The first decision of a budget has no interval to measure over; this
+    snapshot keeps a budget created on a busy machine from starting with every
+    core (a new estimator per fit would otherwise spend its first interval
+    there).
+    """
+    try:
+        with open("/proc/loadavg") as status:
+            running = int(status.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(0, running - 1)
+
+
 def _busy_seconds(cpus: list[int]) -> float:
     """CPU time spent on ``cpus`` by every process since boot (all but idle and I/O wait)."""
     per_cpu = psutil.cpu_times(percpu=True)
@@ -80,7 +96,8 @@ class CoreBudget:
     The budget is ``round(cores − others)`` clipped to ``[1, max_threads]``,
     where ``others`` is the CPU time other processes used on the allowed cores
     over the last interval divided by its length.  The first decision, before
-    any interval has passed, allows ``max_threads``.  A budget carried into
+    any interval has passed, counts the threads the kernel is running
+    elsewhere at that moment instead.  A budget carried into
     another process (a fork, or a file loaded elsewhere) starts measuring again.
     """
 
@@ -110,11 +127,14 @@ class CoreBudget:
         now = self._read()
         self._reading = now
         if previous is None or previous.pid != now.pid:
-            self._threads = self.max_threads
+            self._threads = self._clip(len(self.cpus) - _running_elsewhere())
             return self._threads
         others = max(0.0, (now.busy - previous.busy) - (now.own - previous.own)) / (now.wall - previous.wall)
-        self._threads = int(min(self.max_threads, max(1, round(len(self.cpus) - others))))
+        self._threads = self._clip(len(self.cpus) - others)
         return self._threads
+
+    def _clip(self, free_cores: float) -> int:
+        return int(min(self.max_threads, max(1, round(free_cores))))
 
     def _controller(self) -> ThreadpoolController:
         # inspecting the loaded BLAS libraries costs ~2 ms: once per budget, not per step

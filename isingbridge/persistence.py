@@ -34,7 +34,7 @@ The tree describes the object generically (no per-class code):
   ``{"$ufunc": "tanh"}`` (a numpy ufunc);
 * ``{"$ref": n}``: the object that carried ``"$id": n`` earlier, so shared
   objects stay shared (an estimator passed in and the fitted ``estimator_``,
-  a ``seed`` Generator and ``rng_``); an array stored twice is one entry.
+  a ``random_state`` Generator and ``rng_``); an array stored twice is one entry.
 
 Loading never executes code from the file: the archive is read with
 ``allow_pickle=False`` and must be uncompressed (as ``save_state`` writes it;

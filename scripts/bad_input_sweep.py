@@ -423,32 +423,35 @@ def trainer_classes() -> dict[str, Any]:
 
 #: Small valid settings of each trainer.
 TRAINER_DEFAULTS: dict[str, dict] = {
-    "BoltzmannRBM": {"n_hidden": 2, "n_epochs": 1, "batch_size": 4, "seed": 0},
-    "BoltzmannClassifier": {"n_hidden": 2, "n_epochs": 1, "batch_size": 4, "seed": 0},
-    "EqPropClassifier": {"hidden_layer_sizes": (3,), "n_epochs": 1, "batch_size": 4, "seed": 0},
-    "IsingEqPropClassifier": {"hidden_layer_sizes": (3,), "n_epochs": 1, "batch_size": 4, "seed": 0, "replicas": 1,
-                              "num_reads": 2, "num_sweeps": 3, "nudge_sweeps": 2},
-    "QuantumEqPropClassifier": {"n_hidden": 1, "n_epochs": 1, "batch_size": 4, "seed": 0},
+    "BoltzmannRBM": {"n_hidden": 2, "n_epochs": 1, "batch_size": 4, "random_state": 0},
+    "BoltzmannClassifier": {"n_hidden": 2, "n_epochs": 1, "batch_size": 4, "random_state": 0},
+    "EqPropClassifier": {"hidden_layer_sizes": (3,), "n_epochs": 1, "batch_size": 4, "random_state": 0},
+    "IsingEqPropClassifier": {"hidden_layer_sizes": (3,), "n_epochs": 1, "batch_size": 4, "random_state": 0,
+                              "replicas": 1, "num_reads": 2, "num_sweeps": 3, "nudge_sweeps": 2},
+    "QuantumEqPropClassifier": {"n_hidden": 1, "n_epochs": 1, "batch_size": 4, "random_state": 0},
 }
 #: Hyper-parameters of each trainer: name → kind, or → (refused, accepted) tables.
 TRAINER_PARAMETERS: dict[str, dict[str, Any]] = {
     "BoltzmannRBM": {"n_hidden": "positive_int", "learning_rate": "positive", "batch_size": "positive_int",
-                     "n_epochs": "positive_int", "beta": "positive", "seed": "seed", "momentum": "momentum",
-                     "optimizer": "optimizer", "dtype": "dtype", "estimator": "estimator"},
+                     "n_epochs": "positive_int", "beta": "positive", "random_state": "seed", "warm_start": "bool",
+                     "momentum": "momentum", "optimizer": "optimizer", "dtype": "dtype", "estimator": "estimator"},
     "EqPropClassifier": {"learning_rate": "positive", "batch_size": "positive_int", "n_epochs": "positive_int",
-                         "seed": "seed", "momentum": "momentum", "optimizer": "optimizer",
+                         "random_state": "seed", "warm_start": "bool", "momentum": "momentum", "optimizer": "optimizer",
                          "hidden_layer_sizes": "layers", "activation": "activation", "estimator": "estimator"},
-    "IsingEqPropClassifier": {"replicas": "positive_int", "beta": "positive", "num_reads": "positive_int",
+    "IsingEqPropClassifier": {"replicas": "positive_int", "nudge": "positive", "num_reads": "positive_int",
                               "num_sweeps": "positive_int", "nudge_sweeps": "positive_int",
-                              "temperature_beta": "positive", "learning_rate": "positive", "seed": "seed",
-                              "optimizer": "optimizer", "hidden_layer_sizes": "layers", "backend": "backend"},
-    "QuantumEqPropClassifier": {"n_hidden": "positive_int", "beta": "positive", "temperature": "temperature",
+                              "beta": "positive", "learning_rate": "positive", "random_state": "seed",
+                              "warm_start": "bool", "optimizer": "optimizer", "hidden_layer_sizes": "layers",
+                              "backend": "backend"},
+    "QuantumEqPropClassifier": {"n_hidden": "positive_int", "nudge": "positive", "temperature": "temperature",
                                 "state": "state", "input_scale": "input_scale", "n_init": "positive_int",
-                                "learning_rate": "positive", "optimizer": "optimizer", "seed": "seed"},
+                                "learning_rate": "positive", "optimizer": "optimizer", "random_state": "seed",
+                                "warm_start": "bool"},
 }
 TRAINER_PARAMETERS["BoltzmannClassifier"] = TRAINER_PARAMETERS["BoltzmannRBM"]
 SPECIAL_KINDS: dict[str, tuple[dict, dict, dict]] = {
     "momentum": ({"-0.1": -0.1, "1.0": 1.0, "nan": NAN, "'x'": "x", "1j": 1j}, {"np.float32(0.5)": np.float32(0.5)}, {}),
+    "bool": ({"'yes'": "yes", "1": 1, "None": None}, {"True": True, "np.True_": np.True_}, {}),
     "optimizer": ({"'foo'": "foo", "None": None, "1": 1, "'SGD'": "SGD"}, {"'adam'": "adam"}, {}),
     "dtype": ({"'float16'": "float16", "'int'": "int", "None": None, "'x'": "x"}, {"np.float32": np.float32}, {}),
     "estimator": ({"'cd'": "cd", "1": 1, "object()": object()}, {}, {}),

@@ -155,7 +155,7 @@ def test_callers_that_pass_beta_to_every_backend_can_anneal():
     """Trainers and circuits pass their beta whatever the backend; annealing must not refuse it."""
     from isingbridge.trainers import BoltzmannRBM, ExactGradient
 
-    rbm = BoltzmannRBM(2, estimator=ExactGradient(), n_epochs=1, seed=0).fit(np.array([[1, 0, 1], [0, 1, 0]] * 3))
+    rbm = BoltzmannRBM(2, estimator=ExactGradient(), n_epochs=1, random_state=0).fit(np.array([[1, 0, 1], [0, 1, 0]] * 3))
     assert rbm.sample(4, backend="anneal", mode="anneal", seed=0, num_sweeps=20).shape == (4, 3)
     ss = get("anneal").sample(random_bqm(3, 0), mode="anneal", beta=2.0, num_reads=2, num_sweeps=20, seed=0)
     assert ss.info["beta"] is None

@@ -76,7 +76,7 @@ def test_classifier_learns_digits_and_reports_exact_probabilities():
     X = (digits.data >= 8).astype(np.uint8)
     X_train, X_test, y_train, y_test = train_test_split(X, digits.target, test_size=300, random_state=0,
                                                         stratify=digits.target)
-    clf = BoltzmannClassifier(64, learning_rate=0.05, batch_size=20, n_epochs=8, seed=0).fit(X_train, y_train)
+    clf = BoltzmannClassifier(64, learning_rate=0.05, batch_size=20, n_epochs=8, random_state=0).fit(X_train, y_train)
     assert clf.score(X_test, y_test) > 0.88
     proba = clf.predict_proba(X_test[:5])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -89,7 +89,7 @@ def test_dissipative_two_lobe_classifier_learns_above_chance():
     digits = load_digits()
     X = (digits.data >= 8).astype(np.uint8)[:600]
     y = digits.target[:600]
-    clf = BoltzmannClassifier(64, estimator=TwoLobe(k=1), learning_rate=0.02, batch_size=10, n_epochs=4, seed=0)
+    clf = BoltzmannClassifier(64, estimator=TwoLobe(k=1), learning_rate=0.02, batch_size=10, n_epochs=4, random_state=0)
     assert clf.fit(X, y).score(X, y) > 0.5
 
 
@@ -97,14 +97,14 @@ def test_generative_estimators_also_train_the_classifier():
     X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]] * 10)
     y = np.array([0, 0, 1, 1] * 10)
     for estimator in (ExactGradient(), PCD(1, 32)):
-        clf = BoltzmannClassifier(6, estimator=estimator, learning_rate=0.1, n_epochs=30, seed=0).fit(X, y)
+        clf = BoltzmannClassifier(6, estimator=estimator, learning_rate=0.1, n_epochs=30, random_state=0).fit(X, y)
         assert clf.score(X, y) == 1.0, estimator
 
 
-def test_classifier_bad_input_and_resume(tmp_path):
+def test_classifier_bad_input_and_warm_start(tmp_path):
     X = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
     y = np.array([0, 1, 1, 0])
-    clf = BoltzmannClassifier(3, n_epochs=2, seed=0)
+    clf = BoltzmannClassifier(3, n_epochs=2, random_state=0)
     with pytest.raises(NotFittedError, match="not fitted"):
         clf.predict(X)
     with pytest.raises(ValueError, match="at least 2 classes"):
@@ -116,10 +116,9 @@ def test_classifier_bad_input_and_resume(tmp_path):
         clf.score(X, np.array([0, 1, 7, 0]))
     with pytest.raises(ValueError, match="3 features; the model was fitted with 2"):
         clf.predict(np.ones((1, 3)))
-    resumed = BoltzmannClassifier.load(tmp_path / "clf.ckpt")
-    resumed.n_epochs = 4
-    straight = BoltzmannClassifier(3, n_epochs=4, seed=0).fit(X, y)
-    resumed.fit(X, y, resume=True)
+    resumed = BoltzmannClassifier.load(tmp_path / "clf.ckpt").set_params(n_epochs=4, warm_start=True)
+    straight = BoltzmannClassifier(3, n_epochs=4, random_state=0).fit(X, y)
+    resumed.fit(X, y)
     np.testing.assert_array_equal(resumed.model_.W, straight.model_.W)
     with pytest.raises(TypeError, match="ClassificationRBM"):
         BoltzmannRBM(3, estimator=Discriminative(), n_epochs=1).fit(X)

@@ -19,6 +19,7 @@ class FakeMachine:
         self.wall = self.own = self.busy = 0.0
         monkeypatch.setattr(cores, "_allowed_cpus", lambda: list(range(cpus)))
         monkeypatch.setattr(cores, "_busy_seconds", lambda _: self.busy)
+        monkeypatch.setattr(cores, "_running_elsewhere", lambda: 0)
         monkeypatch.setattr(cores.time, "perf_counter", lambda: self.wall)
         monkeypatch.setattr(cores.time, "process_time", lambda: self.own)
 
@@ -36,6 +37,18 @@ def test_threads_are_the_cores_the_others_leave(monkeypatch, cpus, others, expec
     assert budget.threads() == cpus  # no interval measured yet: all allowed cores
     machine.run(0.5, own_cores=1.0, other_cores=others)
     assert budget.threads() == expected
+
+
+def test_the_first_decision_counts_threads_running_elsewhere(monkeypatch):
+    FakeMachine(monkeypatch, 4)
+    monkeypatch.setattr(cores, "_running_elsewhere", lambda: 3)
+    assert CoreBudget().threads() == 1
+    monkeypatch.setattr(cores, "_running_elsewhere", lambda: 1)
+    assert CoreBudget().threads() == 3
+
+
+def test_the_run_queue_is_read_from_the_kernel():
+    assert cores._running_elsewhere() >= 0  # 0 where /proc/loadavg does not exist
 
 
 def test_own_work_never_counts_as_load(monkeypatch):
@@ -119,7 +132,7 @@ def test_trainer_state_files_hold_no_measurements(tmp_path):
     from isingbridge.trainers import CD, BoltzmannRBM
 
     X = np.random.default_rng(0).integers(0, 2, (40, 6))
-    rbm = BoltzmannRBM(4, estimator=CD(1, "exact"), n_epochs=1, seed=0).fit(X)
+    rbm = BoltzmannRBM(4, estimator=CD(1, "exact"), n_epochs=1, random_state=0).fit(X)
     assert isinstance(rbm._cores, CoreBudget)
     rbm.save(tmp_path / "rbm.npz")
     loaded = load_state(tmp_path / "rbm.npz", BoltzmannRBM)

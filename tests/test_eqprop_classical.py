@@ -34,10 +34,10 @@ def equilibrium_cost_gradient(net, X, D, method):
     return reference
 
 
-def errors(net, X, D, reference, variant, method, betas):
+def errors(net, X, D, reference, variant, method, nudges):
     out = []
-    for beta in betas:
-        result = EqProp(beta, variant=variant, method=method, tol=1e-13, max_iter=20000).gradient(net, X, D)
+    for nudge in nudges:
+        result = EqProp(nudge, variant=variant, method=method, tol=1e-13, max_iter=20000).gradient(net, X, D)
         out.append(max(np.abs(result.gradients[n] - reference[n]).max() for n in reference))
     return out
 
@@ -47,8 +47,8 @@ def test_symmetric_and_positive_ep_converge_at_their_orders_on_a_smooth_network(
     reference = equilibrium_cost_gradient(net, X, D, "gradient")
     sym = errors(net, X, D, reference, "symmetric", "gradient", (0.04, 0.02))
     pos = errors(net, X, D, reference, "positive", "gradient", (0.04, 0.02))
-    assert sym[1] < 5e-4 and 3.0 < sym[0] / sym[1] < 5.0, sym   # O(β²)
-    assert 1.7 < pos[0] / pos[1] < 2.3, pos                      # O(β)
+    assert sym[1] < 5e-4 and 3.0 < sym[0] / sym[1] < 5.0, sym   # O(nudge²)
+    assert 1.7 < pos[0] / pos[1] < 2.3, pos                      # O(nudge)
 
 
 def test_hard_sigmoid_fixed_point_ep_matches_to_first_order():
@@ -69,24 +69,24 @@ def test_fixed_point_is_a_stationary_point_of_the_energy():
         assert np.all(net.energy(X, moved) >= base - 1e-9)
 
 
-def test_classifier_learns_digits_and_resumes(tmp_path):
+def test_classifier_learns_digits_and_warm_starts(tmp_path):
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     X, y = digits.data[:500] / 16, digits.target[:500]
-    straight = EqPropClassifier((32,), n_epochs=4, learning_rate=0.005, seed=0).fit(X, y)
-    first = EqPropClassifier((32,), n_epochs=2, learning_rate=0.005, seed=0).fit(X, y, checkpoint=tmp_path / "ep")
-    resumed = EqPropClassifier.load(tmp_path / "ep")
-    resumed.n_epochs = 4
-    resumed.fit(X, y, resume=True)
+    straight = EqPropClassifier((32,), n_epochs=4, learning_rate=0.005, random_state=0).fit(X, y)
+    first = EqPropClassifier((32,), n_epochs=2, learning_rate=0.005, random_state=0).fit(X, y,
+                                                                                          checkpoint=tmp_path / "ep")
+    resumed = EqPropClassifier.load(tmp_path / "ep").set_params(n_epochs=4, warm_start=True)
+    resumed.fit(X, y)
     np.testing.assert_array_equal(resumed.network_.W[0], straight.network_.W[0])
     assert first.epochs_done_ == 2 and straight.score(X, y) > 0.6
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="beta must be a finite number > 0"):
+    with pytest.raises(ValueError, match="nudge must be a finite number > 0"):
         EqProp(0.0)
-    with pytest.raises(ValueError, match="beta < 1"):
+    with pytest.raises(ValueError, match="nudge < 1"):
         EqProp(1.5)
     with pytest.raises(ValueError, match="activation"):
         LayeredHopfield.random([2, 2], activation="relu")
@@ -95,11 +95,11 @@ def test_bad_input():
         EqProp(0.1).gradient(net, np.ones((2, 5)), np.ones((2, 2)))
     with pytest.raises(ValueError, match="targets must have shape"):
         EqProp(0.1).gradient(net, np.ones((2, 3)), np.ones((2, 3)))
-    clf = EqPropClassifier((4,), n_epochs=1, seed=0).fit(np.eye(3), [0, 1, 1])
+    clf = EqPropClassifier((4,), n_epochs=1, random_state=0).fit(np.eye(3), [0, 1, 1])
     with pytest.raises(ValueError, match="5 features; the network was built for 3"):
         clf.predict(np.ones((1, 5)))
     with pytest.raises(ValueError, match="labels not seen in fit"):
-        clf.fit(np.eye(3), [0, 1, 7], resume=True)
+        clf.set_params(warm_start=True).fit(np.eye(3), [0, 1, 7])
     with pytest.raises(ValueError, match="fixed-point relaxation is exact for the hard sigmoid only"):
         LayeredHopfield.random([2, 2], activation="tanh").relax(np.ones((1, 2)))
 
@@ -130,10 +130,10 @@ def test_general_topology_ep_matches_the_equilibrium_cost_derivative(activation,
     assert np.all(reference["W"][~net.mask] == 0)  # uncoupled pairs: no gradient
     if activation == "tanh":
         sym = errors(net, X, D, reference, "symmetric", method, (0.04, 0.02))
-        assert sym[1] < 5e-4 and 3.0 < sym[0] / sym[1] < 5.0, sym   # O(β²)
+        assert sym[1] < 5e-4 and 3.0 < sym[0] / sym[1] < 5.0, sym   # O(nudge²)
     else:
         pos = errors(net, X, D, reference, "positive", method, (0.02, 0.01))
-        assert pos[1] < 0.01 and 1.6 < pos[0] / pos[1] < 2.4, pos  # O(β)
+        assert pos[1] < 0.01 and 1.6 < pos[0] / pos[1] < 2.4, pos  # O(nudge)
 
 
 def test_general_topology_bad_input():

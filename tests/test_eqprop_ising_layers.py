@@ -19,7 +19,7 @@ def tiny(seed=0):
 
 
 def exact_gradient(net, x, d, nudge):
-    """−(⟨s sᵀ⟩_nudged − ⟨s sᵀ⟩_free)/β from exact moments of the free spins' BQMs (inputs folded into fields)."""
+    """−(⟨s sᵀ⟩_nudged − ⟨s sᵀ⟩_free)/nudge from exact moments of the free spins' BQMs (inputs folded in)."""
     exact = get("exact")
     free = exact.moments(net.to_bqm(x), beta=net.beta)
     nudged = exact.moments(net.to_bqm(x, nudge * d), beta=net.beta)
@@ -67,20 +67,20 @@ def test_free_phase_matches_exact_moments_per_example(device):
 
 def test_classifier_learns_8x8_digits():
     X, y = load_digits_binary()
-    clf = IsingEqPropClassifier((64,), replicas=2, learning_rate=0.05, n_epochs=4, seed=0)
+    clf = IsingEqPropClassifier((64,), replicas=2, learning_rate=0.05, n_epochs=4, random_state=0)
     clf.fit(X[:1200], y[:1200])
     assert clf.score(X[1200:], y[1200:]) > 0.8
     assert len(clf.history_) == 4
 
 
-def test_classifier_resumes_and_runs_on_the_annealer():
+def test_classifier_warm_starts_and_runs_on_the_annealer():
     X, y = load_digits_binary()
     clf = IsingEqPropClassifier((16,), replicas=1, num_reads=2, num_sweeps=5, nudge_sweeps=3, backend="anneal",
-                                n_epochs=1, batch_size=10, seed=0).fit(X[:40], y[:40])
+                                n_epochs=1, batch_size=10, random_state=0).fit(X[:40], y[:40])
     assert clf.predict(X[:5]).shape == (5,)
-    one_go = IsingEqPropClassifier((16,), n_epochs=2, seed=1).fit(X[:200], y[:200])
-    split = IsingEqPropClassifier((16,), n_epochs=1, seed=1).fit(X[:200], y[:200])
-    split.set_params(n_epochs=2).fit(X[:200], y[:200], resume=True)  # n_epochs counts from the start
+    one_go = IsingEqPropClassifier((16,), n_epochs=2, random_state=1).fit(X[:200], y[:200])
+    split = IsingEqPropClassifier((16,), n_epochs=1, random_state=1).fit(X[:200], y[:200])
+    split.set_params(n_epochs=2, warm_start=True).fit(X[:200], y[:200])  # n_epochs counts from the start
     for a, b in zip(one_go.network_.W, split.network_.W):
         np.testing.assert_array_equal(a, b)
 
@@ -89,13 +89,15 @@ def test_bad_input():
     X, y = load_digits_binary()
     with pytest.raises(ValueError, match="X must hold features in \\[0, 1\\] or spins"):
         IsingEqPropClassifier().fit(X * 16, y)
-    with pytest.raises(ValueError, match="beta"):
+    with pytest.raises(ValueError, match="nudge"):
+        IsingEqPropClassifier(nudge=0.0).fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match="beta must be positive and finite"):
         IsingEqPropClassifier(beta=0.0).fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="learning_rate lists 1 rates; the network has 2 layers"):
         IsingEqPropClassifier((8,), learning_rate=[0.1]).fit(X[:20], y[:20])
-    clf = IsingEqPropClassifier((8,), n_epochs=1, seed=0).fit(X[:50], y[:50] % 3)
+    clf = IsingEqPropClassifier((8,), n_epochs=1, random_state=0).fit(X[:50], y[:50] % 3)
     with pytest.raises(ValueError, match="labels not seen in fit"):
-        clf.fit(X[:10], np.full(10, 7), resume=True)
+        clf.set_params(warm_start=True).fit(X[:10], np.full(10, 7))
     with pytest.raises(ValueError, match="64 features; the network was built for 64|has 10 features"):
         clf.predict(X[:3, :10])
     with pytest.raises(NotFittedError, match="not fitted"):
@@ -110,7 +112,7 @@ def test_spin_features_must_be_exactly_plus_minus_one():
     """Negative features mean spins; a 0 among them has no spin value and is refused, naming X."""
     X = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -1.0]] * 4)
     with pytest.raises(ValueError, match="X must hold -1/\\+1 spins; row 0, column 2 is 0.0"):
-        IsingEqPropClassifier((3,), n_epochs=1, seed=0).fit(X, [0, 1] * 4)
+        IsingEqPropClassifier((3,), n_epochs=1, random_state=0).fit(X, [0, 1] * 4)
 
 
 @pytest.mark.parametrize("sizes", [[4, 2], [4, 3, 2], [4, 3, 3, 2], [5, 2, 3, 2, 3]])

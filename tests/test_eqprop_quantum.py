@@ -58,22 +58,22 @@ def max_error(estimate, reference):
 
 
 @pytest.mark.parametrize("state,temperature", [(0, None), (1, None), (0, 0.5)], ids=["ground", "excited", "gibbs"])
-def test_symmetric_estimate_matches_finite_differences_with_error_quadratic_in_beta(state, temperature):
+def test_symmetric_estimate_matches_finite_differences_with_error_quadratic_in_the_nudge(state, temperature):
     model = network()
     reference = finite_difference_gradients(model, state, temperature)
     errors = []
-    for beta in (0.02, 0.01):
-        estimator = QuantumEqProp(beta, state=state if temperature is None else "ground", temperature=temperature)
+    for nudge in (0.02, 0.01):
+        estimator = QuantumEqProp(nudge, state=state if temperature is None else "ground", temperature=temperature)
         errors.append(max_error(estimator.gradient(model, INPUTS, TARGETS), reference))
     assert errors[1] < 1e-3
-    assert 3.0 < errors[0] / errors[1] < 5.0, errors  # O(β²): halving β quarters the error
+    assert 3.0 < errors[0] / errors[1] < 5.0, errors  # O(nudge²): halving the nudge quarters the error
 
 
-def test_positive_estimate_error_is_linear_in_beta():
+def test_positive_estimate_error_is_linear_in_the_nudge():
     model = network(1)
     reference = finite_difference_gradients(model, 0, None)
-    errors = [max_error(QuantumEqProp(beta, variant="positive").gradient(model, INPUTS, TARGETS), reference)
-              for beta in (0.02, 0.01)]
+    errors = [max_error(QuantumEqProp(nudge, variant="positive").gradient(model, INPUTS, TARGETS), reference)
+              for nudge in (0.02, 0.01)]
     assert 1.6 < errors[0] / errors[1] < 2.4, errors
 
 
@@ -100,7 +100,7 @@ def test_level_crossing_warns():
 
 def test_bad_input():
     model = network()
-    with pytest.raises(ValueError, match="beta must be a finite number > 0"):
+    with pytest.raises(ValueError, match="nudge must be a finite number > 0"):
         QuantumEqProp(0.0)
     with pytest.raises(ValueError, match="variant"):
         QuantumEqProp(0.1, variant="negative")
@@ -117,17 +117,16 @@ def test_bad_input():
         QuantumEqProp(0.1).gradient(big, {0: 1.0}, {39: 1.0})
 
 
-def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
+def test_quantum_classifier_learns_xor_warm_starts_and_checks_input(tmp_path):
     from isingbridge.trainers import QuantumEqPropClassifier
 
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
     y = np.array([0, 1, 1, 0])
-    straight = QuantumEqPropClassifier(4, n_epochs=30, seed=1).fit(X, y)
+    straight = QuantumEqPropClassifier(4, n_epochs=30, random_state=1).fit(X, y)
     assert straight.score(X, y) == 1.0
-    first = QuantumEqPropClassifier(4, n_epochs=15, seed=1).fit(X, y, checkpoint=tmp_path / "q")
-    resumed = QuantumEqPropClassifier.load(tmp_path / "q")
-    resumed.n_epochs = 30
-    resumed.fit(X, y, resume=True)
+    first = QuantumEqPropClassifier(4, n_epochs=15, random_state=1).fit(X, y, checkpoint=tmp_path / "q")
+    resumed = QuantumEqPropClassifier.load(tmp_path / "q").set_params(n_epochs=30, warm_start=True)
+    resumed.fit(X, y)
     np.testing.assert_array_equal(resumed.network_.b, straight.network_.b)
     assert first.epochs_done_ == 15
     with pytest.raises(ValueError, match="3 features; the network was built for 2"):
@@ -135,7 +134,7 @@ def test_quantum_classifier_learns_xor_resumes_and_checks_input(tmp_path):
     with pytest.raises(ValueError, match="at least 2 classes"):
         QuantumEqPropClassifier(2, n_epochs=1).fit(X, np.zeros(4))
     with pytest.raises(ValueError, match="labels not seen in fit: \\[7\\]"):
-        straight.fit(X, np.array([0, 1, 7, 0]), resume=True)
+        straight.set_params(warm_start=True).fit(X, np.array([0, 1, 7, 0]))
     with pytest.raises(NotFittedError, match="QuantumEqPropClassifier is not fitted yet"):
         QuantumEqPropClassifier().predict(X)
 
@@ -145,7 +144,7 @@ def test_quantum_classifier_encodes_each_feature_on_one_qubit_per_scale():
 
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
     y = np.array([0, 1, 1, 0])
-    clf = QuantumEqPropClassifier(2, input_scale=[1.0, 2.5], n_epochs=1, seed=0).fit(X, y)
+    clf = QuantumEqPropClassifier(2, input_scale=[1.0, 2.5], n_epochs=1, random_state=0).fit(X, y)
     assert clf.network_.n_inputs == 4
     fields = clf._inputs(np.array([0.2, -0.4]))
     assert fields == pytest.approx({("in", 0): -0.2, ("in", 1): 0.4, ("in", 2): -0.5, ("in", 3): 1.0})
@@ -163,14 +162,17 @@ def test_quantum_classifier_keeps_the_best_of_its_restarts(tmp_path):
 
     X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
     y = np.array([0, 1, 1, 0])
-    clf = QuantumEqPropClassifier(2, n_init=3, n_epochs=3, seed=5).fit(X, y)
+    clf = QuantumEqPropClassifier(2, n_init=3, n_epochs=3, random_state=5).fit(X, y)
     seeds = np.random.default_rng(5).integers(2**31, size=3)
     assert restart_seeds(5, 3) == seeds.tolist()
-    costs = [QuantumEqPropClassifier(2, n_epochs=3, seed=int(s)).fit(X, y).history_[-1]["cost"] for s in seeds]
+    costs = [QuantumEqPropClassifier(2, n_epochs=3, random_state=int(s)).fit(X, y).history_[-1]["cost"] for s in seeds]
     assert len(set(costs)) == 3 and clf.history_[-1]["cost"] == pytest.approx(min(costs))
-    assert clf.n_init == 3 and clf.seed == 5 and clf.epochs_done_ == 3
-    clf.n_epochs = 4
-    assert clf.fit(X, y, resume=True).epochs_done_ == 4  # the chosen network trains on
+    assert clf.n_init == 3 and clf.random_state == 5 and clf.epochs_done_ == 3
+    first_fit = QuantumEqPropClassifier(2, n_init=3, n_epochs=3, random_state=5, warm_start=True).fit(X, y)
+    assert first_fit.history_ == clf.history_  # nothing to continue yet: warm_start fits the restarts too
+    chosen = clf.network_.b.copy()
+    assert clf.set_params(n_epochs=4, warm_start=True).fit(X, y).epochs_done_ == 4  # the chosen network trains on
+    assert len(clf.history_) == 4 and not np.array_equal(clf.network_.b, chosen)
     with pytest.raises(ValueError, match="checkpoint and callback follow a single run"):
         QuantumEqPropClassifier(2, n_init=2, n_epochs=1).fit(X, y, checkpoint=tmp_path / "c")
     with pytest.raises(ValueError, match="n_init"):

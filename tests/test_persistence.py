@@ -99,16 +99,16 @@ def test_a_pickle_hidden_in_an_npz_entry_runs_no_code(tmp_path):
     assert not marker.exists()
 
 
-# -- round trips: fit 2 epochs with a checkpoint, load, resume to 4 == 4 epochs in one go --------------------------
+# -- round trips: fit 2 epochs with a checkpoint, load, warm-start to 4 == 4 epochs in one go ----------------------
 
 def _rbm(estimator, **options):
-    return lambda n_epochs: (BoltzmannRBM(3, estimator=estimator(), n_epochs=n_epochs, seed=0, batch_size=5,
+    return lambda n_epochs: (BoltzmannRBM(3, estimator=estimator(), n_epochs=n_epochs, random_state=0, batch_size=5,
                                           **options), (X4,))
 
 
 def _classifier(estimator=None, y=Y4, **options):
     return lambda n_epochs: (BoltzmannClassifier(3, estimator=None if estimator is None else estimator(),
-                                                 n_epochs=n_epochs, seed=0, batch_size=5, **options), (X4, y))
+                                                 n_epochs=n_epochs, random_state=0, batch_size=5, **options), (X4, y))
 
 
 TRAINERS = {
@@ -117,24 +117,24 @@ TRAINERS = {
     "rbm-cd-gibbs-adam": _rbm(lambda: CD(1, "gibbs"), optimizer="adam"),
     "rbm-cd-anneal": _rbm(lambda: CD(1, "anneal")),
     "rbm-pcd-exact": _rbm(lambda: PCD(2, 8, "exact")),
-    "rbm-twolobe-langevin": lambda n: (BoltzmannRBM(3, estimator=TwoLobe(1, 8), n_epochs=n, seed=0, batch_size=5,
+    "rbm-twolobe-langevin": lambda n: (BoltzmannRBM(3, estimator=TwoLobe(1, 8), n_epochs=n, random_state=0, batch_size=5,
                                                     optimizer=LangevinSGD(0.01, 0.1, seed=3)), (X4,)),
-    "rbm-rapid": lambda n: (BoltzmannRBM(12, estimator=RAPID(2, gibbs_steps=1), n_epochs=n, seed=0), (X4,)),
+    "rbm-rapid": lambda n: (BoltzmannRBM(12, estimator=RAPID(2, gibbs_steps=1), n_epochs=n, random_state=0), (X4,)),
     "rbm-rapid-clip": lambda n: (BoltzmannRBM(12, estimator=RAPID(2, discretize="clip", clip=0.5, learn_biases=True,
-                                                                  centered=True), n_epochs=n, seed=0), (X4,)),
-    "rbm-seed-generator": lambda n: (BoltzmannRBM(3, estimator=PCD(1, 8), n_epochs=n,
-                                                  seed=np.random.default_rng(4)), (X4,)),
+                                                                  centered=True), n_epochs=n, random_state=0), (X4,)),
+    "rbm-random-state-generator": lambda n: (BoltzmannRBM(3, estimator=PCD(1, 8), n_epochs=n,
+                                                  random_state=np.random.default_rng(4)), (X4,)),
     "classifier-discriminative": _classifier(),
     "classifier-twolobe": _classifier(lambda: TwoLobe(1, 8)),
     "classifier-pcd-string-labels": _classifier(lambda: PCD(1, 8), y=np.array(["a", "b"] * 10), optimizer="adam"),
-    "eqprop": lambda n: (EqPropClassifier((4,), n_epochs=n, seed=0, batch_size=5), (X4, Y4)),
+    "eqprop": lambda n: (EqPropClassifier((4,), n_epochs=n, random_state=0, batch_size=5), (X4, Y4)),
     "eqprop-tanh-sgd": lambda n: (EqPropClassifier((4,), activation="tanh", optimizer="sgd", momentum=0.5,
-                                                   n_epochs=n, seed=0, batch_size=5), (X4[:8], Y4[:8])),
-    "eqprop-low-temperature": lambda n: (EqPropClassifier((4,), estimator=LowTemperatureRule(), n_epochs=n, seed=0,
+                                                   n_epochs=n, random_state=0, batch_size=5), (X4[:8], Y4[:8])),
+    "eqprop-low-temperature": lambda n: (EqPropClassifier((4,), estimator=LowTemperatureRule(), n_epochs=n, random_state=0,
                                                           batch_size=5), (X4, Y4)),
     "ising-eqprop": lambda n: (IsingEqPropClassifier((4,), replicas=1, num_reads=2, num_sweeps=3, nudge_sweeps=2,
-                                                     n_epochs=n, seed=0, batch_size=10), (X4, Y4)),
-    "quantum-eqprop": lambda n: (QuantumEqPropClassifier(2, n_epochs=n, seed=0), (X4[:4] * 2 - 1, Y4[:4])),
+                                                     n_epochs=n, random_state=0, batch_size=10), (X4, Y4)),
+    "quantum-eqprop": lambda n: (QuantumEqPropClassifier(2, n_epochs=n, random_state=0), (X4[:4] * 2 - 1, Y4[:4])),
 }
 
 
@@ -155,15 +155,17 @@ def assert_same_state(path_a: Path, path_b: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(TRAINERS))
-def test_every_trainer_round_trips_and_resumes_bit_for_bit(tmp_path, name):
+def test_every_trainer_round_trips_and_warm_starts_bit_for_bit(tmp_path, name):
     straight, data = TRAINERS[name](4)
     straight.fit(*data)
     first, _ = TRAINERS[name](2)
     first.fit(*data, checkpoint=tmp_path / "ckpt")
     resumed = type(first).load(tmp_path / "ckpt")
-    assert type(resumed) is type(first) and resumed.epochs_done_ == 2
-    resumed.n_epochs = 4
-    resumed.fit(*data, resume=True)
+    assert type(resumed) is type(first) and resumed.epochs_done_ == 2 and resumed.warm_start is False
+    assert resumed.set_params(n_epochs=4, warm_start=True) is resumed
+    resumed.fit(*data)
+    assert resumed.epochs_done_ == 4
+    straight.set_params(warm_start=True)  # the one hyper-parameter that differs by design
     straight.save(tmp_path / "straight")
     resumed.save(tmp_path / "resumed")
     assert_same_state(tmp_path / "straight", tmp_path / "resumed")
@@ -171,11 +173,29 @@ def test_every_trainer_round_trips_and_resumes_bit_for_bit(tmp_path, name):
                                   straight.predict(data[0]) if len(data) == 2 else straight.transform(data[0]))
 
 
+@pytest.mark.parametrize("name", ["rbm-exact-momentum", "classifier-discriminative", "eqprop", "ising-eqprop",
+                                  "quantum-eqprop"])
+def test_without_warm_start_fit_starts_afresh(tmp_path, name):
+    """warm_start=False (the default): fitting a fitted or loaded estimator again retrains it from scratch."""
+    fresh, data = TRAINERS[name](2)
+    fresh.fit(*data, checkpoint=tmp_path / "ckpt")
+    fresh.save(tmp_path / "fresh")
+    refit, _ = TRAINERS[name](2)
+    refit.fit(*data).fit(*data)
+    loaded = type(fresh).load(tmp_path / "ckpt").fit(*data)
+    for again in (refit, loaded):
+        assert again.epochs_done_ == 2 and len(again.history_) == len(fresh.history_)
+        again.save(tmp_path / "again")
+        assert_same_state(tmp_path / "fresh", tmp_path / "again")
+    warm = type(fresh).load(tmp_path / "ckpt").set_params(warm_start=True).fit(*data)  # n_epochs reached: no epoch
+    assert warm.epochs_done_ == 2 and warm.history_ == fresh.history_
+
+
 def test_shared_objects_stay_shared(tmp_path):
-    rbm = BoltzmannRBM(3, estimator=PCD(1, 8), n_epochs=1, seed=np.random.default_rng(1)).fit(X4)
+    rbm = BoltzmannRBM(3, estimator=PCD(1, 8), n_epochs=1, random_state=np.random.default_rng(1)).fit(X4)
     rbm.save(tmp_path / "s")
     loaded = BoltzmannRBM.load(tmp_path / "s")
-    assert loaded.estimator is loaded.estimator_ and loaded.seed is loaded.rng_
+    assert loaded.estimator is loaded.estimator_ and loaded.random_state is loaded.rng_
     assert loaded.estimator_.chains is loaded.estimator_.last_states
 
 
@@ -191,15 +211,14 @@ class _SeededSampler(dimod.Sampler):
 
 
 def test_a_third_party_sampler_is_given_back_at_load(tmp_path):
-    make = lambda n: BoltzmannRBM(3, estimator=CD(1, _SeededSampler()), n_epochs=n, seed=0)  # noqa: E731
+    make = lambda n: BoltzmannRBM(3, estimator=CD(1, _SeededSampler()), n_epochs=n, random_state=0)  # noqa: E731
     straight = make(4).fit(X4)
     make(2).fit(X4, checkpoint=tmp_path / "ckpt")
     with pytest.raises(ValueError, match="wrapping a third-party sampler .*_SeededSampler.*"
                                          r"BoltzmannRBM.load\(path, backend=<sampler>\)"):
         BoltzmannRBM.load(tmp_path / "ckpt")
-    resumed = BoltzmannRBM.load(tmp_path / "ckpt", backend=_SeededSampler())
-    resumed.n_epochs = 4
-    resumed.fit(X4, resume=True)
+    resumed = BoltzmannRBM.load(tmp_path / "ckpt", backend=_SeededSampler()).set_params(n_epochs=4, warm_start=True)
+    resumed.fit(X4)
     np.testing.assert_array_equal(resumed.model_.W, straight.model_.W)
     with pytest.raises(ValueError, match="built-in backends only"):
         BoltzmannRBM.load(_checkpoint(tmp_path), backend=_SeededSampler())
@@ -208,7 +227,7 @@ def test_a_third_party_sampler_is_given_back_at_load(tmp_path):
 
 
 def test_what_cannot_be_stored_is_named_at_save(tmp_path):
-    rbm = BoltzmannRBM(3, estimator=ExactGradient(), n_epochs=1, seed=0).fit(X4)
+    rbm = BoltzmannRBM(3, estimator=ExactGradient(), n_epochs=1, random_state=0).fit(X4)
     rbm.model_.note = object()
     with pytest.raises(TypeError, match="cannot save BoltzmannRBM.model_.note: a builtins.object cannot be stored"):
         rbm.save(tmp_path / "x")
@@ -228,7 +247,8 @@ def test_what_cannot_be_stored_is_named_at_save(tmp_path):
 def _checkpoint(tmp_path: Path, cls=BoltzmannRBM) -> Path:
     path = tmp_path / f"{cls.__name__}.ckpt"
     if not path.exists():
-        estimator = cls(3, estimator=PCD(1, 8), n_epochs=1, seed=0) if cls is BoltzmannRBM else cls(3, n_epochs=1, seed=0)
+        options = {"n_epochs": 1, "random_state": 0, **({"estimator": PCD(1, 8)} if cls is BoltzmannRBM else {})}
+        estimator = cls(3, **options)
         estimator.fit(X4, *(() if cls is BoltzmannRBM else (Y4,)), checkpoint=path)
     return path
 
@@ -428,19 +448,19 @@ CHILD = textwrap.dedent("""
     path = sys.argv[1]
     X = (np.random.default_rng(0).random((8, 4)) < 0.5).astype(int)
     try:
-        rbm, resume = BoltzmannRBM.load(path), True
+        rbm = BoltzmannRBM.load(path).set_params(warm_start=True)
     except FileNotFoundError:
-        rbm, resume = BoltzmannRBM(2, estimator=ExactGradient(), optimizer="adam", learning_rate=0.05, batch_size=4,
-                                   n_epochs=10**7, seed=5), False
+        rbm = BoltzmannRBM(2, estimator=ExactGradient(), optimizer="adam", learning_rate=0.05, batch_size=4,
+                           n_epochs=10**7, random_state=5)
     print("training", flush=True)
-    rbm.fit(X, resume=resume, checkpoint=path)
+    rbm.fit(X, checkpoint=path)
 """)
 
 
 def _straight_run(epochs: int) -> BoltzmannRBM:
     X = (np.random.default_rng(0).random((8, 4)) < 0.5).astype(int)
     return BoltzmannRBM(2, estimator=ExactGradient(), optimizer="adam", learning_rate=0.05, batch_size=4,
-                        n_epochs=epochs, seed=5).fit(X), X
+                        n_epochs=epochs, random_state=5).fit(X), X
 
 
 def _kill_repeatedly(tmp_path: Path, kills: int, longest_s: float) -> None:
@@ -461,10 +481,9 @@ def _kill_repeatedly(tmp_path: Path, kills: int, longest_s: float) -> None:
             assert state.epochs_done_ >= done
             done = state.epochs_done_
     assert done > 0
-    resumed = BoltzmannRBM.load(path)
-    resumed.n_epochs = done + 3
+    resumed = BoltzmannRBM.load(path).set_params(n_epochs=done + 3, warm_start=True)
     straight, X = _straight_run(done + 3)
-    resumed.fit(X, resume=True)
+    resumed.fit(X)
     for name in ("W", "b", "c"):
         np.testing.assert_array_equal(getattr(resumed.model_, name), getattr(straight.model_, name))
     assert resumed.rng_.bit_generator.state == straight.rng_.bit_generator.state
@@ -604,7 +623,7 @@ def test_a_backend_asked_for_auto_is_saved_as_auto(tmp_path):
     """device='auto' resolves to 'cuda' on a GPU machine; the file must say 'auto' so it loads on a CPU one."""
     from isingbridge.backends import get
 
-    rbm = BoltzmannRBM(3, estimator=CD(1, get("gibbs", device="auto")), n_epochs=1, seed=0).fit(X4)
+    rbm = BoltzmannRBM(3, estimator=CD(1, get("gibbs", device="auto")), n_epochs=1, random_state=0).fit(X4)
     rbm.estimator_.backend.device = "cuda"  # as on a GPU machine; the request stays "auto"
     rbm.save(tmp_path / "auto.npz")
     header, _ = _saved(tmp_path / "auto.npz")

@@ -305,7 +305,8 @@ def trainer_args(data: st.DataObject, integers: Iterable[str], reals: Iterable[s
     """Tagged hyper-parameters: small counts for ``integers``, positive rates for ``reals``."""
     args = {name: data.draw(arg(counts(1, 3), BAD_INT)) for name in integers}
     args.update({name: data.draw(arg(positive_reals(0.01, 0.5), BAD_POSITIVE, HUGE)) for name in reals})
-    args["seed"] = data.draw(SEED)
+    args["random_state"] = data.draw(SEED)
+    args["warm_start"] = data.draw(arg(st.sampled_from([False, True, np.True_]), ["yes", 1, None]))
     return args
 
 
@@ -360,8 +361,8 @@ EP_SETTINGS: dict[str, dict[str, Any]] = {
 }
 EP_INTEGERS = {"EqPropClassifier": ["batch_size"], "IsingEqPropClassifier": ["replicas", "num_reads", "num_sweeps"],
                "QuantumEqPropClassifier": ["n_hidden", "batch_size"]}
-EP_REALS = {"EqPropClassifier": ["learning_rate"], "IsingEqPropClassifier": ["learning_rate", "beta", "temperature_beta"],
-            "QuantumEqPropClassifier": ["learning_rate", "beta"]}
+EP_REALS = {"EqPropClassifier": ["learning_rate"], "IsingEqPropClassifier": ["learning_rate", "nudge", "beta"],
+            "QuantumEqPropClassifier": ["learning_rate", "nudge"]}
 HIDDEN = arg(st.sampled_from([(2,), [3], (np.int64(2),)]), [5, (0,), (-1,), (2.5,), "5", None, (NAN,)])
 
 

@@ -85,7 +85,7 @@ def test_centered_pattern_gradients_match_finite_differences():
 def test_centered_rapid_keeps_the_tie_while_training_and_refuses_a_visible_only_machine():
     X = bars(4)
     rbm = BoltzmannRBM(100, estimator=RAPID(4, discretize="clip", clip=0.3, gibbs_steps=2, learn_biases=True,
-                                           centered=True), learning_rate=0.01, batch_size=7, n_epochs=2, seed=0)
+                                           centered=True), learning_rate=0.01, batch_size=7, n_epochs=2, random_state=0)
     model = rbm.fit(X).model_
     np.testing.assert_allclose(model.offset, to_spins(X).mean(axis=0))
     np.testing.assert_allclose(model.c, model.c0 - model.offset @ model.W, atol=1e-12)
@@ -120,7 +120,7 @@ class CheckingRAPID(RAPID):
 def test_weights_follow_the_patterns_and_the_constraints_hold(discretize):
     X = bars(4)
     estimator = CheckingRAPID(8, discretize=discretize, clip=0.5)
-    rbm = BoltzmannRBM(200, estimator=estimator, learning_rate=0.01, batch_size=3, n_epochs=3, seed=0).fit(X)
+    rbm = BoltzmannRBM(200, estimator=estimator, learning_rate=0.01, batch_size=3, n_epochs=3, random_state=0).fit(X)
     model = rbm.model_
     assert estimator.calls == 3 * 5
     np.testing.assert_allclose(model.W, model.xi_v.T @ model.xi_h / np.sqrt(8), atol=1e-12)
@@ -136,7 +136,7 @@ def test_a_quick_bars_run_learns_and_generalises():
     known = top_row_mask(4)
     errors = []
     for seed in range(3):
-        rbm = BoltzmannRBM(1000, estimator=RAPID(8), learning_rate=0.03, batch_size=10, n_epochs=10, seed=seed)
+        rbm = BoltzmannRBM(1000, estimator=RAPID(8), learning_rate=0.03, batch_size=10, n_epochs=10, random_state=seed)
         rbm.fit(train)
         errors.append(reconstruction_error(rbm.model_, to_spins(test), known, seed=seed))
     assert np.mean(errors) < 0.15, errors
@@ -146,7 +146,7 @@ def test_a_quick_bars_run_learns_and_generalises():
 def test_gibbs_refined_negative_phase_runs_on_any_sampling_backend(backend):
     X = bars(3)
     estimator = RAPID(3, gibbs_steps=2, backend=backend, discretize="clip")
-    rbm = BoltzmannRBM(60, estimator=estimator, learning_rate=0.01, batch_size=6, n_epochs=2, seed=1).fit(X)
+    rbm = BoltzmannRBM(60, estimator=estimator, learning_rate=0.01, batch_size=6, n_epochs=2, random_state=1).fit(X)
     assert estimator.last_states.shape == (3, 9 + 60)
     assert set(np.unique(estimator.last_states)) <= {-1.0, 1.0}
     assert np.all(np.isfinite(rbm.model_.W))
@@ -164,7 +164,7 @@ def test_refined_negative_phase_starts_at_the_patterns_themselves():
 
 def test_hopfield_load_warning_and_bad_input():
     with pytest.warns(HopfieldLoadWarning, match="K/N"):
-        BoltzmannRBM(4, estimator=RAPID(8), n_epochs=1, seed=0).fit(bars(3))
+        BoltzmannRBM(4, estimator=RAPID(8), n_epochs=1, random_state=0).fit(bars(3))
     with pytest.raises(ValueError, match="n_patterns"):
         RAPID(0)
     with pytest.raises(ValueError, match="discretize"):
@@ -197,7 +197,7 @@ def test_ground_energy_and_accessibilities():
 
 def test_reconstruction_keeps_known_pixels_and_counts_only_unknown_ones():
     train = bars(3)
-    rbm = BoltzmannRBM(50, estimator=CD(1), n_epochs=1, seed=0).fit(train)
+    rbm = BoltzmannRBM(50, estimator=CD(1), n_epochs=1, random_state=0).fit(train)
     known = top_row_mask(3)
     out = rbm.reconstruct(train, known, seed=0)
     assert out.shape == train.shape and np.array_equal(out[:, known], train[:, known])

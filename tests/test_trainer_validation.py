@@ -32,10 +32,10 @@ BAD_BETAS = [0, -1.0, math.nan, math.inf]
 def classifiers():
     """Each classifier, small enough to fit in milliseconds, with data it can fit."""
     return [
-        (lambda **p: BoltzmannClassifier(2, **{"n_epochs": 1, "seed": 0, **p}), X, Y),
-        (lambda **p: EqPropClassifier((3,), **{"n_epochs": 1, "seed": 0, **p}), X, Y),
-        (lambda **p: IsingEqPropClassifier((3,), **{"n_epochs": 1, "num_reads": 2, "seed": 0, **p}), X, Y),
-        (lambda **p: QuantumEqPropClassifier(2, **{"n_epochs": 1, "seed": 0, **p}), XOR_X, XOR_Y),
+        (lambda **p: BoltzmannClassifier(2, **{"n_epochs": 1, "random_state": 0, **p}), X, Y),
+        (lambda **p: EqPropClassifier((3,), **{"n_epochs": 1, "random_state": 0, **p}), X, Y),
+        (lambda **p: IsingEqPropClassifier((3,), **{"n_epochs": 1, "num_reads": 2, "random_state": 0, **p}), X, Y),
+        (lambda **p: QuantumEqPropClassifier(2, **{"n_epochs": 1, "random_state": 0, **p}), XOR_X, XOR_Y),
     ]
 
 
@@ -55,20 +55,21 @@ def test_an_inverse_temperature_must_be_positive_and_finite(beta):
                  lambda: PatternBM.random(40, beta=beta), lambda: IsingLayers.random([3, 2], beta=beta)):
         with pytest.raises(ValueError, match="beta must be positive and finite"):
             make()
-    with pytest.raises(ValueError, match="temperature_beta must be positive and finite"):
-        IsingEqPropClassifier((3,), temperature_beta=beta, n_epochs=1).fit(X, Y)
-    with pytest.raises(ValueError, match="temperature_beta must be positive and finite"):
-        IsingEqProp(0.1, backend="exact", temperature_beta=beta)
+    with pytest.raises(ValueError, match="beta must be positive and finite"):
+        IsingEqPropClassifier((3,), beta=beta, n_epochs=1).fit(X, Y)
+    with pytest.raises(ValueError, match="beta must be positive and finite"):
+        IsingEqProp(0.1, backend="exact", beta=beta)
 
 
-@pytest.mark.parametrize("beta", BAD_BETAS)
-def test_the_ep_classifiers_beta_is_checked_as_a_nudging_strength(beta):
-    for make in (lambda: IsingEqPropClassifier((3,), beta=beta, n_epochs=1).fit(X, Y),
-                 lambda: QuantumEqPropClassifier(2, beta=beta, n_epochs=1).fit(XOR_X, XOR_Y),
-                 lambda: EqProp(beta), lambda: QuantumEqProp(beta), lambda: ThermalEqProp(beta=beta)):
-        with pytest.raises(ValueError, match="the nudging strength beta must be a finite number > 0 .*not an inverse"):
+@pytest.mark.parametrize("nudge", BAD_BETAS)
+def test_the_ep_nudge_is_checked_as_a_nudging_strength(nudge):
+    for make in (lambda: IsingEqPropClassifier((3,), nudge=nudge, n_epochs=1).fit(X, Y),
+                 lambda: QuantumEqPropClassifier(2, nudge=nudge, n_epochs=1).fit(XOR_X, XOR_Y),
+                 lambda: EqProp(nudge), lambda: QuantumEqProp(nudge), lambda: ThermalEqProp(nudge=nudge),
+                 lambda: IsingEqProp(nudge=nudge), lambda: EqProp(nudge=nudge)):
+        with pytest.raises(ValueError, match=r"^nudge must be a finite number > 0 \(the nudging strength"):
             make()
-    with pytest.raises(TypeError, match="nudging strength beta"):
+    with pytest.raises(TypeError, match="^nudge must be a finite number > 0"):
         IsingEqProp("strong")
 
 
@@ -102,7 +103,7 @@ def test_every_classifier_refuses_empty_data_in_fit_predict_and_score(make, data
 
 
 def test_the_rbm_refuses_empty_data_in_every_method():
-    rbm = BoltzmannRBM(2, n_epochs=1, seed=0).fit(X)
+    rbm = BoltzmannRBM(2, n_epochs=1, random_state=0).fit(X)
     for method in (rbm.transform, rbm.score_samples, lambda v: rbm.reconstruct(v, np.ones(4, bool))):
         with pytest.raises(ValueError, match="at least 1 row"):
             method(np.zeros((0, 4)))
@@ -141,7 +142,7 @@ def test_an_optimizer_object_needs_a_step_method():
         BoltzmannRBM(2, optimizer="foo", n_epochs=1).fit(X)
     with pytest.raises(TypeError, match="optimizer must be 'sgd', 'adam' or an optimizer object with step"):
         BoltzmannRBM(2, optimizer=3, n_epochs=1).fit(X)
-    rbm = BoltzmannRBM(2, optimizer=LangevinSGD(0.01, temperature=0.1, seed=0), n_epochs=1, seed=0).fit(X)
+    rbm = BoltzmannRBM(2, optimizer=LangevinSGD(0.01, temperature=0.1, seed=0), n_epochs=1, random_state=0).fit(X)
     assert np.all(np.isfinite(rbm.model_.W))
 
 
@@ -186,22 +187,23 @@ def test_ais_needs_a_chain(n_chains):
         model.ais_log_partition(n_steps=2.5)
     with pytest.raises(ValueError, match="base_bias must have 4 column"):
         model.ais_log_partition(base_bias=np.zeros(3))
-    rbm = BoltzmannRBM(2, n_epochs=1, seed=0).fit(X)
+    rbm = BoltzmannRBM(2, n_epochs=1, random_state=0).fit(X)
     with pytest.raises(ValueError, match="n_chains must be >= 1"):
         rbm.score_samples(X, method="ais", n_chains=n_chains)
 
 
-@pytest.mark.parametrize("seed, error, message", [(-1, ValueError, "seed must be an integer >= 0"),
-                                                  ("x", TypeError, "seed must be None, an integer >= 0"),
-                                                  (2.5, TypeError, "seed must be None, an integer >= 0")])
+@pytest.mark.parametrize("seed, error, message", [(-1, ValueError, "must be an integer >= 0"),
+                                                  ("x", TypeError, "must be None, an integer >= 0"),
+                                                  (2.5, TypeError, "must be None, an integer >= 0")])
 def test_every_trainer_names_a_bad_seed(seed, error, message):
-    for make, data, labels in classifiers():
-        with pytest.raises(error, match=message):
-            make(seed=seed).fit(data, labels)
-    trials = [lambda: BoltzmannRBM(2, n_epochs=1, seed=seed).fit(X), lambda: RBM.random(3, 2, seed=seed),
+    for make, data, labels in [(lambda **p: BoltzmannRBM(2, n_epochs=1, **p), X, None), *classifiers()]:
+        with pytest.raises(error, match=f"random_state {message}"):
+            make(random_state=seed).fit(data, labels)
+    message = f"seed {message}"  # models, optimizers and methods keep their seed= argument
+    trials = [lambda: RBM.random(3, 2, seed=seed),
               lambda: RBM.random(3, 2).ais_log_partition(n_steps=2, seed=seed), lambda: LangevinSGD(seed=seed),
               lambda: diagnostics.gibbs_accessibility(RBM.random(3, 2), seed=seed),
-              lambda: BoltzmannRBM(2, n_epochs=1, seed=0).fit(X).reconstruct(X, np.ones(4, bool), seed=seed),
+              lambda: BoltzmannRBM(2, n_epochs=1, random_state=0).fit(X).reconstruct(X, np.ones(4, bool), seed=seed),
               lambda: datasets.negation_closed_split(datasets.bars(3), 2, seed=seed),
               lambda: LayeredHopfield.random([2, 2], seed=seed)]
     for trial in trials:
@@ -209,11 +211,33 @@ def test_every_trainer_names_a_bad_seed(seed, error, message):
             trial()
 
 
+@pytest.mark.parametrize("warm_start", ["yes", 1, None])
+def test_every_trainer_names_a_bad_warm_start(warm_start):
+    for make, data, labels in [(lambda **p: BoltzmannRBM(2, n_epochs=1, **p), X, None), *classifiers()]:
+        with pytest.raises(TypeError, match="warm_start must be True or False"):
+            make(warm_start=warm_start).fit(data, labels)
+        fitted = make().fit(data, labels)
+        with pytest.raises(TypeError, match="warm_start must be True or False"):
+            fitted.set_params(warm_start=warm_start).fit(data, labels)
+    with pytest.raises(TypeError, match="warm_start must be True or False"):
+        QuantumEqPropClassifier(2, n_init=2, n_epochs=1, warm_start="yes").fit(XOR_X, XOR_Y)
+
+
+@CLASSIFIERS
+def test_a_fresh_fit_takes_new_features_and_a_warm_start_refuses_them(make, data, labels):
+    fitted = make().fit(data, labels)
+    wider = np.hstack([data, data[:, :1]])
+    fitted.fit(wider, labels)  # warm_start=False: a new model for the new width
+    assert fitted.predict(wider).shape == labels.shape and fitted.epochs_done_ == 1
+    with pytest.raises(ValueError, match=f"{data.shape[1]} features"):
+        fitted.set_params(warm_start=True).fit(data, labels)
+
+
 def test_restarts_need_an_integer_seed_and_a_worker_count():
-    with pytest.raises(ValueError, match="n_init > 1 needs an integer seed >= 0"):
-        QuantumEqPropClassifier(2, n_init=2, n_epochs=1, seed=-1).fit(XOR_X, XOR_Y)
+    with pytest.raises(ValueError, match="n_init > 1 needs an integer random_state >= 0"):
+        QuantumEqPropClassifier(2, n_init=2, n_epochs=1, random_state=-1).fit(XOR_X, XOR_Y)
     with pytest.raises(ValueError, match="n_jobs must be a nonzero integer"):
-        QuantumEqPropClassifier(2, n_init=2, n_epochs=1, seed=0, n_jobs=0).fit(XOR_X, XOR_Y)
+        QuantumEqPropClassifier(2, n_init=2, n_epochs=1, random_state=0, n_jobs=0).fit(XOR_X, XOR_Y)
 
 
 # -- 7. numpy scalars ---------------------------------------------------------------------------------------
@@ -222,11 +246,11 @@ def test_numpy_scalars_are_valid_numbers():
     for optimizer in (SGD(rate, np.float32(0.5)), Adam(rate, np.float64(0.9)), LangevinSGD(rate, np.float32(0.1))):
         assert optimizer.learning_rate == pytest.approx(0.1)
     rbm = BoltzmannRBM(np.int64(2), learning_rate=rate, beta=np.float32(1.0), batch_size=np.int32(4),
-                       n_epochs=np.int64(1), seed=np.int64(0)).fit(X)
+                       n_epochs=np.int64(1), random_state=np.int64(0)).fit(X)
     assert np.all(np.isfinite(rbm.model_.W))
-    EqPropClassifier((np.int64(3),), learning_rate=rate, n_epochs=1, seed=0).fit(X, Y)
+    EqPropClassifier((np.int64(3),), learning_rate=rate, n_epochs=1, random_state=0).fit(X, Y)
     assert RAPID(np.int64(4), discretize="clip", clip=np.float32(0.5), gibbs_steps=np.int64(1)).clip == 0.5
-    assert ThermalEqProp(np.float32(0.5), beta=np.float32(0.1)).temperature == 0.5
+    assert ThermalEqProp(np.float32(0.5), nudge=np.float32(0.1)).temperature == 0.5
 
 
 def test_bad_optimizer_and_estimator_settings_are_named():
@@ -341,7 +365,7 @@ def test_parallel_sweeps_give_the_serial_numbers():
     runs = {jobs: Parallel(n_jobs=jobs, backend="loky")(delayed(_thermal)(NETWORK, seed) for seed in range(3))
             for jobs in (1, 2)}
     np.testing.assert_array_equal(np.array(runs[1]), np.array(runs[2]))
-    clf = QuantumEqPropClassifier(2, n_epochs=2, seed=4)
+    clf = QuantumEqPropClassifier(2, n_epochs=2, random_state=4)
     serial, parallel = (best_of_restarts(clf, XOR_X, XOR_Y, 2, n_jobs=jobs) for jobs in (1, 2))
     np.testing.assert_array_equal(serial.network_.b, parallel.network_.b)
     assert serial.history_ == parallel.history_
@@ -351,7 +375,7 @@ def test_a_diverging_fit_stops_with_the_settings_to_lower():
     """The built-in optimizers stop at the overflowing step; any other optimizer at the end of the epoch."""
     with np.errstate(over="ignore", invalid="ignore"):
         with pytest.raises(ValueError, match="NaN or infinite; lower learning_rate \\(now 1e\\+308\\)"):
-            BoltzmannClassifier(2, learning_rate=1e308, beta=1e308, n_epochs=1, seed=0).fit(np.zeros((8, 4)), Y)
+            BoltzmannClassifier(2, learning_rate=1e308, beta=1e308, n_epochs=1, random_state=0).fit(np.zeros((8, 4)), Y)
 
         class Unchecked:
             def step(self, parameters, gradients):
@@ -359,7 +383,7 @@ def test_a_diverging_fit_stops_with_the_settings_to_lower():
                     parameters[name] -= 1e308 * gradient
 
         with pytest.raises(ValueError, match="training diverged in epoch 1: .* lower learning_rate \\(now 0.05\\)"):
-            BoltzmannClassifier(2, optimizer=Unchecked(), beta=1e308, n_epochs=1, seed=0).fit(np.zeros((8, 4)), Y)
+            BoltzmannClassifier(2, optimizer=Unchecked(), beta=1e308, n_epochs=1, random_state=0).fit(np.zeros((8, 4)), Y)
 
 
 @pytest.mark.parametrize("make", [lambda: SGD(1e308), lambda: SGD(1e308, 0.5), lambda: Adam(1e308),
@@ -389,7 +413,7 @@ def test_parameters_that_overflow_the_energy_name_the_setting(setting, named):
     """Training that grows the model past float64's energies stops naming what to lower, not the model's terms."""
     with np.errstate(over="ignore", invalid="ignore"):
         with pytest.raises(ValueError, match=f"training diverged in epoch [12]: .*beyond float64's range; lower .*{named}"):
-            QuantumEqPropClassifier(1, n_epochs=2, batch_size=4, seed=0, **setting).fit(XOR_X, XOR_Y)
+            QuantumEqPropClassifier(1, n_epochs=2, batch_size=4, random_state=0, **setting).fit(XOR_X, XOR_Y)
 
 
 def test_quantum_classifier_takes_one_learning_rate():

@@ -77,7 +77,7 @@ def sample_target(n, seed):
                          ids=["exact", "cd-exact", "pcd-exact"])
 def test_estimators_with_the_exact_sampler_converge(estimator):
     data, states, p = sample_target(400, 0)
-    rbm = BoltzmannRBM(n_hidden=4, estimator=estimator(), learning_rate=0.05, batch_size=40, n_epochs=40, seed=1)
+    rbm = BoltzmannRBM(n_hidden=4, estimator=estimator(), learning_rate=0.05, batch_size=40, n_epochs=40, random_state=1)
     start_kl = kl_to_target(RBM.random(6, 4, scale=0.01, seed=1), states, p)
     rbm.fit((data + 1) / 2)
     kl = kl_to_target(rbm.model_, states, p)
@@ -88,7 +88,8 @@ def test_gibbs_and_anneal_samplers_reach_comparable_kl():
     data, states, p = sample_target(400, 1)
     results = {}
     for name in ("gibbs", "anneal"):
-        rbm = BoltzmannRBM(n_hidden=4, estimator=PCD(1, 64, name), learning_rate=0.05, batch_size=40, n_epochs=30, seed=2)
+        rbm = BoltzmannRBM(n_hidden=4, estimator=PCD(1, 64, name), learning_rate=0.05, batch_size=40, n_epochs=30,
+                           random_state=2)
         rbm.fit(data)
         results[name] = kl_to_target(rbm.model_, states, p)
     assert max(results.values()) < 0.25, results
@@ -105,7 +106,7 @@ def test_optimizers_minimise_a_quadratic():
 
 def test_transform_sample_and_partial_fit():
     data, _, _ = sample_target(100, 3)
-    rbm = BoltzmannRBM(n_hidden=3, estimator=CD(1, "gibbs"), n_epochs=2, seed=0).fit(data)
+    rbm = BoltzmannRBM(n_hidden=3, estimator=CD(1, "gibbs"), n_epochs=2, random_state=0).fit(data)
     assert rbm.transform(data).shape == (100, 3)
     samples = rbm.sample(20, seed=1, num_sweeps=50)
     assert samples.shape == (20, 6) and set(np.unique(samples)) <= {0, 1}
@@ -115,7 +116,7 @@ def test_transform_sample_and_partial_fit():
 
 
 def test_bad_input():
-    rbm = BoltzmannRBM(n_hidden=2, n_epochs=1, seed=0)
+    rbm = BoltzmannRBM(n_hidden=2, n_epochs=1, random_state=0)
     with pytest.raises(ValueError, match="binary"):
         rbm.fit(np.array([[0, 2], [1, 0]]))
     with pytest.raises(ValueError, match="NaN"):
@@ -134,19 +135,20 @@ def test_bad_input():
 
 
 @pytest.mark.parametrize("estimator", [lambda: PCD(1, 32, "gibbs"), lambda: CD(1, "anneal")], ids=["pcd-gibbs", "cd-anneal"])
-def test_interrupted_and_resumed_training_equals_an_uninterrupted_run(tmp_path, estimator):
+def test_interrupted_and_warm_started_training_equals_an_uninterrupted_run(tmp_path, estimator):
     data, _, _ = sample_target(120, 4)
     straight = BoltzmannRBM(n_hidden=3, estimator=estimator(), optimizer="adam", learning_rate=0.02,
-                            batch_size=20, n_epochs=4, seed=7).fit(data)
+                            batch_size=20, n_epochs=4, random_state=7).fit(data)
     path = tmp_path / "rbm.ckpt"
     first = BoltzmannRBM(n_hidden=3, estimator=estimator(), optimizer="adam", learning_rate=0.02,
-                         batch_size=20, n_epochs=2, seed=7).fit(data, checkpoint=path)
+                         batch_size=20, n_epochs=2, random_state=7).fit(data, checkpoint=path)
     resumed = BoltzmannRBM.load(path)
     assert resumed.epochs_done_ == 2 and first.epochs_done_ == 2
-    resumed.n_epochs = 4
-    resumed.fit(data, resume=True)
+    resumed.set_params(n_epochs=4, warm_start=True).fit(data)
+    first.set_params(n_epochs=4, warm_start=True).fit(data)  # in memory, without a checkpoint
     for name in ("W", "b", "c"):
         np.testing.assert_array_equal(getattr(resumed.model_, name), getattr(straight.model_, name))
+        np.testing.assert_array_equal(getattr(first.model_, name), getattr(straight.model_, name))
     (tmp_path / "junk").write_bytes(__import__("pickle").dumps({"format": "other"}))
     with pytest.raises(ValueError, match="not a BoltzmannRBM checkpoint"):
         BoltzmannRBM.load(tmp_path / "junk")
@@ -165,7 +167,7 @@ def test_ais_log_partition_is_within_its_error_bar_of_exact():
 
 def test_score_samples_exact_and_ais_agree():
     data, _, _ = sample_target(100, 5)
-    rbm = BoltzmannRBM(n_hidden=4, estimator=ExactGradient(), n_epochs=5, seed=0).fit(data)
+    rbm = BoltzmannRBM(n_hidden=4, estimator=ExactGradient(), n_epochs=5, random_state=0).fit(data)
     exact = rbm.score_samples(data)
     ais = rbm.score_samples(data, method="ais", n_chains=200, n_steps=300, seed=0)
     np.testing.assert_allclose(ais, exact, atol=0.05)
@@ -196,7 +198,7 @@ def test_two_lobe_training_with_parameter_noise_learns():
 
     data, states, p = sample_target(400, 6)
     rbm = BoltzmannRBM(n_hidden=4, estimator=TwoLobe(1, 64, "gibbs"), optimizer=LangevinSGD(0.05, 1e-4, seed=0),
-                       batch_size=40, n_epochs=40, seed=3).fit(data)
+                       batch_size=40, n_epochs=40, random_state=3).fit(data)
     assert kl_to_target(rbm.model_, states, p) < 0.3
 
 
@@ -244,7 +246,7 @@ def test_pcd_on_the_cuda_gibbs_backend_learns_like_the_cpu_one():
     for device in ("cpu", "cuda"):
         backend = get("gibbs", device=device)
         rbm = BoltzmannRBM(n_hidden=4, estimator=PCD(1, 64, backend), learning_rate=0.05, batch_size=40,
-                           n_epochs=30, seed=2)
+                           n_epochs=30, random_state=2)
         rbm.fit(data)
         results[device] = kl_to_target(rbm.model_, states, p)
     assert max(results.values()) < 0.25, results
@@ -256,7 +258,7 @@ def test_float32_training_learns_like_float64_and_stays_float32():
     results = {}
     for dtype in ("float64", "float32"):
         rbm = BoltzmannRBM(n_hidden=4, estimator=PCD(1, 64, "gibbs"), learning_rate=0.05, batch_size=40,
-                           n_epochs=30, seed=2, dtype=dtype).fit(data)
+                           n_epochs=30, random_state=2, dtype=dtype).fit(data)
         assert all(a.dtype == np.dtype(dtype) for a in rbm.model_.parameters().values())
         results[dtype] = kl_to_target(rbm.model_, states, p)
     assert max(results.values()) < 0.25 and abs(results["float32"] - results["float64"]) < 0.1, results

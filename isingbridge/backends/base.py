@@ -391,7 +391,8 @@ class Problem:
 
     def conditional_positions(self, labels: Any) -> tuple[list, np.ndarray]:
         """Validate the labels of ``conditionals``; their positions in :attr:`variables`."""
-        return _conditional_positions(labels, self.variables, lambda: self.index)
+        variables = self.bqm.variables if isinstance(self.bqm, CompiledBQM) else self.variables  # keeps its label kind
+        return _conditional_positions(labels, variables, lambda: self.index)
 
     def conditional_means(self, full_states: np.ndarray, positions: np.ndarray, beta: float,
                           free_means: np.ndarray | None = None) -> np.ndarray:
@@ -721,7 +722,7 @@ class Batch:
     def conditional_positions(self, labels: Any) -> tuple[list, np.ndarray]:
         """Validate the labels of ``conditionals``; their positions in :attr:`variables`."""
         if isinstance(self.bqm, CompiledBQM):
-            return _conditional_positions(labels, self.variables, lambda: self.bqm.index)
+            return _conditional_positions(labels, self.bqm.variables, lambda: self.bqm.index)
         return _conditional_positions(labels, self.variables, lambda: {v: i for i, v in enumerate(self.variables)})
 
     def conditional_means(self, states: np.ndarray, positions: np.ndarray, beta: float) -> np.ndarray:

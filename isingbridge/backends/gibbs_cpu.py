@@ -424,7 +424,7 @@ def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list],
     if levels > FLOAT32_FIELD_LIMIT:
         levels = max(_largest(model.h) + float(np.abs(W).sum(axis=a).max(initial=0.0)) for a in (0, 1))
     W = W.astype(np.float32, copy=False) if levels <= FLOAT32_FIELD_LIMIT else W
-    blocks = [[(1, W)], [(0, W.T)]] if W.any() else [[], []]
+    blocks = [[(1, W)], [(0, W.T)]] if model.max_abs_coupling > 0 else [[], []]
     return [visible, hidden], blocks, [model.h[visible], model.h[hidden]]
 
 

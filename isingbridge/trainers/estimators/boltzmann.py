@@ -121,12 +121,11 @@ class _Sampling(GradientEstimator):
         """
         options = dict(self.options)
         if self._continues_chains():
-            options.update(initial_states=starts, num_sweeps=sweeps)
+            options.update(initial_states=starts.astype(np.int8), num_sweeps=sweeps)  # spins: checked byte-wise
             if "burn_in" in self.backend.parameters:
                 options["burn_in"] = 0
         target = model.sampling_model()
-        drawn = self.backend.sample_states(target, beta=model.beta, num_reads=starts.shape[0],
-                                           seed=int(rng.integers(2**31)),
+        drawn = self.backend.sample_states(target, beta=model.beta, num_reads=starts.shape[0], seed=rng,
                                            conditionals=model.rao_blackwell_variables(), **options)
         means = drawn.conditional_means
         self.last_means = None if means is None else means.astype(model.dtype, copy=False)

@@ -5,22 +5,23 @@ States s_k of layers k = 1..L (layer 0 is the input x, clamped), activation ρ:
 
     E(s) = ½ Σ_k ‖s_k‖² − Σ_k ρ(s_{k+1})ᵀ W_k ρ(s_k) − Σ_k b_kᵀ ρ(s_k),     C = ½ ‖s_L − d‖²,
 
-and the network answers with the output layer of the minimum of F = E + βC
-(β = 0: free).  Equilibria are found by fixed-point iteration to a tolerance
-(``relax="fixed_point"``: for the hard sigmoid ρ(s) = clip(s, 0, 1) the
-stationary condition of E is exactly s_k = ρ(h_k), h_k = W_{k−1}ρ(s_{k−1}) +
-W_kᵀρ(s_{k+1}) + b_k, and the output solves s_L = ρ((h_L + βd)/(1 + β)))
-or by gradient descent on F (``relax="gradient"``, any ρ).  The EP gradient
-is the difference of ∂E/∂θ (∂E/∂W_k = −ρ(s_{k+1})ρ(s_k)ᵀ, ∂E/∂b_k = −ρ(s_k))
-between the nudged and free equilibria, over β (``"positive"``), or between
-+β and −β over 2β (``"symmetric"``, Laborieux et al. 2021); both tend to
-dC/dθ at the free equilibrium as β → 0 (errors O(β) and O(β²)).
+and the network answers with the output layer of the minimum of F = E + νC,
+ν the nudging strength ``nudge`` (ν = 0: free).  Equilibria are found by
+fixed-point iteration to a tolerance (``relax="fixed_point"``: for the hard
+sigmoid ρ(s) = clip(s, 0, 1) the stationary condition of E is exactly
+s_k = ρ(h_k), h_k = W_{k−1}ρ(s_{k−1}) + W_kᵀρ(s_{k+1}) + b_k, and the output
+solves s_L = ρ((h_L + νd)/(1 + ν))) or by gradient descent on F
+(``relax="gradient"``, any ρ).  The EP gradient is the difference of ∂E/∂θ
+(∂E/∂W_k = −ρ(s_{k+1})ρ(s_k)ᵀ, ∂E/∂b_k = −ρ(s_k)) between the nudged and free
+equilibria, over ν (``"positive"``), or between +ν and −ν over 2ν
+(``"symmetric"``, Laborieux et al. 2021); both tend to dC/dθ at the free
+equilibrium as ν → 0 (errors O(ν) and O(ν²)).
 
 >>> import numpy as np
 >>> from isingbridge.trainers import EqProp, LayeredHopfield
 >>> net = LayeredHopfield.random([4, 6, 2], seed=0)
 >>> X, D = np.random.default_rng(1).random((3, 4)), np.eye(2)[[0, 1, 0]]
->>> g = EqProp(beta=0.01).gradient(net, X, D)
+>>> g = EqProp(nudge=0.01).gradient(net, X, D)
 >>> sorted(g.gradients), g.gradients["W0"].shape
 (['W0', 'W1', 'b0', 'b1'], (6, 4))
 """
@@ -53,30 +54,30 @@ class EqProp:
 
     Parameters
     ----------
-    beta : float
-        Nudging strength (> 0; < 1 for the symmetric variant's −β phase with
+    nudge : float
+        Nudging strength ν (> 0; < 1 for the symmetric variant's −ν phase with
         fixed-point relaxation).
     variant : {"symmetric", "positive"}
     method : {"fixed_point", "gradient"}
         Relaxation: exact fixed-point iteration (hard sigmoid) or gradient
-        descent on E + βC with ``step`` (any activation).
+        descent on E + νC with ``step`` (any activation).
     tol, max_iter, nudge_iter : convergence settings (nudged phases start at the free equilibrium)
     """
 
-    def __init__(self, beta: float = 0.5, *, variant: str = "symmetric", method: str = "fixed_point",
+    def __init__(self, nudge: float = 0.5, *, variant: str = "symmetric", method: str = "fixed_point",
                  tol: float = 1e-5, max_iter: int = 100, nudge_iter: int | None = None, step: float = 0.2):
-        self.beta = check_nudge(beta, variant)
+        self.nudge = check_nudge(nudge, variant)
         check_choice(method, "method", METHODS)
-        if variant == "symmetric" and method == "fixed_point" and self.beta >= 1:
-            raise ValueError("symmetric nudging with fixed-point relaxation needs beta < 1 (the −β phase divides by "
-                             "1 − β)")
+        if variant == "symmetric" and method == "fixed_point" and self.nudge >= 1:
+            raise ValueError("symmetric nudging with fixed-point relaxation needs nudge < 1 (the −nudge phase "
+                             "divides by 1 − nudge)")
         self.variant, self.method = variant, method
         self.tol, self.step = check_positive(tol, "tol"), check_positive(step, "step")
         self.max_iter = check_positive_int(max_iter, "max_iter")
         self.nudge_iter = self.max_iter if nudge_iter is None else check_positive_int(nudge_iter, "nudge_iter")
 
-    def _relax(self, network, x, beta, targets, start, max_iter):
-        return network.relax(x, beta=beta, targets=targets, start=start, method=self.method, tol=self.tol,
+    def _relax(self, network, x, nudge, targets, start, max_iter):
+        return network.relax(x, nudge=nudge, targets=targets, start=start, method=self.method, tol=self.tol,
                              max_iter=max_iter, step=self.step)
 
     @staticmethod
@@ -94,11 +95,11 @@ class EqProp:
         """EP estimate of ∂(mean C)/∂θ at the free equilibria of the rows of X with targets D."""
         X, D = self._check_batch(network, X, D)
         free, free_iter, converged = self._relax(network, X, 0.0, None, None, self.max_iter)
-        plus = self._relax(network, X, self.beta, D, free, self.nudge_iter)[0]
+        plus = self._relax(network, X, self.nudge, D, free, self.nudge_iter)[0]
         if self.variant == "symmetric":
-            minus, scale = self._relax(network, X, -self.beta, D, free, self.nudge_iter)[0], 2.0 * self.beta
+            minus, scale = self._relax(network, X, -self.nudge, D, free, self.nudge_iter)[0], 2.0 * self.nudge
         else:
-            minus, scale = free, self.beta
+            minus, scale = free, self.nudge
         s_plus = network.energy_gradient_statistics(X, plus)
         s_minus = network.energy_gradient_statistics(X, minus)
         gradients = {name: -(s_plus[name] - s_minus[name]) / scale for name in s_plus}
@@ -106,7 +107,7 @@ class EqProp:
         return EqPropResult(gradients, cost, free[-1], info={"free_iterations": free_iter, "converged": converged})
 
     def __repr__(self) -> str:
-        return f"EqProp(beta={self.beta}, variant={self.variant!r}, method={self.method!r})"
+        return f"EqProp(nudge={self.nudge}, variant={self.variant!r}, method={self.method!r})"
 
 
 class LowTemperatureRule(EqProp):
@@ -118,7 +119,7 @@ class LowTemperatureRule(EqProp):
         ∂C/∂W_ij = ρ'(s̄_i) ρ(s̄_j) v_i + ρ(s̄_i) ρ'(s̄_j) v_j,      ∂C/∂b_i = ρ'(s̄_i) v_i
 
     (input units have no v).  This is the implicit-function derivative of the
-    cost at the equilibrium — EP's β → 0 limit — for networks whose Hessian one
+    cost at the equilibrium — EP's ν → 0 limit — for networks whose Hessian one
     can afford (one solve of size Σ hidden+output units per example).
     """
 

@@ -1,27 +1,28 @@
 """Equilibrium propagation on Ising samplers: nudged phases (Laydevant et al.) and the thermal covariance rule.
 
 A network is a SPIN BQM in dimod's sign, E(s) = Σ h_i s_i + Σ J_ij s_i s_j,
-held at inverse temperature β_T by any backend; inputs are clamped spins and
-the cost of output spins o with targets d_o ∈ [−1, 1] is
+held at inverse temperature β (``beta``) by any backend; inputs are clamped
+spins and the cost of output spins o with targets d_o ∈ [−1, 1] is
 
     C(s) = ½ Σ_o (s_o − d_o)²  =  const − Σ_o d_o s_o        (s_o² = 1).
 
-With the free energy F(β) = −(1/β_T) log Σ exp(−β_T (E + β C)) one has
-∂F/∂β = ⟨C⟩ and ∂F/∂J_ij = ⟨s_i s_j⟩, so at any temperature
+With ν the nudging strength (``nudge``) and the free energy
+F(ν) = −(1/β) log Σ exp(−β (E + ν C)) one has ∂F/∂ν = ⟨C⟩ and
+∂F/∂J_ij = ⟨s_i s_j⟩, so at any temperature
 
-    ∂⟨C⟩/∂J_ij = ∂⟨s_i s_j⟩/∂β |_{β=0} ≈ (⟨s_i s_j⟩^{(+β)} − ⟨s_i s_j⟩^{(−β)}) / 2β
+    ∂⟨C⟩/∂J_ij = ∂⟨s_i s_j⟩/∂ν |_{ν=0} ≈ (⟨s_i s_j⟩^{(+ν)} − ⟨s_i s_j⟩^{(−ν)}) / 2ν
 
-(:class:`IsingEqProp`; ``variant="positive"`` uses the free phase and +β), and
-weights W = −J move by +η (⟨s_is_j⟩_nudged − ⟨s_is_j⟩_free)/β as in Laydevant
+(:class:`IsingEqProp`; ``variant="positive"`` uses the free phase and +ν), and
+weights W = −J move by +η (⟨s_is_j⟩_nudged − ⟨s_is_j⟩_free)/ν as in Laydevant
 et al.  Both phases are Boltzmann samples of the same BQM (the nudge is a field
-−β d_o on each output), so any backend runs them: exact, gibbs, anneal, a
+−ν d_o on each output), so any backend runs them: exact, gibbs, anneal, a
 wrapped D-Wave sampler.  :class:`ThermalEqProp` needs no nudged phase at all
-(Massar & Mognetti 2024, Eq. 43): at β = 0,
+(Massar & Mognetti 2024, Eq. 43): at ν = 0,
 
-    ∂⟨C⟩/∂θ = −β_T Cov[∂E/∂θ, C]                (∂E/∂J_ij = s_i s_j, ∂E/∂h_i = s_i),
+    ∂⟨C⟩/∂θ = −β Cov[∂E/∂θ, C]                (∂E/∂J_ij = s_i s_j, ∂E/∂h_i = s_i),
 
 estimated from free-phase samples with its standard error; its ``clamped``
-method is the ±β estimator above for comparison (Eq. 42).
+method is the ±ν estimator above for comparison (Eq. 42).
 
 >>> import dimod
 >>> from isingbridge.trainers import IsingEqProp
@@ -120,10 +121,10 @@ def _check_problem(bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Ma
     return bqm, {label: check_spin_value(value, f"input {label!r}") for label, value in inputs.items()}, checked
 
 
-def _nudged(bqm: dimod.BinaryQuadraticModel, targets: Mapping, beta: float) -> dimod.BinaryQuadraticModel:
+def _nudged(bqm: dimod.BinaryQuadraticModel, targets: Mapping, nudge: float) -> dimod.BinaryQuadraticModel:
     nudged = bqm.copy()
     for label, d in targets.items():
-        nudged.add_linear(label, -beta * d)
+        nudged.add_linear(label, -nudge * d)
     return nudged
 
 
@@ -136,37 +137,37 @@ class IsingEqProp:
 
     Parameters
     ----------
-    beta : float
-        Nudging strength (> 0).
+    nudge : float
+        Nudging strength ν (> 0).
     backend : str, Backend or dimod.Sampler
         Who samples the phases (``"exact"`` gives exact moments).
-    temperature_beta : float
-        Inverse temperature β_T of the network's Boltzmann distribution.
+    beta : float
+        Inverse temperature β of the network's Boltzmann distribution.
     variant : {"symmetric", "positive"}
     options : passed to the backend's ``moments`` (``num_reads``, ``num_sweeps``, ``seed`` ...).
     """
 
-    def __init__(self, beta: float = 0.1, *, backend: Any = "gibbs", temperature_beta: float = 1.0,
+    def __init__(self, nudge: float = 0.1, *, backend: Any = "gibbs", beta: float = 1.0,
                  variant: str = "symmetric", **options: Any):
-        self.beta = check_nudge(beta, variant)
+        self.nudge = check_nudge(nudge, variant)
         self.variant = variant
-        self.temperature_beta = check_beta(temperature_beta, "temperature_beta")
+        self.beta = check_beta(beta, "beta")
         self.backend = get(backend)
         self.options = options
 
     def _moments(self, bqm, inputs):
-        return self.backend.moments(bqm, beta=self.temperature_beta, clamp=inputs or None, **self.options)
+        return self.backend.moments(bqm, beta=self.beta, clamp=inputs or None, **self.options)
 
     def gradient(self, bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping) -> IsingGradient:
         """∂⟨C⟩/∂θ for every coupling and free field of ``bqm`` (inputs clamped)."""
         bqm, inputs, targets = _check_problem(bqm, inputs, targets)
         free = self._moments(bqm, inputs)
         if self.variant == "symmetric":
-            plus = self._moments(_nudged(bqm, targets, self.beta), inputs)
-            minus = self._moments(_nudged(bqm, targets, -self.beta), inputs)
-            scale = 2.0 * self.beta
+            plus = self._moments(_nudged(bqm, targets, self.nudge), inputs)
+            minus = self._moments(_nudged(bqm, targets, -self.nudge), inputs)
+            scale = 2.0 * self.nudge
         else:
-            plus, minus, scale = self._moments(_nudged(bqm, targets, self.beta), inputs), free, self.beta
+            plus, minus, scale = self._moments(_nudged(bqm, targets, self.nudge), inputs), free, self.nudge
         quadratic, linear = Couplings(), {}
         for kind, key in parameter_keys(bqm, inputs):
             if kind == "J":
@@ -178,24 +179,25 @@ class IsingEqProp:
                              info={"backend": self.backend.name})
 
     def __repr__(self) -> str:
-        return f"IsingEqProp(beta={self.beta}, backend={self.backend.name!r}, variant={self.variant!r})"
+        return (f"IsingEqProp(nudge={self.nudge}, backend={self.backend.name!r}, beta={self.beta}, "
+                f"variant={self.variant!r})")
 
 
 class ThermalEqProp:
     """The finite-temperature EP rules of Massar & Mognetti (2024) for a BQM at temperature T.
 
     ``gradient`` — the covariance estimator of Eq. 43, −(1/T) Cov[∂E/∂θ, C]
-    over ``num_reads`` free-phase samples (β = 0: outputs never clamped), with
-    standard errors; ``clamped_gradient`` — the ±β estimator of Eq. 42 on the
-    same backend, for comparison.
+    over ``num_reads`` free-phase samples (no nudge: outputs never clamped), with
+    standard errors; ``clamped_gradient`` — the ±``nudge`` estimator of Eq. 42 on
+    the same backend, for comparison.
     """
 
     def __init__(self, temperature: float = 1.0, *, backend: Any = "gibbs", num_reads: int = 1000,
-                 beta: float = 0.1, **options: Any):
+                 nudge: float = 0.1, **options: Any):
         self.temperature = positive_setting(temperature, "temperature")
         self.num_reads = check_positive_int(num_reads, "num_reads")
         self.backend = get(backend)
-        self.beta = check_nudge(beta, "symmetric")
+        self.nudge = check_nudge(nudge, "symmetric")
         self.options = options
 
     def gradient(self, bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping, *,
@@ -228,11 +230,11 @@ class ThermalEqProp:
 
     def clamped_gradient(self, bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping,
                          **options: Any) -> IsingGradient:
-        """The ±β nudged estimator (Eq. 42) at the same temperature and backend."""
+        """The ±``nudge`` estimator (Eq. 42) at the same temperature and backend."""
         options = {**self.options, **options}
         if "num_reads" in self.backend.parameters:
             options.setdefault("num_reads", self.num_reads)
-        estimator = IsingEqProp(self.beta, backend=self.backend, temperature_beta=1.0 / self.temperature, **options)
+        estimator = IsingEqProp(self.nudge, backend=self.backend, beta=1.0 / self.temperature, **options)
         return estimator.gradient(bqm, inputs, targets)
 
     def __repr__(self) -> str:

@@ -33,10 +33,9 @@ def positive_setting(value: Any, name: str, note: str = "") -> float:
         raise type(error)(f"{name} must be a finite number > 0{note}, got {value!r}") from None
 
 
-def check_nudge(beta: Any, variant: str) -> float:
-    """The nudging strength β > 0 finite, and a known variant; shared by the EP estimators."""
-    strength = positive_setting(beta, "the nudging strength beta",
-                                " (EP needs a nudge; this beta is not an inverse temperature)")
+def check_nudge(nudge: Any, variant: str) -> float:
+    """The nudging strength ``nudge`` > 0 finite, and a known variant; shared by the EP estimators."""
+    strength = positive_setting(nudge, "nudge", " (the nudging strength: EP needs a nudge)")
     check_choice(variant, "variant", ("positive", "symmetric"))
     return strength
 

@@ -2,21 +2,22 @@
 
 A network of qubits with Hamiltonian (Eq. 16)
 
-    H(β) = Σ_{i∈in} u_i Z_i + Σ_ij a_ij X_iX_j + b_ij Z_iZ_j  [+ Σ_i h_i Z_i]  + (β/2) Σ_{i∈out} (Z_i − d_i)²
+    H(ν) = Σ_{i∈in} u_i Z_i + Σ_ij a_ij X_iX_j + b_ij Z_iZ_j  [+ Σ_i h_i Z_i]  + (ν/2) Σ_{i∈out} (Z_i − d_i)²
 
-is held in an eigenstate (the ground state, an excited state k) or in its
-Gibbs state at temperature T; its answer is ⟨Z_i⟩ on the output qubits and its
-cost is ⟨C⟩ = ½ Σ_out ⟨(Z_i − d_i)²⟩ = ½ Σ_out (1 + d_i² − 2 d_i ⟨Z_i⟩) in
-the free (β = 0) state.  Because the energy is stationary on eigenstates
-(Eq. 22), ∂E/∂β = ⟨C⟩ and ∂E/∂θ = ⟨∂H/∂θ⟩, so (Eqs. 27–29)
+(ν the nudging strength ``nudge``; the paper's β) is held in an eigenstate
+(the ground state, an excited state k) or in its Gibbs state at temperature T;
+its answer is ⟨Z_i⟩ on the output qubits and its cost is
+⟨C⟩ = ½ Σ_out ⟨(Z_i − d_i)²⟩ = ½ Σ_out (1 + d_i² − 2 d_i ⟨Z_i⟩) in the free
+(ν = 0) state.  Because the energy is stationary on eigenstates (Eq. 22),
+∂E/∂ν = ⟨C⟩ and ∂E/∂θ = ⟨∂H/∂θ⟩, so (Eqs. 27–29)
 
-    ∂⟨C⟩/∂θ = ∂/∂β ⟨∂H/∂θ⟩ |_{β=0} ≈ (⟨∂H/∂θ⟩^{(+β)} − ⟨∂H/∂θ⟩^{(−β)}) / 2β,
+    ∂⟨C⟩/∂θ = ∂/∂ν ⟨∂H/∂θ⟩ |_{ν=0} ≈ (⟨∂H/∂θ⟩^{(+ν)} − ⟨∂H/∂θ⟩^{(−ν)}) / 2ν,
 
 with ∂H/∂b_ij = Z_iZ_j, ∂H/∂a_ij = X_iX_j, ∂H/∂h_i = Z_i: two nudged states
-give every gradient (error O(β²); the ``"positive"`` variant uses the free
-state and +β, error O(β)).  The same identity holds for the free energy of a
+give every gradient (error O(ν²); the ``"positive"`` variant uses the free
+state and +ν, error O(ν)).  The same identity holds for the free energy of a
 Gibbs state, so the estimator works at any temperature.  With ±1 targets the
-nudge is a Z field −β d_i on each output (the constant drops out).
+nudge is a Z field −ν d_i on each output (the constant drops out).
 
 Examples
 --------
@@ -25,7 +26,7 @@ Examples
 >>> from isingbridge.trainers import QuantumEqProp
 >>> bqm = dimod.BQM({"hid": 0.1, "out": 0.1}, {("in", "hid"): -0.5, ("hid", "out"): -0.4}, 0.0, "SPIN")
 >>> net = TransverseIsing(bqm, xx={("in", "hid"): 0.3, ("hid", "out"): 0.2})
->>> g = QuantumEqProp(beta=1e-3).gradient(net, inputs={"in": 1.0}, targets={"out": 1.0})
+>>> g = QuantumEqProp(nudge=1e-3).gradient(net, inputs={"in": 1.0}, targets={"out": 1.0})
 >>> ("hid", "in") in g.zz and ("out", "hid") in g.xx    # keyed by coupling, either order
 True
 >>> g.outputs["out"] < 0, round(g.cost - (1 - g.outputs["out"]), 12)  # u = +1 favours Z_in = −1, and the chain follows
@@ -53,7 +54,7 @@ __all__ = ["QuantumEqProp", "QuantumGradient", "LevelCrossingWarning"]
 
 
 class LevelCrossingWarning(UserWarning):
-    """The nudged eigenstate is not the continuation of the free one: a level crossing is within reach of β."""
+    """The nudged eigenstate is not the continuation of the free one: a level crossing is within reach of the nudge."""
 
 
 @dataclass
@@ -79,27 +80,27 @@ class QuantumEqProp:
 
     Parameters
     ----------
-    beta : float
-        Nudging strength (> 0).
+    nudge : float
+        Nudging strength ν (> 0).
     state : "ground" or int
         Eigenstate index (0 = ground) when ``temperature`` is None.
     temperature : float, optional
         Use the Gibbs state at this temperature (> 0) instead of an eigenstate.
     variant : {"symmetric", "positive"}
-        ±β nudges (error O(β²)) or free and +β (error O(β)).
+        ±ν nudges (error O(ν²)) or free and +ν (error O(ν)).
     backend : Backend, optional
         A backend with quantum moments (default ``get("statevector")``).
     warn_crossings : bool
         Warn (:class:`LevelCrossingWarning`) when a nudged eigenstate is not the
-        continuation of the free one.  Training with a large β crosses levels on
+        continuation of the free one.  Training with a large nudge crosses levels on
         purpose (a saturated ground state only answers to a nudge that flips it),
         so the classifier turns this off.
     """
 
-    def __init__(self, beta: float = 0.01, *, state: Any = "ground", temperature: float | None = None,
+    def __init__(self, nudge: float = 0.01, *, state: Any = "ground", temperature: float | None = None,
                  variant: str = "symmetric", backend: Backend | None = None, warn_crossings: bool = True):
         self.warn_crossings = check_bool(warn_crossings, "warn_crossings")
-        self.beta = check_nudge(beta, variant)
+        self.nudge = check_nudge(nudge, variant)
         self.variant = variant
         self.state = self._check_state(state)
         if temperature is not None:
@@ -138,7 +139,7 @@ class QuantumEqProp:
         return None if states is None else states.vectors[:, self.state]
 
     def free_state(self, model: Any, inputs: Mapping) -> Any:
-        """Moments of the free network (β = 0) with the inputs applied."""
+        """Moments of the free network (no nudge) with the inputs applied."""
         model = as_transverse_ising(model)
         return self._moments(model.with_fields(self._check_fields(model, inputs, "inputs", False)))
 
@@ -154,9 +155,9 @@ class QuantumEqProp:
             return self._moments(driven.with_fields({label: -b * d for label, d in targets.items()}))
 
         if self.variant == "symmetric":
-            plus, minus, scale = nudged(self.beta), nudged(-self.beta), 2.0 * self.beta
+            plus, minus, scale = nudged(self.nudge), nudged(-self.nudge), 2.0 * self.nudge
         else:
-            plus, minus, scale = nudged(self.beta), free, self.beta
+            plus, minus, scale = nudged(self.nudge), free, self.nudge
         self._check_continuity(free, (plus, minus))
         index = {label: q for q, label in enumerate(free.variables)}
 
@@ -178,7 +179,7 @@ class QuantumEqProp:
                                info={"gap": free.info.get("gap"), "temperature": self.temperature})
 
     def _check_continuity(self, free, nudged_states) -> None:
-        """Warn when a nudged eigenstate is not the free one carried on (a crossing within β)."""
+        """Warn when a nudged eigenstate is not the free one carried on (a crossing within the nudge)."""
         if self.temperature is not None or not self.warn_crossings:
             return
         reference = self._vector(free)
@@ -190,11 +191,11 @@ class QuantumEqProp:
             if overlap < 0.9:
                 warnings.warn(
                     f"the nudged eigenstate {self.state} overlaps the free one by only {overlap:.2f} (free gap "
-                    f"{free.info.get('gap', float('nan')):.3g}): a level crossing lies within β = {self.beta}, where "
-                    "the EP gradient is undefined; lower beta or move away from the crossing",
+                    f"{free.info.get('gap', float('nan')):.3g}): a level crossing lies within nudge = {self.nudge}, "
+                    "where the EP gradient is undefined; lower nudge or move away from the crossing",
                     LevelCrossingWarning, stacklevel=3,
                 )
 
     def __repr__(self) -> str:
         where = f"temperature={self.temperature}" if self.temperature is not None else f"state={self.state}"
-        return f"QuantumEqProp(beta={self.beta}, {where}, variant={self.variant!r})"
+        return f"QuantumEqProp(nudge={self.nudge}, {where}, variant={self.variant!r})"

@@ -33,7 +33,7 @@ Examples
 >>> from isingbridge.datasets import bars
 >>> from isingbridge.trainers import BoltzmannRBM, RAPID
 >>> X = bars(4)
->>> rbm = BoltzmannRBM(200, estimator=RAPID(8), learning_rate=0.05, n_epochs=5, seed=0).fit(X)
+>>> rbm = BoltzmannRBM(200, estimator=RAPID(8), learning_rate=0.05, n_epochs=5, random_state=0).fit(X)
 >>> rbm.model_.n_patterns, sorted(np.unique(rbm.model_.xi_v).tolist())
 (8, [-1.0, 1.0])
 """

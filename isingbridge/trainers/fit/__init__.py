@@ -4,7 +4,7 @@
 the equilibrium-propagation classifiers :class:`EqPropClassifier`
 (:mod:`.eqprop`), :class:`IsingEqPropClassifier` (:mod:`.ising`) and
 :class:`QuantumEqPropClassifier` (:mod:`.quantum`); :mod:`.loop` holds the
-shared epoch loop and save/resume.
+shared epoch loop, warm starts and save/load.
 """
 from isingbridge.trainers.fit.boltzmann import BoltzmannClassifier, BoltzmannRBM, to_spins
 from isingbridge.trainers.fit.eqprop import EqPropClassifier

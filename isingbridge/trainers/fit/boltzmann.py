@@ -2,12 +2,12 @@
 
 Both drive the same loop (:class:`_Trainer`): mini-batches of visible rows, a
 gradient from the estimator, an optimizer step, the estimator's hooks, the
-model's refresh; callbacks after every epoch; save/resume of the whole state.
+model's refresh; callbacks after every epoch; warm starts and save/load of the whole state.
 
 >>> import numpy as np
 >>> from isingbridge.trainers import BoltzmannRBM, ExactGradient
 >>> X = np.array([[1, 1, 0, 0], [0, 0, 1, 1]] * 8)
->>> rbm = BoltzmannRBM(n_hidden=2, estimator=ExactGradient(), learning_rate=0.1, n_epochs=200, seed=0).fit(X)
+>>> rbm = BoltzmannRBM(n_hidden=2, estimator=ExactGradient(), learning_rate=0.1, n_epochs=200, random_state=0).fit(X)
 >>> bool(rbm.score_samples(X).mean() > np.log(0.3))     # most mass on the two patterns
 True
 """
@@ -57,12 +57,12 @@ def to_spins(X: Any, width: int | None = None, dtype: Any = np.float64, *, name:
 
 
 class _Trainer(Checkpointing, BaseEstimator):
-    """Epochs, batches, seeds, hooks, callbacks, progress, save/resume: shared by the estimators below."""
+    """Epochs, batches, seeds, hooks, callbacks, progress, warm starts, save/load: shared by the estimators below."""
 
     _label = "Boltzmann"
 
-    def _set_common(self, n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
-                    progress, dtype="float64") -> None:
+    def _set_common(self, n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta,
+                    random_state, warm_start, progress, dtype="float64") -> None:
         self.dtype = dtype
         self.n_hidden = n_hidden
         self.estimator = estimator
@@ -72,7 +72,8 @@ class _Trainer(Checkpointing, BaseEstimator):
         self.optimizer = optimizer
         self.momentum = momentum
         self.beta = beta
-        self.seed = seed
+        self.random_state = random_state
+        self.warm_start = warm_start
         self.progress = progress
 
     def _default_estimator(self) -> GradientEstimator:
@@ -88,6 +89,7 @@ class _Trainer(Checkpointing, BaseEstimator):
         check_positive(self.learning_rate, "learning_rate")
         check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
         check_beta(self.beta, "beta")
+        check_bool(self.warm_start, "warm_start")
         check_bool(self.progress, "progress")
         self._check_dtype()
         self._make_optimizer()
@@ -121,7 +123,7 @@ class _Trainer(Checkpointing, BaseEstimator):
 
     def _initialise(self, width: int) -> None:
         """A fresh model, estimator and optimizer (the callers, fit and partial_fit, have checked the settings)."""
-        self.rng_ = as_rng(self.seed)
+        self.rng_ = as_rng(self.random_state, "random_state")
         self.estimator_ = self._estimator()
         self.estimator_.reset()
         self.model_ = self._new_model(width).astype(self._check_dtype())
@@ -146,11 +148,10 @@ class _Trainer(Checkpointing, BaseEstimator):
             estimator.after_epoch(model)
         self.epochs_done_ += 1
 
-    def _train(self, rows: np.ndarray, resume: bool, checkpoint, callback) -> None:
+    def _train(self, rows: np.ndarray, checkpoint, callback) -> None:
         check_positive_int(self.n_epochs, "n_epochs")
-        check_bool(resume, "resume")
         self._check_params()
-        if not (resume and hasattr(self, "model_")):
+        if not self._warm("model_"):
             self._initialise(rows.shape[1])
             self.model_.start_from_data(rows)
         self._run_epochs(lambda: self._epoch(rows), self._label, checkpoint, callback)
@@ -170,11 +171,19 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         ``ExactGradient()``, ``CD(k, backend)``, ``PCD(k, n_particles, backend)``,
         ``TwoLobe(...)``, ``RAPID(n_patterns, ...)`` (default ``CD(1, "gibbs")``).
         The estimator builds the model (RAPID builds a pattern-built one).
-    learning_rate, batch_size, n_epochs, seed : the usual
+    learning_rate, batch_size, n_epochs : the usual
+    random_state : None, int or numpy.random.Generator
+        Seeds the initial weights, the batch order and the estimator's sampling.
     optimizer : {"sgd", "adam"} or an optimizer object (e.g. ``LangevinSGD``)
     momentum : float (SGD only)
     beta : float
         Inverse temperature of the model's Boltzmann distribution.
+    warm_start : bool
+        When True and the estimator is fitted (or was :meth:`load`-ed),
+        :meth:`fit` continues from the current state until ``n_epochs``
+        epochs have run in total; with the same ``random_state`` and data the
+        result equals an uninterrupted run.  When False, :meth:`fit` starts
+        afresh.
     progress : bool
         Show a tqdm bar with the current epoch (and the callback's metrics).
     dtype : {"float64", "float32"}
@@ -194,9 +203,10 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
 
     def __init__(self, n_hidden: int = 16, *, estimator: GradientEstimator | None = None, learning_rate: float = 0.05,
                  batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd", momentum: float = 0.0,
-                 beta: float = 1.0, seed: Any = None, progress: bool = False, dtype: str = "float64"):
-        self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
-                         progress, dtype)
+                 beta: float = 1.0, random_state: Any = None, warm_start: bool = False, progress: bool = False,
+                 dtype: str = "float64"):
+        self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta,
+                         random_state, warm_start, progress, dtype)
 
     def _initialise(self, width: int) -> None:
         super()._initialise(width)
@@ -213,16 +223,12 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         self._epoch(X)
         return self
 
-    def fit(self, X: Any, y: Any = None, *, resume: bool = False, checkpoint: str | Path | None = None,
+    def fit(self, X: Any, y: Any = None, *, checkpoint: str | Path | None = None,
             callback=None) -> "BoltzmannRBM":
-        """Train for ``n_epochs`` epochs.
+        """Train for ``n_epochs`` epochs (continuing a fitted model when ``warm_start`` is True).
 
         Parameters
         ----------
-        resume : bool
-            Continue a fitted (or :meth:`load`-ed) model up to ``n_epochs`` in
-            total instead of starting over; with the same seed the result equals
-            an uninterrupted run.
         checkpoint : path, optional
             :meth:`save` the full training state after every epoch.
         callback : callable(estimator, epoch) -> dict or None, optional
@@ -230,8 +236,8 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
             progress bar and kept in ``history_``.
         """
         self._check_params()
-        X = to_spins(X, self.n_features_in_ if resume and hasattr(self, "model_") else None, self._check_dtype())
-        self._train(X, resume, checkpoint, callback)
+        X = to_spins(X, self.n_features_in_ if self._warm("model_") else None, self._check_dtype())
+        self._train(X, checkpoint, callback)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -300,7 +306,7 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
     >>> from isingbridge.trainers import BoltzmannClassifier
     >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]] * 5)
     >>> y = np.array(["a", "a", "b", "b"] * 5)
-    >>> clf = BoltzmannClassifier(8, learning_rate=0.1, n_epochs=20, seed=0).fit(X, y)
+    >>> clf = BoltzmannClassifier(8, learning_rate=0.1, n_epochs=20, random_state=0).fit(X, y)
     >>> clf.predict([[1, 1, 1, 0], [0, 0, 1, 0]]).tolist(), clf.score(X, y)
     (['a', 'b'], 1.0)
     """
@@ -309,10 +315,10 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
 
     def __init__(self, n_hidden: int = 200, *, estimator: GradientEstimator | None = None,
                  learning_rate: float = 0.05, batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd",
-                 momentum: float = 0.0, beta: float = 1.0, seed: Any = None, progress: bool = False,
-                 dtype: str = "float64"):
-        self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta, seed,
-                         progress, dtype)
+                 momentum: float = 0.0, beta: float = 1.0, random_state: Any = None, warm_start: bool = False,
+                 progress: bool = False, dtype: str = "float64"):
+        self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta,
+                         random_state, warm_start, progress, dtype)
 
     def _default_estimator(self) -> GradientEstimator:
         return Discriminative()
@@ -337,14 +343,17 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
                              f"{self.classes_.tolist()}")
         return index
 
-    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint: str | Path | None = None,
+    def fit(self, X: Any, y: Any, *, checkpoint: str | Path | None = None,
             callback=None) -> "BoltzmannClassifier":
-        """Train for ``n_epochs`` epochs (``resume``, ``checkpoint``, ``callback`` as in :meth:`BoltzmannRBM.fit`)."""
-        continuing = resume and hasattr(self, "model_")
+        """Train for ``n_epochs`` epochs.
+
+        ``warm_start``, ``checkpoint`` and ``callback`` work as in :meth:`BoltzmannRBM.fit`.
+        """
+        continuing = self._warm("model_")
         rows = self._rows(X, y, fitting=not continuing)
         if not continuing:
             self.n_features_in_ = rows.shape[1] - len(self.classes_)
-        self._train(rows, resume, checkpoint, callback)
+        self._train(rows, checkpoint, callback)
         return self
 
     def predict_log_proba(self, X: Any) -> np.ndarray:

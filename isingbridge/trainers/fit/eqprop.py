@@ -9,7 +9,7 @@ one-hot targets, per-layer optimizers, restarts and the mini-batch loop.
 >>> from isingbridge.trainers import EqPropClassifier
 >>> digits = load_digits()
 >>> X, y = digits.data[:600] / 16, digits.target[:600]
->>> clf = EqPropClassifier((64,), n_epochs=10, learning_rate=0.005, seed=0).fit(X, y)
+>>> clf = EqPropClassifier((64,), n_epochs=10, learning_rate=0.005, random_state=0).fit(X, y)
 >>> clf.score(X, y) > 0.85
 True
 """
@@ -71,16 +71,17 @@ def _fit_candidate(candidate, X, y):
     return candidate.fit(X, y)
 
 
-def restart_seeds(seed: Any, n_init: int) -> list[int]:
-    """The seeds of ``n_init`` restarts drawn from ``seed`` (an int >= 0 or None), as :func:`best_of_restarts` uses them."""
-    if seed is not None:
+def restart_seeds(random_state: Any, n_init: int) -> list[int]:
+    """The seeds of ``n_init`` restarts drawn from ``random_state`` (an int >= 0 or None), as
+    :func:`best_of_restarts` uses them."""
+    if random_state is not None:
         try:
-            seed = check_int(seed, "seed", minimum=0)
+            random_state = check_int(random_state, "random_state", minimum=0)
         except (TypeError, ValueError) as error:
-            raise type(error)(f"n_init > 1 needs an integer seed >= 0 (or None) to seed its restarts, "
-                              f"got {seed!r}") from None
+            raise type(error)(f"n_init > 1 needs an integer random_state >= 0 (or None) to seed its restarts, "
+                              f"got {random_state!r}") from None
     n_init = check_positive_int(n_init, "n_init")
-    return [int(s) for s in np.random.default_rng(seed).integers(2**31, size=n_init)]
+    return [int(s) for s in np.random.default_rng(random_state).integers(2**31, size=n_init)]
 
 
 def best_of_restarts(estimator, X, y, n_init: int, n_jobs: Any = None):
@@ -89,12 +90,13 @@ def best_of_restarts(estimator, X, y, n_init: int, n_jobs: Any = None):
     Small EP networks have local minima that depend on the initialisation
     (3-bit parity stalls at 6/8 from some seeds); restarts are the usual cure,
     as in scikit-learn's ``n_init``.  The candidates' seeds come from the
-    estimator's ``seed``, so the choice is reproducible; the cost compared is
+    estimator's ``random_state``, so the choice is reproducible; the cost compared is
     the training cost of each candidate's last epoch (no held-out data used).
     joblib runs them, so a Dask or Ray backend can take them.
     """
     check_n_jobs(n_jobs)
-    candidates = [clone(estimator).set_params(n_init=1, seed=seed) for seed in restart_seeds(estimator.seed, n_init)]
+    candidates = [clone(estimator).set_params(n_init=1, random_state=seed)
+                  for seed in restart_seeds(estimator.random_state, n_init)]
     fitted = Parallel(n_jobs=n_jobs)(delayed(_fit_candidate)(c, X, y) for c in candidates)
     return min(fitted, key=lambda c: c.history_[-1]["cost"])
 
@@ -106,9 +108,10 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
 
     _label = "EqProp"
 
-    def _check_X(self, X: Any) -> np.ndarray:
+    def _check_X(self, X: Any, fitted: bool = True) -> np.ndarray:
+        """Rows of features; as many as the fitted network takes unless ``fitted`` is False (a fresh fit)."""
         X = check_data(X, "X")
-        if hasattr(self, "network_") and X.shape[1] != self._n_features():
+        if fitted and hasattr(self, "network_") and X.shape[1] != self._n_features():
             raise ValueError(f"X has {X.shape[1]} features; the network was built for {self._n_features()}")
         return X
 
@@ -116,6 +119,7 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         """The loop's own settings, refused before any work (subclasses check theirs in ``_initialise``)."""
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.n_epochs, "n_epochs")
+        check_bool(self.warm_start, "warm_start")
         check_bool(self.progress, "progress")
 
     def _epoch(self, X: np.ndarray, D: np.ndarray) -> float:
@@ -132,9 +136,8 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
 
     def _divergence_settings(self) -> str:
         """The settings to lower when training diverges."""
-        nudge = getattr(self, "beta", None)  # classifiers that hold their nudge in an estimator object have none
-        return f"learning_rate (now {self.learning_rate!r})" + ("" if nudge is None else
-                                                                 f" or the nudge beta (now {nudge!r})")
+        nudge = getattr(self, "nudge", None)  # classifiers that hold their nudge in an estimator object have none
+        return f"learning_rate (now {self.learning_rate!r})" + ("" if nudge is None else f" or nudge (now {nudge!r})")
 
     def _train_batch(self, X: np.ndarray, D: np.ndarray):
         """One parameter update from a batch; its cost (one value, or one per row)."""
@@ -144,12 +147,19 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         """Features per sample the fitted network takes (its input layer, unless inputs are encoded)."""
         return self.network_.sizes[0]
 
-    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None, callback=None):
-        """Train for ``n_epochs``; ``resume=True`` continues; ``callback(self, epoch)`` may return metrics."""
+    def fit(self, X: Any, y: Any, *, checkpoint=None, callback=None):
+        """Train for ``n_epochs`` in total; ``callback(self, epoch)`` may return metrics.
+
+        With ``warm_start=True`` a fitted (or loaded) classifier continues from
+        its current state until ``n_epochs`` epochs have run in total;
+        otherwise it starts afresh.  ``checkpoint``: save the whole state after
+        every epoch.
+        """
         self._check_params()
-        X = self._check_X(X)
+        warm = self._warm("network_")
+        X = self._check_X(X, fitted=warm)
         y = check_labels(y, X.shape[0])
-        if not (check_bool(resume, "resume") and hasattr(self, "network_")):
+        if not warm:
             self._initialise(X, y)
         D = self._targets(y)
         self._run_epochs(lambda: self._epoch(X, D), self._label, checkpoint, callback)
@@ -173,7 +183,7 @@ class EqPropClassifier(LayeredEqPropTrainer):
     ----------
     hidden_layer_sizes : tuple of int
     estimator : EqProp, optional
-        Default ``EqProp(beta=0.5, variant="symmetric", max_iter=30, nudge_iter=10, tol=1e-4)``.
+        Default ``EqProp(nudge=0.5, variant="symmetric", max_iter=30, nudge_iter=10, tol=1e-4)``.
     activation : {"hard_sigmoid", "tanh"}
         Targets are one-hot in the activation's range ({0, 1} or {−1, +1}).
     learning_rate : float or list of float
@@ -181,7 +191,12 @@ class EqPropClassifier(LayeredEqPropTrainer):
     optimizer : {"adam", "sgd"}
         Adam (default; 0.002 reached 0.98 on 8×8 digits where SGD with
         momentum 0.9 stalled below 0.8) or SGD with ``momentum``.
-    momentum, batch_size, n_epochs, seed, progress : the usual
+    random_state : None, int or numpy.random.Generator
+        Seeds the initial weights and the batch order.
+    warm_start : bool
+        When True, :meth:`fit` continues a fitted (or loaded) classifier until
+        ``n_epochs`` epochs have run in total; when False it starts afresh.
+    momentum, batch_size, n_epochs, progress : the usual
 
     Features should lie in [0, 1] (e.g. pixels / 255).  ``predict`` takes the
     output unit of largest activity at the free equilibrium.
@@ -189,8 +204,8 @@ class EqPropClassifier(LayeredEqPropTrainer):
 
     def __init__(self, hidden_layer_sizes: tuple = (100,), *, estimator: EqProp | None = None,
                  activation: str = "hard_sigmoid", learning_rate: Any = 0.002, momentum: float = 0.0,
-                 batch_size: int = 20, n_epochs: int = 10, optimizer: str = "adam", seed: Any = None,
-                 progress: bool = False):
+                 batch_size: int = 20, n_epochs: int = 10, optimizer: str = "adam", random_state: Any = None,
+                 warm_start: bool = False, progress: bool = False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.estimator = estimator
         self.activation = activation
@@ -199,7 +214,8 @@ class EqPropClassifier(LayeredEqPropTrainer):
         self.batch_size = batch_size
         self.n_epochs = n_epochs
         self.optimizer = optimizer
-        self.seed = seed
+        self.random_state = random_state
+        self.warm_start = warm_start
         self.progress = progress
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
@@ -212,7 +228,7 @@ class EqPropClassifier(LayeredEqPropTrainer):
         if self.estimator is not None and not isinstance(self.estimator, EqProp):
             raise TypeError(f"estimator must be an EqProp (or LowTemperatureRule) object, or None for the default, "
                             f"got {type(self.estimator).__name__} {self.estimator!r}")
-        self.rng_ = as_rng(self.seed)
+        self.rng_ = as_rng(self.random_state, "random_state")
         self.network_ = LayeredHopfield.random(sizes, activation=self.activation, seed=self.rng_)
         method = "fixed_point" if self.activation == "hard_sigmoid" else "gradient"
         self.estimator_ = self.estimator or EqProp(0.5, method=method, max_iter=30, nudge_iter=10, tol=1e-4)

@@ -9,7 +9,7 @@ backend.
 >>> import numpy as np
 >>> from isingbridge.trainers import IsingEqPropClassifier
 >>> X = np.array([[1, 1, 0, 0], [0, 0, 1, 1]] * 10)
->>> clf = IsingEqPropClassifier((6,), replicas=2, n_epochs=5, learning_rate=0.05, seed=0).fit(X, [0, 1] * 10)
+>>> clf = IsingEqPropClassifier((6,), replicas=2, n_epochs=5, learning_rate=0.05, random_state=0).fit(X, [0, 1] * 10)
 >>> clf.predict(X[:2]).tolist()
 [0, 1]
 """
@@ -37,47 +37,54 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
         Their MNIST network: (120,).
     replicas : int
         Output spins per class (theirs: 4).
-    beta : float
+    nudge : float
         Nudging strength (theirs: 5).
     num_reads : int
         Samples per example and phase (theirs: 10).
     num_sweeps, nudge_sweeps : int
         Sweeps of the free phase (from random spins) and of the nudged phase (from the free states).
-    temperature_beta : float
+    beta : float
         Inverse temperature of the sampled Boltzmann distribution.
     backend : str, Backend or dimod.Sampler
         "gibbs", "anneal", a dimod sampler, a plugin backend...
     learning_rate : float or list of float (one per layer)
     optimizer : {"sgd", "adam"}
-    momentum, batch_size, n_epochs, seed, progress : the usual
+    random_state : None, int or numpy.random.Generator
+        Seeds the initial weights, the batch order and the sampling.
+    warm_start : bool
+        When True, :meth:`fit` continues a fitted (or loaded) classifier until
+        ``n_epochs`` epochs have run in total; when False it starts afresh.
+    momentum, batch_size, n_epochs, progress : the usual
 
     Features in {0, 1} (or [0, 1], thresholded at 0.5) become clamped spins ±1.
     """
 
     _label = "Ising EqProp"
 
-    def __init__(self, hidden_layer_sizes: tuple = (120,), *, replicas: int = 4, beta: float = 5.0,
-                 num_reads: int = 10, num_sweeps: int = 20, nudge_sweeps: int = 10, temperature_beta: float = 1.0,
+    def __init__(self, hidden_layer_sizes: tuple = (120,), *, replicas: int = 4, nudge: float = 5.0,
+                 num_reads: int = 10, num_sweeps: int = 20, nudge_sweeps: int = 10, beta: float = 1.0,
                  backend: Any = "gibbs", learning_rate: Any = 0.01, optimizer: str = "sgd", momentum: float = 0.0,
-                 batch_size: int = 20, n_epochs: int = 10, seed: Any = None, progress: bool = False):
+                 batch_size: int = 20, n_epochs: int = 10, random_state: Any = None, warm_start: bool = False,
+                 progress: bool = False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.replicas = replicas
-        self.beta = beta
+        self.nudge = nudge
         self.num_reads = num_reads
         self.num_sweeps = num_sweeps
         self.nudge_sweeps = nudge_sweeps
-        self.temperature_beta = temperature_beta
+        self.beta = beta
         self.backend = backend
         self.learning_rate = learning_rate
         self.optimizer = optimizer
         self.momentum = momentum
         self.batch_size = batch_size
         self.n_epochs = n_epochs
-        self.seed = seed
+        self.random_state = random_state
+        self.warm_start = warm_start
         self.progress = progress
 
-    def _check_X(self, X: Any) -> np.ndarray:
-        X = super()._check_X(X)
+    def _check_X(self, X: Any, fitted: bool = True) -> np.ndarray:
+        X = super()._check_X(X, fitted)
         if X.min(initial=0.0) < 0:  # spins: exactly ±1, since a 0 beside -1 has no meaning
             return check_spins(X, "X", dtype=np.float64)
         if X.max(initial=0.0) > 1:
@@ -90,14 +97,14 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
 
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_ = check_classes(y)
-        check_beta(self.temperature_beta, "temperature_beta")
+        check_beta(self.beta, "beta")
         check_positive_int(self.replicas, "replicas")
         check_positive_int(self.batch_size, "batch_size")
-        self.estimator_ = LayeredIsingEqProp(self.beta, backend=self.backend, num_reads=self.num_reads,
+        self.estimator_ = LayeredIsingEqProp(self.nudge, backend=self.backend, num_reads=self.num_reads,
                                              num_sweeps=self.num_sweeps, nudge_sweeps=self.nudge_sweeps)
         sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes), len(self.classes_) * self.replicas]
-        self.rng_ = as_rng(self.seed)
-        self.network_ = IsingLayers.random(sizes, seed=self.rng_, beta=self.temperature_beta)
+        self.rng_ = as_rng(self.random_state, "random_state")
+        self.network_ = IsingLayers.random(sizes, seed=self.rng_, beta=self.beta)
         self.optimizers_ = layer_optimizers(self.learning_rate, len(self.network_.W), self.optimizer, self.momentum)
         self.epochs_done_ = 0
         self.history_: list[dict] = []

@@ -1,4 +1,4 @@
-"""What every trainer shares: the epoch loop (progress, callbacks, history) and save/resume of its whole state."""
+"""What every trainer shares: the epoch loop (progress, callbacks, history), warm starts and save/load of its state."""
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 
 from isingbridge.cores import CoreBudget
 from isingbridge.persistence import load_state, save_state
-from isingbridge.validation import check_positive_int
+from isingbridge.validation import check_bool, check_positive_int
 
 __all__ = ["Checkpointing", "check_classes"]
 
@@ -33,9 +33,13 @@ class Checkpointing:
     ``allow_pickle=False`` (:mod:`isingbridge.persistence`); loading never
     runs code from the file.  Backends are stored as their built-in name and
     options; one wrapping a third-party dimod sampler is given back at load
-    time: ``Class.load(path, backend=sampler)``.
+    time: ``Class.load(path, backend=sampler)``.  To continue training a
+    loaded (or fitted) estimator, turn on ``warm_start``:
+    ``Class.load(path).set_params(warm_start=True).fit(X, ...)`` runs the
+    epochs that remain up to ``n_epochs`` in total, and with the same data
+    gives the state an uninterrupted run would have reached.
 
-    Trainers keep ``n_epochs``, ``progress``, ``epochs_done_`` and ``history_``.
+    Trainers keep ``n_epochs``, ``warm_start``, ``progress``, ``epochs_done_`` and ``history_``.
     """
 
     _transient = ("_cores",)  # measures this process's CPU use: never saved
@@ -50,6 +54,11 @@ class Checkpointing:
         if getattr(self, "_cores", None) is None:
             self._cores = CoreBudget()
         return self._cores.limit()
+
+    def _warm(self, attribute: str) -> bool:
+        """Whether ``fit`` continues from the current state: ``warm_start`` is on and ``fit`` (or
+        :meth:`load`) has set ``attribute``; otherwise it starts afresh."""
+        return check_bool(self.warm_start, "warm_start") and hasattr(self, attribute)
 
     def _check_fitted(self, attribute: str) -> None:
         """Raise the "not fitted" error unless ``fit`` has set ``attribute``."""
@@ -87,7 +96,7 @@ class Checkpointing:
 
     @classmethod
     def load(cls, path: str | Path, *, backend: Any = None):
-        """Read a state written by :meth:`save`; continue with ``fit(..., resume=True)``.
+        """Read a state written by :meth:`save`; continue with ``set_params(warm_start=True).fit(...)``.
 
         ``backend`` (a dimod sampler or Backend) is needed only for a state
         saved with a backend wrapping a third-party sampler, which cannot be

@@ -11,7 +11,7 @@ the Gibbs state at ``temperature``.  The network is a
 >>> import numpy as np
 >>> from isingbridge.trainers import QuantumEqPropClassifier
 >>> X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
->>> clf = QuantumEqPropClassifier(n_hidden=4, n_epochs=40, seed=0).fit(X, [0, 1, 1, 0])
+>>> clf = QuantumEqPropClassifier(n_hidden=4, n_epochs=40, random_state=0).fit(X, [0, 1, 1, 0])
 >>> clf.score(X, [0, 1, 1, 0])
 1.0
 """
@@ -38,12 +38,12 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
     Parameters
     ----------
     n_hidden : int
-    beta : float
-        Nudging strength of the symmetric ±β estimator.  The default 0.5 is a
-        finite nudge on purpose: at zero temperature a wrong output sits in a
+    nudge : float
+        Nudging strength of the symmetric ±nudge estimator.  The default 0.5 is
+        a finite nudge on purpose: at zero temperature a wrong output sits in a
         saturated ground state (⟨Z⟩ = ∓1) that an infinitesimal nudge leaves
-        unchanged, so small β stalls at 3/4 on XOR while β = 0.5 reaches 4/4
-        (measured; see the README).
+        unchanged, so a small nudge stalls at 3/4 on XOR while nudge = 0.5
+        reaches 4/4 (measured; see the README).
     temperature : float, optional
         Train and predict in the Gibbs state at this temperature (default: the ground state).
     state : "ground" or int
@@ -58,21 +58,28 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         Couple the hidden qubits to each other too.
     n_init : int
         Train this many networks from different initialisations (seeds drawn
-        from ``seed``) and keep the one with the lowest final training cost;
+        from ``random_state``) and keep the one with the lowest final training cost;
         small networks stall in initialisation-dependent local minima.
     n_jobs : int, optional
         joblib workers for the ``n_init`` candidates (−1 = all cores).
-    learning_rate, n_epochs, batch_size, optimizer ("adam" or "sgd"), seed, progress : the usual
+    random_state : None, int or numpy.random.Generator
+        Seeds the initial couplings and the batch order (an int >= 0 or None
+        when ``n_init`` > 1: the restarts' seeds are drawn from it).
+    warm_start : bool
+        When True, :meth:`fit` continues a fitted (or loaded) classifier, the
+        network chosen among the restarts included, until ``n_epochs`` epochs
+        have run in total; when False it starts afresh.
+    learning_rate, n_epochs, batch_size, optimizer ("adam" or "sgd"), progress : the usual
     """
 
     _label = "quantum EP"
 
-    def __init__(self, n_hidden: int = 4, *, beta: float = 0.5, temperature: float | None = None,
+    def __init__(self, n_hidden: int = 4, *, nudge: float = 0.5, temperature: float | None = None,
                  state: Any = "ground", input_scale: Any = 1.0, connect_hidden: bool = False, n_init: int = 1,
                  n_jobs: Any = None, learning_rate: float = 0.05, n_epochs: int = 50, batch_size: int = 8,
-                 optimizer: str = "adam", seed: Any = None, progress: bool = False):
+                 optimizer: str = "adam", random_state: Any = None, warm_start: bool = False, progress: bool = False):
         self.n_hidden = n_hidden
-        self.beta = beta
+        self.nudge = nudge
         self.temperature = temperature
         self.state = state
         self.input_scale = input_scale
@@ -83,18 +90,19 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
-        self.seed = seed
+        self.random_state = random_state
+        self.warm_start = warm_start
         self.progress = progress
 
-    def fit(self, X: Any, y: Any, *, resume: bool = False, checkpoint=None, callback=None):
-        """Train for ``n_epochs`` (the best of ``n_init`` restarts unless resuming); see the base class."""
+    def fit(self, X: Any, y: Any, *, checkpoint=None, callback=None):
+        """Train for ``n_epochs`` (the best of ``n_init`` restarts unless warm-starting); see the base class."""
         n_init = check_positive_int(self.n_init, "n_init")
-        if resume or n_init == 1:
-            return super().fit(X, y, resume=resume, checkpoint=checkpoint, callback=callback)
+        if self._warm("network_") or n_init == 1:
+            return super().fit(X, y, checkpoint=checkpoint, callback=callback)
         if checkpoint is not None or callback is not None:
             raise ValueError("checkpoint and callback follow a single run: fit with n_init=1, or save the "
                              "chosen network after fit(n_init > 1)")
-        restart_seeds(self.seed, n_init)  # refuses a seed that cannot seed the restarts, before any work
+        restart_seeds(self.random_state, n_init)  # refuses a random_state that cannot seed restarts, before any work
         self._check_params()
         best = best_of_restarts(self, X, y, n_init, self.n_jobs)
         self.__dict__.update({k: v for k, v in best.__dict__.items() if k.endswith("_")})
@@ -107,12 +115,12 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
     def _initialise(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_ = check_classes(y)
         outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
-        self.rng_ = as_rng(self.seed)
+        self.rng_ = as_rng(self.random_state, "random_state")
         self.scales_ = self._check_scales(self.input_scale)
         self.network_ = QuantumNetwork.layered(X.shape[1] * len(self.scales_),
                                                check_positive_int(self.n_hidden, "n_hidden"), outputs,
                                                connect_hidden=self.connect_hidden, seed=self.rng_)
-        self.estimator_ = QuantumEqProp(self.beta, state=self.state, temperature=self.temperature,
+        self.estimator_ = QuantumEqProp(self.nudge, state=self.state, temperature=self.temperature,
                                         warn_crossings=False)
         self.optimizer_ = layer_optimizers(check_positive(self.learning_rate, "learning_rate"), 1, self.optimizer,
                                            0.0)[0]
@@ -132,8 +140,8 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         return self.network_.n_inputs // len(self.scales_)
 
     def _divergence_settings(self) -> str:
-        return (f"learning_rate (now {self.learning_rate!r}), input_scale (now {self.input_scale!r}) or the nudge "
-                f"beta (now {self.beta!r})")
+        return (f"learning_rate (now {self.learning_rate!r}), input_scale (now {self.input_scale!r}) or nudge "
+                f"(now {self.nudge!r})")
 
     def _inputs(self, x: np.ndarray) -> dict:
         """Z fields of the input qubits: feature f on qubits f, f + F, f + 2F, … (one per scale)."""

@@ -114,9 +114,9 @@ class LayeredHopfield:
             h = h + rho[k + 2] @ self.W[k + 1]
         return h
 
-    def relax(self, x: np.ndarray, *, beta: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
+    def relax(self, x: np.ndarray, *, nudge: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
               method: str = "fixed_point", tol: float = 1e-6, max_iter: int = 200, step: float = 0.2):
-        """Equilibrium of E + βC from ``start`` (default zeros); returns (states, iterations, converged)."""
+        """Equilibrium of E + ``nudge``·C from ``start`` (default zeros); returns (states, iterations, converged)."""
         check_choice(method, "method", METHODS)
         states = [np.zeros((x.shape[0], w.shape[0])) for w in self.W] if start is None else [s.copy() for s in start]
         last = len(states) - 1
@@ -130,14 +130,14 @@ class LayeredHopfield:
                     if self.activation != "hard_sigmoid":
                         raise ValueError("fixed-point relaxation is exact for the hard sigmoid only; "
                                          "use method='gradient' for tanh")
-                    if k == last and beta:
-                        new = self.rho((h + beta * targets) / (1.0 + beta))
+                    if k == last and nudge:
+                        new = self.rho((h + nudge * targets) / (1.0 + nudge))
                     else:
                         new = self.rho(h)
                 else:
                     force = states[k] - self.rho_slope(states[k]) * h
-                    if k == last and beta:
-                        force = force + beta * (states[k] - targets)
+                    if k == last and nudge:
+                        force = force + nudge * (states[k] - targets)
                     new = states[k] - step * force
                 change = max(change, float(np.max(np.abs(new - states[k]))))
                 states[k] = new
@@ -257,13 +257,14 @@ class HopfieldNetwork:
         n = x.shape[0]
         return {"W": 0.5 * self.mask * (r.T @ r) / n, "U": r.T @ x / n, "b": r.mean(axis=0)}
 
-    def relax(self, x: np.ndarray, *, beta: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
+    def relax(self, x: np.ndarray, *, nudge: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
               method: str = "fixed_point", tol: float = 1e-6, max_iter: int = 200, step: float = 0.2):
-        """Equilibrium of E + βC (C on the outputs) from ``start`` (default zeros): (states, iterations, converged).
+        """Equilibrium of E + ``nudge``·C (C on the outputs) from ``start`` (default zeros): (states, iterations,
+        converged).
 
         ``fixed_point`` iterates s ← s + damping·(ρ(h) − s) on all units at once
         (the hard sigmoid's fixed points are exact stationary points of E);
-        ``gradient`` descends E + βC with ``step``.
+        ``gradient`` descends E + ``nudge``·C with ``step``.
         """
         check_choice(method, "method", METHODS)
         n = self.W.shape[0]
@@ -276,13 +277,13 @@ class HopfieldNetwork:
             h = self.rho(s) @ W + drive
             if method == "fixed_point":
                 target = self.rho(h)
-                if beta:
-                    target[:, out] = self.rho((h[:, out] + beta * targets) / (1.0 + beta))
+                if nudge:
+                    target[:, out] = self.rho((h[:, out] + nudge * targets) / (1.0 + nudge))
                 new = s + self.damping * (target - s)
             else:
                 force = s - self.rho_slope(s) * h
-                if beta:
-                    force[:, out] += beta * (s[:, out] - targets)
+                if nudge:
+                    force[:, out] += nudge * (s[:, out] - targets)
                 new = s - step * force
             change = float(np.max(np.abs(new - s))) if new.size else 0.0
             s = new
