@@ -24,7 +24,7 @@ from joblib import Parallel, delayed
 
 from isingbridge.backends import get
 from isingbridge.trainers import ThermalEqProp
-from isingbridge.trainers.estimators.ising import parameter_keys
+from isingbridge.trainers.estimators.ising import gradient_vector, parameter_keys
 
 INPUTS = {"x0": 1, "x1": -1}
 TARGETS = {"o0": 1.0, "o1": -1.0}
@@ -67,10 +67,10 @@ def estimates(bqm, temperature: float, samples: int, seed: int) -> tuple[np.ndar
     differs in a joblib worker that received a pickled copy.
     """
     estimator = ThermalEqProp(temperature, backend="gibbs", num_reads=samples, nudge=NUDGE, num_sweeps=SWEEPS)
-    covariance = estimator.gradient(bqm, INPUTS, TARGETS, seed=seed).vector()
+    covariance = gradient_vector(estimator.gradient(bqm, INPUTS, TARGETS, rng=np.random.default_rng(seed)))
     # one generator for both nudged phases: independent streams, deterministic run
     rng = np.random.default_rng(seed + 10**6)
-    clamped = estimator.clamped_gradient(bqm, INPUTS, TARGETS, burn_in=SWEEPS - 1, seed=rng).vector()
+    clamped = gradient_vector(estimator.clamped_gradient(bqm, INPUTS, TARGETS, burn_in=SWEEPS - 1, rng=rng))
     return covariance, clamped
 
 

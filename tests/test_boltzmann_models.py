@@ -41,7 +41,7 @@ def test_discriminative_gradient_matches_finite_differences_of_the_conditional_n
     X = rng.choice([-1.0, 1.0], (8, 4))
     y = rng.integers(0, 3, 8)
     rows = model.with_labels(X, y)
-    gradient = Discriminative().gradient(model, rows, rng)
+    gradient = Discriminative().gradient(model, rows, rng=rng).values
 
     def conditional_nll():
         return -np.mean(model.predict_log_proba(X)[np.arange(8), y])
@@ -140,7 +140,7 @@ def test_fully_visible_bm_matches_the_exact_backend_and_finite_differences():
     for s in states:
         assert bqm.energy(dict(zip(model.labels(), s))) == pytest.approx(model.energy(s)[0])
     V = rng.choice([-1.0, 1.0], (10, 6))
-    gradient = ExactGradient().gradient(model, V, rng)
+    gradient = ExactGradient().gradient(model, V, rng=rng).values
     eps = 1e-6
     for i, j in [(0, 1), (2, 5), (3, 4)]:
         saved = model.W[i, j]
@@ -165,7 +165,7 @@ def test_cd_with_gibbs_trains_a_fully_visible_bm():
     estimator, optimizer = CD(2, "gibbs"), SGD(0.1)
     for _ in range(5):
         for start in range(0, 2000, 100):
-            optimizer.step(model.parameters(), estimator.gradient(model, X[start:start + 100], rng))
+            optimizer.step(model.parameters(), estimator.gradient(model, X[start:start + 100], rng=rng).values)
     learned, wanted = model.exact_statistics(), FullyVisibleBM(model.W * 0, model.b * 0).statistics(X)
     np.testing.assert_allclose(learned["W"], wanted["W"], atol=0.06)  # moment matching, up to CD's bias and noise
     np.testing.assert_allclose(learned["b"], wanted["b"], atol=0.06)

@@ -38,7 +38,7 @@ def errors(net, X, D, reference, variant, method, nudges):
     out = []
     for nudge in nudges:
         result = EqProp(nudge, variant=variant, method=method, tol=1e-13, max_iter=20000).gradient(net, X, D)
-        out.append(max(np.abs(result.gradients[n] - reference[n]).max() for n in reference))
+        out.append(max(np.abs(result.values[n] - reference[n]).max() for n in reference))
     return out
 
 
@@ -112,7 +112,7 @@ def test_low_temperature_rule_is_the_derivative_of_the_equilibrium_cost(activati
     reference = equilibrium_cost_gradient(net, X, D, method)
     result = LowTemperatureRule(method=method, tol=1e-13, max_iter=20000).gradient(net, X, D)
     for name in reference:
-        np.testing.assert_allclose(result.gradients[name], reference[name], atol=2e-6, err_msg=name)
+        np.testing.assert_allclose(result.values[name], reference[name], atol=2e-6, err_msg=name)
 
 
 @pytest.mark.parametrize("activation, method", [("tanh", "gradient"), ("hard_sigmoid", "fixed_point")])

@@ -46,14 +46,14 @@ def test_ising_ep_with_the_exact_backend_is_the_exact_derivative(beta):
     errors = []
     for nudge in (0.02, 0.01):
         g = IsingEqProp(nudge, backend="exact", beta=beta).gradient(bqm, INPUTS, TARGETS)
-        errors.append(max(max(abs(g.quadratic[p] - quadratic[p]) for p in quadratic),
-                          max(abs(g.linear[v] - linear[v]) for v in linear)))
+        errors.append(max(max(abs(g.values["J"][p] - quadratic[p]) for p in quadratic),
+                          max(abs(g.values["h"][v] - linear[v]) for v in linear)))
         assert g.cost == pytest.approx(exact_cost(bqm, beta), abs=1e-12)
     assert errors[1] < 1e-3
     assert 3.0 < errors[0] / errors[1] < 5.0, errors  # symmetric nudging: O(nudge²)
     positive = [IsingEqProp(nudge, backend="exact", beta=beta, variant="positive").gradient(
         bqm, INPUTS, TARGETS) for nudge in (0.02, 0.01)]
-    pos_errors = [max(abs(g.quadratic[p] - quadratic[p]) for p in quadratic) for g in positive]
+    pos_errors = [max(abs(g.values["J"][p] - quadratic[p]) for p in quadratic) for g in positive]
     assert 1.6 < pos_errors[0] / pos_errors[1] < 2.4, pos_errors  # O(nudge)
 
 
@@ -61,20 +61,22 @@ def test_thermal_covariance_estimator_matches_the_exact_derivative_within_its_er
     bqm = network(1)
     temperature = 1.25
     quadratic, linear = exact_derivatives(bqm, 1 / temperature)
-    g = ThermalEqProp(temperature, backend="exact", num_reads=40000).gradient(bqm, INPUTS, TARGETS, seed=3)
-    z = [(g.quadratic[p] - quadratic[p]) / g.stderr[p] for p in quadratic]
-    z += [(g.linear[v] - linear[v]) / g.stderr[v] for v in linear]
+    g = ThermalEqProp(temperature, backend="exact", num_reads=40000).gradient(bqm, INPUTS, TARGETS,
+                                                                               rng=np.random.default_rng(3))
+    assert set(g.stderr) == set(g.values) == {"J", "h"}
+    z = [(g.values["J"][p] - quadratic[p]) / g.stderr["J"][p] for p in quadratic]
+    z += [(g.values["h"][v] - linear[v]) / g.stderr["h"][v] for v in linear]
     assert np.max(np.abs(z)) < 4.5, z
     assert 0.3 < np.std(z) < 2.0  # errors are honest, not vacuous
     clamped = ThermalEqProp(temperature, backend="exact", nudge=0.01).clamped_gradient(bqm, INPUTS, TARGETS)
-    assert max(abs(clamped.quadratic[p] - quadratic[p]) for p in quadratic) < 1e-3
+    assert max(abs(clamped.values["J"][p] - quadratic[p]) for p in quadratic) < 1e-3
 
 
 def test_ising_ep_runs_on_sampling_backends():
     bqm = network(2)
     exact, _ = exact_derivatives(bqm, 1.0)
     g = IsingEqProp(0.5, backend="gibbs", num_reads=2000, num_sweeps=400, seed=1).gradient(bqm, INPUTS, TARGETS)
-    estimate = np.array([g.quadratic[p] for p in exact])
+    estimate = np.array([g.values["J"][p] for p in exact])
     reference = np.array(list(exact.values()))
     assert np.corrcoef(estimate, reference)[0, 1] > 0.9  # a finite nudge 0.5 and sampling noise, same direction
 

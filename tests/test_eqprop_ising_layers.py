@@ -38,7 +38,7 @@ def test_sampled_gradient_matches_the_exact_one(backend):
     net, nudge = tiny(), 2.0
     reads = 20000 if backend == "gibbs" else 3000
     estimator = LayeredIsingEqProp(nudge, backend=backend, num_reads=reads, num_sweeps=30, nudge_sweeps=30)
-    sampled = estimator.gradient(net, X_ONE, D_ONE, np.random.default_rng(1)).gradients
+    sampled = estimator.gradient(net, X_ONE, D_ONE, rng=np.random.default_rng(1)).values
     exact = exact_gradient(net, X_ONE[0], D_ONE[0], nudge)
     for name, value in exact.items():
         # each entry is a difference of two means of ±1 products over `reads` chains

@@ -53,8 +53,8 @@ def finite_difference_gradients(model, state, temperature, eps=1e-5):
 
 
 def max_error(estimate, reference):
-    return max(max(abs(estimate.zz[p] - reference[0][p]) for p in reference[0]),
-               max(abs(estimate.xx[p] - reference[1][p]) for p in reference[1]))
+    return max(max(abs(estimate.values["zz"][p] - reference[0][p]) for p in reference[0]),
+               max(abs(estimate.values["xx"][p] - reference[1][p]) for p in reference[1]))
 
 
 @pytest.mark.parametrize("state,temperature", [(0, None), (1, None), (0, 0.5)], ids=["ground", "excited", "gibbs"])
@@ -80,11 +80,11 @@ def test_positive_estimate_error_is_linear_in_the_nudge():
 def test_field_gradients_and_cost_are_consistent():
     model = network(2)
     g = QuantumEqProp(1e-3).gradient(model, INPUTS, TARGETS)
-    assert set(g.z) == {"h0", "h1", "o"}
+    assert set(g.values) == {"zz", "xx", "z", "x"} and set(g.values["z"]) == {"h0", "h1", "o"}
     assert g.cost == pytest.approx(cost(model, 0, None), abs=1e-12)
     eps = 1e-5
     shifted = [cost(model.with_fields({"h0": s * eps}), 0, None) for s in (1, -1)]
-    assert g.z["h0"] == pytest.approx((shifted[0] - shifted[1]) / (2 * eps), abs=1e-5)
+    assert g.values["z"]["h0"] == pytest.approx((shifted[0] - shifted[1]) / (2 * eps), abs=1e-5)
 
 
 def test_level_crossing_warns():

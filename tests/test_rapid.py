@@ -38,7 +38,7 @@ def finite_difference(objective, arrays, gradient, refresh, count=8, eps=1e-6):
 def test_pattern_gradient_descends_the_exact_nll_when_the_negative_phase_is_exact():
     model = continuous_pattern_rbm()
     V = np.random.default_rng(1).choice([-1.0, 1.0], (9, 5))
-    gradient = ExactGradient().gradient(model, V, np.random.default_rng(0))
+    gradient = ExactGradient().gradient(model, V, rng=np.random.default_rng(0)).values
     finite_difference(lambda: -model.log_likelihood(V), model.parameters(), gradient, model.refresh)
 
 
@@ -46,7 +46,7 @@ def test_pid_gradient_descends_its_contrastive_objective():
     """RAPID's objective: β(⟨F(v)⟩_data − (1/K) Σ_k F(s_k)) with the negative states s_k = ξ_v^k held fixed."""
     model = continuous_pattern_rbm(seed=2)
     V = np.random.default_rng(3).choice([-1.0, 1.0], (7, 5))
-    gradient = RAPID(3).gradient(model, V, np.random.default_rng(0))
+    gradient = RAPID(3).gradient(model, V, rng=np.random.default_rng(0)).values
     frozen = model.xi_v.copy()
     objective = lambda: model.beta * (model.free_energy(V).mean() - model.free_energy(frozen).mean())  # noqa: E731
     finite_difference(objective, model.parameters(), gradient, model.refresh)
@@ -77,7 +77,7 @@ def test_centered_model_is_the_rbm_with_the_tied_hidden_bias():
 def test_centered_pattern_gradients_match_finite_differences():
     """The tied bias c = c0 − Wᵀμ moves with the patterns; the chain rule must carry that."""
     model, data = centered_pattern_rbm(seed=6)
-    gradient = ExactGradient().gradient(model, data, np.random.default_rng(0))
+    gradient = ExactGradient().gradient(model, data, rng=np.random.default_rng(0)).values
     assert set(gradient) == {"xi_v", "xi_h", "b", "c0"}
     finite_difference(lambda: -model.log_likelihood(data), model.parameters(), gradient, model.refresh)
 
@@ -97,9 +97,9 @@ def test_fully_visible_pattern_gradients_match_finite_differences():
     rng = np.random.default_rng(4)
     model = PatternBM.from_patterns(rng.uniform(-1, 1, (2, 6)), beta=0.8)
     V = rng.choice([-1.0, 1.0], (10, 6))
-    exact = ExactGradient().gradient(model, V, rng)
+    exact = ExactGradient().gradient(model, V, rng=rng).values
     finite_difference(lambda: -model.log_likelihood(V), model.parameters(), exact, model.refresh)
-    pid = RAPID(2).gradient(model, V, rng)
+    pid = RAPID(2).gradient(model, V, rng=rng).values
     frozen = model.xi.copy()
     objective = lambda: model.beta * (model.energy(V).mean() - model.energy(frozen).mean())  # noqa: E731
     finite_difference(objective, model.parameters(), pid, model.refresh)
@@ -108,12 +108,12 @@ def test_fully_visible_pattern_gradients_match_finite_differences():
 class CheckingRAPID(RAPID):
     """Asserts the pattern constraints at every gradient, i.e. after every previous update."""
 
-    def gradient(self, model, batch, rng):
+    def gradient(self, model, X, targets=None, *, rng=None):
         np.testing.assert_allclose(model.W, model.xi_v.T @ model.xi_h / np.sqrt(model.n_patterns), atol=1e-12)
         if self.discretize == "clip":
             assert np.abs(model.xi_v).max() <= self.clip and np.abs(model.xi_h).max() <= self.clip
         self.calls = getattr(self, "calls", 0) + 1
-        return super().gradient(model, batch, rng)
+        return super().gradient(model, X, targets, rng=rng)
 
 
 @pytest.mark.parametrize("discretize", ["sign", "clip"])
@@ -158,7 +158,7 @@ def test_refined_negative_phase_starts_at_the_patterns_themselves():
     estimator = RAPID(3, gibbs_steps=1)
     seen = []
     estimator._run = lambda model_, starts, rng: seen.append(starts) or starts
-    estimator.gradient(model, np.ones((2, 5)), np.random.default_rng(0))
+    estimator.gradient(model, np.ones((2, 5)), rng=np.random.default_rng(0))
     np.testing.assert_array_equal(seen[0], np.where(model.patterns() >= 0, 1.0, -1.0))
 
 
@@ -188,7 +188,7 @@ def test_ground_energy_and_accessibilities():
     pattern = PatternRBM.random(10, 150, n_patterns=3, seed=1)
     assert 0.99 < gibbs_accessibility(pattern, seed=0) <= 1.0 + 1e-12
     estimator = RAPID(3)
-    estimator.gradient(pattern, np.ones((2, 10)), np.random.default_rng(0))
+    estimator.gradient(pattern, np.ones((2, 10)), rng=np.random.default_rng(0))
     assert method_accessibility(pattern, estimator.last_states) == pytest.approx(1.0)  # the patterns are ground states
     assert int(np.sum(singular_values(pattern) > 1e-9)) == 3
     with pytest.raises(ValueError, match="no states"):
@@ -226,7 +226,7 @@ def test_rapid_trains_a_fully_visible_machine():
     before = model.log_likelihood(X)
     optimizer = SGD(0.02)
     for _ in range(20):
-        optimizer.step(model.parameters(), estimator.gradient(model, X, rng))
+        optimizer.step(model.parameters(), estimator.gradient(model, X, rng=rng).values)
         estimator.after_step(model)
         model.refresh()
         estimator.after_epoch(model)
@@ -248,7 +248,7 @@ def test_bars_split_is_negation_closed():
 def test_pcd_estimator_keeps_its_particles_as_last_states():
     estimator = PCD(2, 16)
     model = RBM.random(4, 3, seed=0)
-    estimator.gradient(model, np.ones((2, 4)), np.random.default_rng(0))
+    estimator.gradient(model, np.ones((2, 4)), rng=np.random.default_rng(0))
     assert estimator.last_states.shape == (16, 7)
 
 

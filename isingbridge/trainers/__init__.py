@@ -4,7 +4,8 @@
   layered Ising and qubit networks): parameters, sampling form, conditionals;
 * :mod:`~isingbridge.trainers.estimators` — gradient rules (CD, PCD, RAPID,
   two-lobe, equilibrium propagation in its classical, Ising, thermal and
-  quantum forms), sampling only through the public backend contract;
+  quantum forms), each a :class:`GradientEstimator` returning a
+  :class:`Gradient`, sampling only through the public backend contract;
 * :mod:`~isingbridge.trainers.fit` — the epoch loop, checkpoints and the
   scikit-learn estimators (:class:`BoltzmannRBM`, :class:`BoltzmannClassifier`,
   :class:`EqPropClassifier`, :class:`IsingEqPropClassifier`,
@@ -15,9 +16,9 @@ physics and :mod:`~isingbridge.trainers.diagnostics` measuring what a model
 learned.  Everything public is importable from here.
 """
 from isingbridge.trainers.estimators import (
-    CD, PCD, RAPID, Discriminative, EqProp, EqPropResult, ExactGradient, GradientEstimator, HopfieldLoadWarning,
-    IsingEqProp, IsingGradient, LayeredIsingEqProp, LevelCrossingWarning, LowTemperatureRule, QuantumEqProp,
-    QuantumGradient, ThermalEqProp, TwoLobe,
+    CD, PCD, RAPID, BoltzmannEstimator, Discriminative, EqProp, ExactGradient, Gradient, GradientEstimator,
+    HopfieldLoadWarning, IsingEqProp, LayeredIsingEqProp, LevelCrossingWarning, LowTemperatureRule, QuantumEqProp,
+    ThermalEqProp, TwoLobe,
 )
 from isingbridge.trainers.fit import (
     BoltzmannClassifier, BoltzmannRBM, EqPropClassifier, IsingEqPropClassifier, QuantumEqPropClassifier, to_spins,
@@ -29,10 +30,10 @@ from isingbridge.trainers.models import (
 from isingbridge.trainers.optim import SGD, Adam, LangevinSGD
 
 __all__ = [
-    "Adam", "BoltzmannClassifier", "BoltzmannModel", "BoltzmannRBM", "CD", "ClassificationRBM", "Discriminative",
-    "EqProp", "EqPropClassifier", "EqPropResult", "ExactGradient", "FullyVisibleBM", "GradientEstimator",
-    "HopfieldLoadWarning", "HopfieldNetwork", "IsingEqProp", "IsingEqPropClassifier", "IsingGradient", "IsingLayers",
-    "LangevinSGD", "LayeredHopfield", "LayeredIsingEqProp", "LevelCrossingWarning", "LowTemperatureRule", "PCD",
-    "PatternBM", "PatternRBM", "QuantumEqProp", "QuantumEqPropClassifier", "QuantumGradient", "QuantumNetwork", "RAPID",
-    "RBM", "SGD", "ThermalEqProp", "TwoLobe", "to_spins",
+    "Adam", "BoltzmannClassifier", "BoltzmannEstimator", "BoltzmannModel", "BoltzmannRBM", "CD", "ClassificationRBM",
+    "Discriminative", "EqProp", "EqPropClassifier", "ExactGradient", "FullyVisibleBM", "Gradient", "GradientEstimator",
+    "HopfieldLoadWarning", "HopfieldNetwork", "IsingEqProp", "IsingEqPropClassifier", "IsingLayers", "LangevinSGD",
+    "LayeredHopfield", "LayeredIsingEqProp", "LevelCrossingWarning", "LowTemperatureRule", "PCD", "PatternBM",
+    "PatternRBM", "QuantumEqProp", "QuantumEqPropClassifier", "QuantumNetwork", "RAPID", "RBM", "SGD", "ThermalEqProp",
+    "TwoLobe", "to_spins",
 ]

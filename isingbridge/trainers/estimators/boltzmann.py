@@ -1,7 +1,10 @@
 """Gradient estimators for Boltzmann machines: the physics of the gradient, apart from the optimizer.
 
-Each estimator returns the gradient of the mean negative log-likelihood
-L = β⟨F(v)⟩_data + log Z over a batch, as ``{"W": ..., "b": ..., "c": ...}``:
+Each estimator is a :class:`BoltzmannEstimator` and returns the gradient of
+the mean negative log-likelihood L = β⟨F(v)⟩_data + log Z over a batch of
+visible rows, ``gradient(model, X, rng=rng)``, as a
+:class:`~isingbridge.trainers.estimators.base.Gradient` whose ``values`` are
+``{"W": ..., "b": ..., "c": ...}`` (the names of ``model.parameters()``):
 
     ∂L/∂W = −β (⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model),  ∂L/∂b = −β (⟨v⟩_data − ⟨v⟩_model),  ∂L/∂c likewise,
 
@@ -20,10 +23,11 @@ from typing import Any
 import numpy as np
 
 from isingbridge.backends import get
-from isingbridge.validation import check_positive_int
+from isingbridge.validation import as_rng, check_positive_int
+from isingbridge.trainers.estimators.base import Gradient, GradientEstimator
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM
 
-__all__ = ["GradientEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient",
+__all__ = ["BoltzmannEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient",
            "difference_gradient"]
 
 
@@ -40,30 +44,43 @@ def difference_gradient(model: BoltzmannModel, difference: dict) -> dict[str, np
     return model.chain_rule(difference)
 
 
-class GradientEstimator:
-    """Base class: ``gradient(model, batch, rng)`` of the mean NLL over a batch of visible rows.
+class BoltzmannEstimator(GradientEstimator):
+    """Base of the Boltzmann estimators: ``gradient(model, X, rng=rng)`` of the mean NLL over visible rows ``X``.
 
-    Subclasses give the negative phase; the positive phase is the model's
+    ``X`` holds the batch's visible rows (±1; a ClassificationRBM's one-hot
+    label columns included), ``targets`` must be None (the data is the
+    target) and the result's ``values`` are keyed by the names of
+    ``model.parameters()``, ready for an optimizer's ``step``.  Subclasses
+    give the negative phase; the positive phase is the model's
     :meth:`~isingbridge.trainers.models.BoltzmannModel.statistics` on the batch.
-    The trainer calls :meth:`after_step` after every optimizer step and
-    :meth:`after_epoch` after every pass over the data.
+    The trainer builds the model with :meth:`make_model`, calls
+    :meth:`after_step` after every optimizer step and :meth:`after_epoch`
+    after every pass over the data.
     """
 
     needs_sampler = False
     last_states: np.ndarray | None = None  # full states of the last negative phase, where there are any
 
-    def gradient(self, model: BoltzmannModel, batch: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def gradient(self, model: BoltzmannModel, X: np.ndarray, targets: Any = None, *,
+                 rng: np.random.Generator | None = None) -> Gradient:
+        """∂(mean NLL)/∂θ over the visible rows ``X``, by parameter name (``rng``: None for fresh entropy)."""
+        if targets is not None:
+            raise ValueError(f"{type(self).__name__} learns the data itself: targets must be None (a "
+                             "ClassificationRBM's labels are one-hot columns of X), got "
+                             f"{type(targets).__name__}")
+        return Gradient(self._values(model, X, as_rng(rng, "rng")))
+
+    def _values(self, model: BoltzmannModel, batch: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """The gradient by parameter name (what :meth:`gradient` wraps)."""
         return likelihood_gradient(model, model.statistics(batch), self.negative_phase(model, batch, rng))
 
     def negative_phase(self, model: BoltzmannModel, batch: np.ndarray, rng: np.random.Generator) -> dict:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must give negative_phase(model, batch, rng) or "
+                                  "override _values(model, batch, rng)")
 
     def make_model(self, n_visible: int, n_hidden: int, *, rng: np.random.Generator, beta: float) -> BoltzmannModel:
         """The model this estimator trains, freshly initialised (small random weights)."""
         return RBM.random(n_visible, n_hidden, scale=0.01, seed=rng, beta=beta)
-
-    def check_model(self, model: BoltzmannModel) -> None:
-        """Raise a clear error now if this estimator cannot train ``model`` (instead of mid-training)."""
 
     def after_step(self, model: BoltzmannModel) -> None:
         """Hook after each optimizer step (constraints on parameters)."""
@@ -71,11 +88,8 @@ class GradientEstimator:
     def after_epoch(self, model: BoltzmannModel) -> None:
         """Hook after each epoch."""
 
-    def reset(self) -> None:
-        """Forget any persistent state (new model, new training run)."""
 
-
-class ExactGradient(GradientEstimator):
+class ExactGradient(BoltzmannEstimator):
     """The exact model phase by enumerating the visible layer (≤ 24 visible units)."""
 
     def negative_phase(self, model, batch, rng):
@@ -90,7 +104,7 @@ class ExactGradient(GradientEstimator):
         return "ExactGradient()"
 
 
-class _Sampling(GradientEstimator):
+class _Sampling(BoltzmannEstimator):
     needs_sampler = True
 
     def __init__(self, k: int, backend: Any, **options: Any):
@@ -146,7 +160,7 @@ class _Chains(_Sampling):
         """Visible rows of the negative phase (``last_means`` set when the sampler gave ⟨h | v⟩)."""
         raise NotImplementedError
 
-    def gradient(self, model, batch, rng):
+    def _values(self, model, batch, rng):
         v = self._negative_visible(model, batch, rng)
         return difference_gradient(model, model.statistics_difference(v, batch, self.last_means))
 
@@ -216,7 +230,7 @@ class TwoLobe(PCD):
     so the force descends the cross-entropy of p(y | x).
     """
 
-    def gradient(self, model, batch, rng):
+    def _values(self, model, batch, rng):
         positive = model.statistics(*model.split(model.complete(batch, rng)))
         if isinstance(model, ClassificationRBM):
             free = self._conditional_free_lobe(model, batch, rng)
@@ -235,7 +249,7 @@ class TwoLobe(PCD):
         return f"TwoLobe(k={self.k}, n_particles={self.n_particles}, backend={self.backend.name!r})"
 
 
-class Discriminative(GradientEstimator):
+class Discriminative(BoltzmannEstimator):
     """Exact gradient of the conditional log-likelihood −log p(y | x) of a ClassificationRBM.
 
     The negative phase is the model's statistics over (x, e_k) for every class
@@ -247,7 +261,7 @@ class Discriminative(GradientEstimator):
     dissipative classifier's force (Lobanov 2023, §4).
     """
 
-    def gradient(self, model, batch, rng):
+    def _values(self, model, batch, rng):
         self.check_model(model)
         nf = model.n_features
         classes = np.argmax(batch[:, nf:], axis=1)

@@ -22,35 +22,32 @@ equilibrium as ν → 0 (errors O(ν) and O(ν²)).
 >>> net = LayeredHopfield.random([4, 6, 2], seed=0)
 >>> X, D = np.random.default_rng(1).random((3, 4)), np.eye(2)[[0, 1, 0]]
 >>> g = EqProp(nudge=0.01).gradient(net, X, D)
->>> sorted(g.gradients), g.gradients["W0"].shape
+>>> sorted(g.values), g.values["W0"].shape
 (['W0', 'W1', 'b0', 'b1'], (6, 4))
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from isingbridge.trainers.estimators.base import Gradient, GradientEstimator
 from isingbridge.trainers.estimators.nudging import check_nudge
 from isingbridge.trainers.models.hopfield import METHODS, LayeredHopfield
 from isingbridge.validation import check_array, check_choice, check_data, check_positive, check_positive_int
 
-__all__ = ["EqProp", "LowTemperatureRule", "EqPropResult"]
+__all__ = ["EqProp", "LowTemperatureRule"]
 
 
-@dataclass
-class EqPropResult:
-    """Gradients of the mean cost (by parameter name), the free-phase cost and outputs, relaxation info."""
-
-    gradients: dict
-    cost: float
-    outputs: np.ndarray
-    info: dict = field(default_factory=dict)
-
-
-class EqProp:
+class EqProp(GradientEstimator):
     """The EP gradient estimator for :class:`LayeredHopfield` networks.
+
+    ``gradient(network, X, D)`` takes rows of inputs ``X`` and one row of
+    ``targets`` ``D`` per input, and returns a
+    :class:`~isingbridge.trainers.estimators.base.Gradient` of the mean cost
+    by parameter name (``W0``, ``b0``, ...), with the free-phase cost and
+    outputs and the relaxation's ``info``.  It samples nothing: ``rng`` is
+    accepted and ignored.
 
     Parameters
     ----------
@@ -91,20 +88,21 @@ class EqProp:
             raise ValueError(f"targets must have shape {(X.shape[0], network.sizes[-1])}, got {D.shape}")
         return X, D
 
-    def gradient(self, network: LayeredHopfield, X: np.ndarray, D: np.ndarray) -> EqPropResult:
-        """EP estimate of ∂(mean C)/∂θ at the free equilibria of the rows of X with targets D."""
-        X, D = self._check_batch(network, X, D)
-        free, free_iter, converged = self._relax(network, X, 0.0, None, None, self.max_iter)
-        plus = self._relax(network, X, self.nudge, D, free, self.nudge_iter)[0]
+    def gradient(self, model: LayeredHopfield, X: np.ndarray, targets: np.ndarray | None = None, *,
+                 rng: np.random.Generator | None = None) -> Gradient:
+        """EP estimate of ∂(mean C)/∂θ at the free equilibria of the rows of X with targets D (``targets``)."""
+        X, D = self._check_batch(model, X, targets)
+        free, free_iter, converged = self._relax(model, X, 0.0, None, None, self.max_iter)
+        plus = self._relax(model, X, self.nudge, D, free, self.nudge_iter)[0]
         if self.variant == "symmetric":
-            minus, scale = self._relax(network, X, -self.nudge, D, free, self.nudge_iter)[0], 2.0 * self.nudge
+            minus, scale = self._relax(model, X, -self.nudge, D, free, self.nudge_iter)[0], 2.0 * self.nudge
         else:
             minus, scale = free, self.nudge
-        s_plus = network.energy_gradient_statistics(X, plus)
-        s_minus = network.energy_gradient_statistics(X, minus)
+        s_plus = model.energy_gradient_statistics(X, plus)
+        s_minus = model.energy_gradient_statistics(X, minus)
         gradients = {name: -(s_plus[name] - s_minus[name]) / scale for name in s_plus}
         cost = float(0.5 * np.mean(np.sum((free[-1] - D) ** 2, axis=1)))
-        return EqPropResult(gradients, cost, free[-1], info={"free_iterations": free_iter, "converged": converged})
+        return Gradient(gradients, cost, free[-1], info={"free_iterations": free_iter, "converged": converged})
 
     def __repr__(self) -> str:
         return f"EqProp(nudge={self.nudge}, variant={self.variant!r}, method={self.method!r})"
@@ -126,27 +124,29 @@ class LowTemperatureRule(EqProp):
     def __init__(self, *, method: str = "fixed_point", tol: float = 1e-8, max_iter: int = 500, step: float = 0.2):
         super().__init__(0.5, variant="positive", method=method, tol=tol, max_iter=max_iter, step=step)
 
-    def gradient(self, network: LayeredHopfield, X: np.ndarray, D: np.ndarray) -> EqPropResult:
-        X, D = self._check_batch(network, X, D)
-        free, iterations, converged = self._relax(network, X, 0.0, None, None, self.max_iter)
-        sizes = [w.shape[0] for w in network.W]
+    def gradient(self, model: LayeredHopfield, X: np.ndarray, targets: np.ndarray | None = None, *,
+                 rng: np.random.Generator | None = None) -> Gradient:
+        """∂(mean C)/∂θ at the free equilibria of the rows of X with targets D (``targets``), by Eq. 50."""
+        X, D = self._check_batch(model, X, targets)
+        free, iterations, converged = self._relax(model, X, 0.0, None, None, self.max_iter)
+        sizes = [w.shape[0] for w in model.W]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
-        gradients = {name: np.zeros_like(value) for name, value in network.parameters().items()}
+        gradients = {name: np.zeros_like(value) for name, value in model.parameters().items()}
         n = X.shape[0]
         for r in range(n):
             states = [s[r] for s in free]
             error = np.zeros(offsets[-1])
             error[offsets[-2]:] = states[-1] - D[r]
-            v = np.linalg.solve(network.hessian(X[r], states), error)
-            rho = [X[r]] + [network.rho(s) for s in states]
-            slope = [np.zeros_like(X[r])] + [network.rho_slope(s) for s in states]
+            v = np.linalg.solve(model.hessian(X[r], states), error)
+            rho = [X[r]] + [model.rho(s) for s in states]
+            slope = [np.zeros_like(X[r])] + [model.rho_slope(s) for s in states]
             vs = [np.zeros_like(X[r])] + [v[offsets[k]:offsets[k + 1]] for k in range(len(sizes))]
-            for k in range(len(network.W)):
+            for k in range(len(model.W)):
                 gradients[f"W{k}"] += (np.outer(slope[k + 1] * vs[k + 1], rho[k])
                                        + np.outer(rho[k + 1], slope[k] * vs[k])) / n
                 gradients[f"b{k}"] += slope[k + 1] * vs[k + 1] / n
         cost = float(0.5 * np.mean(np.sum((free[-1] - D) ** 2, axis=1)))
-        return EqPropResult(gradients, cost, free[-1], info={"free_iterations": iterations, "converged": converged})
+        return Gradient(gradients, cost, free[-1], info={"free_iterations": iterations, "converged": converged})
 
     def __repr__(self) -> str:
         return f"LowTemperatureRule(method={self.method!r})"

@@ -27,16 +27,17 @@ method is the ±ν estimator above for comparison (Eq. 42).
 >>> import dimod
 >>> from isingbridge.trainers import IsingEqProp
 >>> net = dimod.BQM({"h": 0.1, "o": -0.2}, {("x", "h"): -0.8, ("h", "o"): -0.6}, 0.0, "SPIN")
->>> g = IsingEqProp(1e-3, backend="exact").gradient(net, inputs={"x": 1}, targets={"o": -1.0})
->>> g.quadratic["h", "o"] < 0     # the output follows the input (+1) but should read −1: descent raises J_ho
+>>> g = IsingEqProp(1e-3, backend="exact").gradient(net, {"x": 1}, targets={"o": -1.0})
+>>> g.values["J"]["h", "o"] < 0     # the output follows the input (+1) but should read −1: descent raises J_ho
 True
+>>> gradient_keys(g) == parameter_keys(net, {"x"}), gradient_vector(g).shape
+(True, (4,))
 """
 from __future__ import annotations
 
 import math
 import numbers
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import dimod
@@ -44,12 +45,13 @@ import numpy as np
 
 from isingbridge.backends import get
 from isingbridge.ir import CompiledBQM, as_spin_bqm
-from isingbridge.trainers.estimators.eqprop import EqPropResult
+from isingbridge.trainers.estimators.base import Gradient, GradientEstimator
 from isingbridge.trainers.estimators.nudging import Couplings, check_field_values, check_nudge, positive_setting
 from isingbridge.trainers.models.ising_layers import IsingLayers
-from isingbridge.validation import check_array, check_beta, check_positive_int, check_spin_value
+from isingbridge.validation import as_rng, check_array, check_beta, check_positive_int, check_spin_value
 
-__all__ = ["LayeredIsingEqProp", "IsingEqProp", "ThermalEqProp", "IsingGradient", "parameter_keys", "label_order"]
+__all__ = ["LayeredIsingEqProp", "IsingEqProp", "ThermalEqProp", "parameter_keys", "label_order", "gradient_keys",
+           "gradient_vector"]
 
 
 def label_order(label: Hashable) -> tuple:
@@ -73,7 +75,7 @@ def parameter_keys(bqm: dimod.BinaryQuadraticModel, inputs: Any = ()) -> list[tu
     Pairs are oriented and sorted by :func:`label_order`, fields sorted the
     same way (inputs have none).  The order depends on the labels only, not
     on how ``bqm`` iterates its couplings, which changes when a BQM is copied
-    to another process; flatten gradients with it (:meth:`IsingGradient.vector`).
+    to another process; flatten gradients with it (:func:`gradient_vector`).
     """
     pairs = sorted((tuple(sorted((u, v), key=label_order)) for u, v in bqm.quadratic),
                    key=lambda pair: (label_order(pair[0]), label_order(pair[1])))
@@ -81,29 +83,21 @@ def parameter_keys(bqm: dimod.BinaryQuadraticModel, inputs: Any = ()) -> list[tu
     return [("J", pair) for pair in pairs] + [("h", v) for v in fields]
 
 
-@dataclass
-class IsingGradient:
-    """∂⟨C⟩/∂J per coupling (``quadratic``, either key order) and ∂⟨C⟩/∂h per free spin (``linear``).
+def gradient_keys(gradient: Gradient) -> list[tuple]:
+    """``("J", (u, v))`` for every coupling then ``("h", v)`` for every field of a BQM network's gradient.
 
-    Both are filled in the order of :func:`parameter_keys`, whatever process
-    computed them; :meth:`vector` flattens them in that order.
+    The estimators fill ``gradient.values["J"]`` and ``["h"]`` in the order of
+    :func:`parameter_keys`, so this is that order, whatever process computed them.
     """
+    return [("J", pair) for pair in gradient.values["J"]] + [("h", v) for v in gradient.values["h"]]
 
-    quadratic: Couplings
-    linear: dict
-    cost: float
-    outputs: dict
-    stderr: dict | None = None
-    info: dict = field(default_factory=dict)
 
-    def keys(self) -> list[tuple]:
-        """``("J", (u, v))`` for every coupling then ``("h", v)`` for every field: the order of :meth:`vector`."""
-        return [("J", pair) for pair in self.quadratic] + [("h", v) for v in self.linear]
-
-    def vector(self, keys: Any = None) -> np.ndarray:
-        """The gradient as one array, in the order of ``keys`` (default :meth:`keys`, i.e. :func:`parameter_keys`)."""
-        keys = self.keys() if keys is None else keys
-        return np.array([self.quadratic[key] if kind == "J" else self.linear[key] for kind, key in keys], dtype=float)
+def gradient_vector(gradient: Gradient, keys: Any = None) -> np.ndarray:
+    """A BQM network's gradient as one array, in the order of ``keys`` (default :func:`gradient_keys`,
+    i.e. :func:`parameter_keys`)."""
+    keys = gradient_keys(gradient) if keys is None else keys
+    values = gradient.values
+    return np.array([values["J"][key] if kind == "J" else values["h"][key] for kind, key in keys], dtype=float)
 
 
 def _check_problem(bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping):
@@ -132,8 +126,14 @@ def _cost(means: Mapping, targets: Mapping) -> float:
     return 0.5 * sum(1.0 + d * d - 2.0 * d * means[label] for label, d in targets.items())
 
 
-class IsingEqProp:
+class IsingEqProp(GradientEstimator):
     """EP gradient from free and nudged Boltzmann phases of a BQM on any backend.
+
+    ``gradient(bqm, inputs, targets, rng=None)`` clamps the ``inputs``
+    ``{label: ±1}`` and nudges the outputs towards ``targets``
+    ``{label: d in [−1, 1]}``; its :class:`~isingbridge.trainers.estimators.base.Gradient`
+    holds ``values = {"J": Couplings, "h": dict}`` in the order of
+    :func:`parameter_keys`, the free phase's cost and mean outputs.
 
     Parameters
     ----------
@@ -144,7 +144,8 @@ class IsingEqProp:
     beta : float
         Inverse temperature β of the network's Boltzmann distribution.
     variant : {"symmetric", "positive"}
-    options : passed to the backend's ``moments`` (``num_reads``, ``num_sweeps``, ``seed`` ...).
+    options : passed to the backend's ``moments`` (``num_reads``, ``num_sweeps``, ``seed`` ...); an ``rng``
+        given to :meth:`gradient` is the backend's ``seed`` instead (one generator for every phase).
     """
 
     def __init__(self, nudge: float = 0.1, *, backend: Any = "gibbs", beta: float = 1.0,
@@ -155,19 +156,25 @@ class IsingEqProp:
         self.backend = get(backend)
         self.options = options
 
-    def _moments(self, bqm, inputs):
-        return self.backend.moments(bqm, beta=self.beta, clamp=inputs or None, **self.options)
+    def _moments(self, bqm, inputs, options):
+        return self.backend.moments(bqm, beta=self.beta, clamp=inputs or None, **options)
 
-    def gradient(self, bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping) -> IsingGradient:
-        """∂⟨C⟩/∂θ for every coupling and free field of ``bqm`` (inputs clamped)."""
-        bqm, inputs, targets = _check_problem(bqm, inputs, targets)
-        free = self._moments(bqm, inputs)
+    def gradient(self, model: dimod.BinaryQuadraticModel, X: Mapping, targets: Mapping | None = None, *,
+                 rng: np.random.Generator | None = None) -> Gradient:
+        """∂⟨C⟩/∂θ for every coupling and free field of the network ``model`` (a BQM).
+
+        The inputs ``X`` are clamped and the outputs nudged towards ``targets``;
+        ``rng``, when given, is the backend's seed (else the ``seed`` option, if any).
+        """
+        bqm, inputs, targets = _check_problem(model, X, targets)
+        options = self.options if rng is None else {**self.options, "seed": rng}  # one generator: independent phases
+        free = self._moments(bqm, inputs, options)
         if self.variant == "symmetric":
-            plus = self._moments(_nudged(bqm, targets, self.nudge), inputs)
-            minus = self._moments(_nudged(bqm, targets, -self.nudge), inputs)
+            plus = self._moments(_nudged(bqm, targets, self.nudge), inputs, options)
+            minus = self._moments(_nudged(bqm, targets, -self.nudge), inputs, options)
             scale = 2.0 * self.nudge
         else:
-            plus, minus, scale = self._moments(_nudged(bqm, targets, self.nudge), inputs), free, self.nudge
+            plus, minus, scale = self._moments(_nudged(bqm, targets, self.nudge), inputs, options), free, self.nudge
         quadratic, linear = Couplings(), {}
         for kind, key in parameter_keys(bqm, inputs):
             if kind == "J":
@@ -175,21 +182,23 @@ class IsingEqProp:
             else:
                 linear[key] = (plus.mean_of(key) - minus.mean_of(key)) / scale
         outputs = {label: free.mean_of(label) for label in targets}
-        return IsingGradient(quadratic, linear, _cost(outputs, targets), outputs,
-                             info={"backend": self.backend.name})
+        return Gradient({"J": quadratic, "h": linear}, _cost(outputs, targets), outputs,
+                        info={"backend": self.backend.name})
 
     def __repr__(self) -> str:
         return (f"IsingEqProp(nudge={self.nudge}, backend={self.backend.name!r}, beta={self.beta}, "
                 f"variant={self.variant!r})")
 
 
-class ThermalEqProp:
+class ThermalEqProp(GradientEstimator):
     """The finite-temperature EP rules of Massar & Mognetti (2024) for a BQM at temperature T.
 
-    ``gradient`` — the covariance estimator of Eq. 43, −(1/T) Cov[∂E/∂θ, C]
-    over ``num_reads`` free-phase samples (no nudge: outputs never clamped), with
-    standard errors; ``clamped_gradient`` — the ±``nudge`` estimator of Eq. 42 on
-    the same backend, for comparison.
+    ``gradient(bqm, inputs, targets, rng=None)`` — the covariance estimator of
+    Eq. 43, −(1/T) Cov[∂E/∂θ, C] over ``num_reads`` free-phase samples (no
+    nudge: outputs never clamped), with standard errors (``stderr``, keyed as
+    ``values``: ``{"J": ..., "h": ...}``); ``clamped_gradient`` — the
+    ±``nudge`` estimator of Eq. 42 on the same backend, for comparison.  Both
+    return a :class:`~isingbridge.trainers.estimators.base.Gradient`.
     """
 
     def __init__(self, temperature: float = 1.0, *, backend: Any = "gibbs", num_reads: int = 1000,
@@ -200,11 +209,15 @@ class ThermalEqProp:
         self.nudge = check_nudge(nudge, "symmetric")
         self.options = options
 
-    def gradient(self, bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping, *,
-                 seed: Any = None) -> IsingGradient:
-        bqm, inputs, targets = _check_problem(bqm, inputs, targets)
+    def gradient(self, model: dimod.BinaryQuadraticModel, X: Mapping, targets: Mapping | None = None, *,
+                 rng: np.random.Generator | None = None) -> Gradient:
+        """−(1/T) Cov[∂E/∂θ, C] over free-phase samples of the network ``model`` (a BQM), inputs ``X`` clamped.
+
+        ``rng`` (a Generator, or None) is the backend's seed.
+        """
+        bqm, inputs, targets = _check_problem(model, X, targets)
         sampleset = self.backend.sample(bqm, beta=1.0 / self.temperature, num_reads=self.num_reads,
-                                        clamp=inputs or None, seed=seed, **self.options)
+                                        clamp=inputs or None, seed=rng, **self.options)
         order = {v: i for i, v in enumerate(sampleset.variables)}
         states = sampleset.record.sample.astype(np.float64)
         weights = sampleset.record.num_occurrences.astype(np.float64)
@@ -218,30 +231,31 @@ class ThermalEqProp:
             spread = math.sqrt(max(weights @ (products - mean) ** 2 / n, 0.0) / max(n - 1.0, 1.0))
             return -mean / self.temperature, spread / self.temperature
 
-        quadratic, linear, errors = Couplings(), {}, Couplings()
+        values = {"J": Couplings(), "h": {}}
+        errors = {"J": Couplings(), "h": {}}
         for kind, key in parameter_keys(bqm, inputs):
             if kind == "J":
-                quadratic[key], errors[key] = covariance(states[:, order[key[0]]] * states[:, order[key[1]]])
+                values["J"][key], errors["J"][key] = covariance(states[:, order[key[0]]] * states[:, order[key[1]]])
             else:
-                linear[key], errors[key] = covariance(states[:, order[key]])
+                values["h"][key], errors["h"][key] = covariance(states[:, order[key]])
         outputs = {o: float(weights @ states[:, order[o]] / n) for o in targets}
-        return IsingGradient(quadratic, linear, float(weights @ cost / n), outputs, stderr=errors,
-                             info={"num_reads": int(n), "backend": self.backend.name})
+        return Gradient(values, float(weights @ cost / n), outputs, stderr=errors,
+                        info={"num_reads": int(n), "backend": self.backend.name})
 
-    def clamped_gradient(self, bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping,
-                         **options: Any) -> IsingGradient:
-        """The ±``nudge`` estimator (Eq. 42) at the same temperature and backend."""
+    def clamped_gradient(self, model: dimod.BinaryQuadraticModel, X: Mapping, targets: Mapping | None = None, *,
+                         rng: np.random.Generator | None = None, **options: Any) -> Gradient:
+        """The ±``nudge`` estimator (Eq. 42) at the same temperature and backend (:meth:`IsingEqProp.gradient`)."""
         options = {**self.options, **options}
         if "num_reads" in self.backend.parameters:
             options.setdefault("num_reads", self.num_reads)
         estimator = IsingEqProp(self.nudge, backend=self.backend, beta=1.0 / self.temperature, **options)
-        return estimator.gradient(bqm, inputs, targets)
+        return estimator.gradient(model, X, targets, rng=rng)
 
     def __repr__(self) -> str:
         return f"ThermalEqProp(temperature={self.temperature}, backend={self.backend.name!r}, num_reads={self.num_reads})"
 
 
-class LayeredIsingEqProp:
+class LayeredIsingEqProp(GradientEstimator):
     """EP gradient of an :class:`~isingbridge.trainers.models.IsingLayers` network from sampled phases (Laydevant et al. 2024).
 
     The free phase is a Boltzmann sample of the hidden and output spins with
@@ -276,8 +290,8 @@ class LayeredIsingEqProp:
     >>> free, nudged = estimator.sample_phases(net, np.ones((2, 4)), -np.ones((2, 2)), np.random.default_rng(0))
     >>> free.shape, nudged.shape   # (examples × reads, hidden + output spins)
     ((6, 5), (6, 5))
-    >>> result = estimator.gradient(net, np.ones((2, 4)), -np.ones((2, 2)), np.random.default_rng(0))
-    >>> sorted(result.gradients), result.outputs.shape
+    >>> result = estimator.gradient(net, np.ones((2, 4)), -np.ones((2, 2)), rng=np.random.default_rng(0))
+    >>> sorted(result.values), result.outputs.shape
     (['W0', 'W1', 'b0', 'b1'], (2, 2))
     """
 
@@ -293,16 +307,23 @@ class LayeredIsingEqProp:
         return (f"LayeredIsingEqProp(nudge={self.nudge}, backend={self.backend.name!r}, num_reads={self.num_reads}, "
                 f"num_sweeps={self.num_sweeps}, nudge_sweeps={self.nudge_sweeps})")
 
-    def gradient(self, network: IsingLayers, X: np.ndarray, D: np.ndarray, rng: np.random.Generator) -> EqPropResult:
-        """∂C/∂θ from one free and one nudged phase of the batch ``X`` (inputs ±1) with targets ``D``.
+    def gradient(self, model: IsingLayers, X: np.ndarray, targets: np.ndarray | None = None, *,
+                 rng: np.random.Generator | None = None) -> Gradient:
+        """∂C/∂θ from one free and one nudged phase of the batch ``X`` (inputs ±1) with targets ``D`` (``targets``).
 
+        ``values`` are keyed ``W0``, ``b0``, ... as ``model.parameters()``;
         ``outputs`` are the free phase's mean output spins per example and
-        ``cost`` their mean squared distance to ``D``.
+        ``cost`` their mean squared distance to ``D``.  ``rng`` (None: fresh
+        entropy) seeds both phases.
         """
-        free, nudged = self.sample_phases(network, X, D, rng)
-        outputs = free[:, network.free_slices()[-1]].reshape(len(X), self.num_reads, -1).mean(axis=1)
-        gradients = self._difference(network, X, free, nudged)
-        return EqPropResult(gradients, float(np.mean((outputs - D) ** 2)), outputs)
+        if targets is None:
+            raise TypeError("LayeredIsingEqProp.gradient needs targets: one row of output targets per input row "
+                            "(free_outputs gives the free phase alone)")
+        D = targets
+        free, nudged = self.sample_phases(model, X, D, as_rng(rng, "rng"))
+        outputs = free[:, model.free_slices()[-1]].reshape(len(X), self.num_reads, -1).mean(axis=1)
+        gradients = self._difference(model, X, free, nudged)
+        return Gradient(gradients, float(np.mean((outputs - D) ** 2)), outputs)
 
     def free_outputs(self, network: IsingLayers, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Mean output spins of the free phase per example, ``(len(X), outputs)``."""

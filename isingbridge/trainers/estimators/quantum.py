@@ -26,8 +26,8 @@ Examples
 >>> from isingbridge.trainers import QuantumEqProp
 >>> bqm = dimod.BQM({"hid": 0.1, "out": 0.1}, {("in", "hid"): -0.5, ("hid", "out"): -0.4}, 0.0, "SPIN")
 >>> net = TransverseIsing(bqm, xx={("in", "hid"): 0.3, ("hid", "out"): 0.2})
->>> g = QuantumEqProp(nudge=1e-3).gradient(net, inputs={"in": 1.0}, targets={"out": 1.0})
->>> ("hid", "in") in g.zz and ("out", "hid") in g.xx    # keyed by coupling, either order
+>>> g = QuantumEqProp(nudge=1e-3).gradient(net, {"in": 1.0}, targets={"out": 1.0})
+>>> ("hid", "in") in g.values["zz"] and ("out", "hid") in g.values["xx"]    # keyed by coupling, either order
 True
 >>> g.outputs["out"] < 0, round(g.cost - (1 - g.outputs["out"]), 12)  # u = +1 favours Z_in = −1, and the chain follows
 (True, 0.0)
@@ -38,8 +38,7 @@ make qubit i read x_i, apply u_i = −s·x_i.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -47,36 +46,28 @@ import numpy as np
 from isingbridge.backends import get
 from isingbridge.backends.base import Backend
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
+from isingbridge.trainers.estimators.base import Gradient, GradientEstimator
 from isingbridge.trainers.estimators.nudging import Couplings, check_field_values, check_nudge, positive_setting
 from isingbridge.validation import check_bool, check_choice, check_int
 
-__all__ = ["QuantumEqProp", "QuantumGradient", "LevelCrossingWarning"]
+__all__ = ["QuantumEqProp", "LevelCrossingWarning"]
 
 
 class LevelCrossingWarning(UserWarning):
     """The nudged eigenstate is not the continuation of the free one: a level crossing is within reach of the nudge."""
 
 
-@dataclass
-class QuantumGradient:
-    """EP estimates of ∂⟨C⟩/∂θ per coupling, with the free state's cost and outputs.
-
-    ``zz`` and ``xx`` are keyed by each coupling (u, v) of the model, ``z`` by
-    each qubit that is not an input (its Z field h_i), ``x`` by each qubit with
-    an X field.
-    """
-
-    zz: Couplings
-    xx: Couplings
-    z: dict[Hashable, float]
-    x: dict[Hashable, float]
-    cost: float
-    outputs: dict[Hashable, float]
-    info: dict = field(default_factory=dict)
-
-
-class QuantumEqProp:
+class QuantumEqProp(GradientEstimator):
     """Equilibrium-propagation gradients of a qubit network in an eigenstate or a Gibbs state.
+
+    ``gradient(model, inputs, targets)`` applies the Z fields ``inputs``
+    ``{qubit: u}``, nudges the outputs towards ``targets`` ``{qubit: d}`` and
+    returns a :class:`~isingbridge.trainers.estimators.base.Gradient` with
+    ``values = {"zz": Couplings, "xx": Couplings, "z": dict, "x": dict}``:
+    ``zz`` and ``xx`` keyed by each coupling (u, v) of the model (either
+    order), ``z`` by each qubit that is not an input (its Z field h_i), ``x``
+    by each qubit with an X field; with the free state's cost and outputs.
+    The statevector computation samples nothing: ``rng`` is accepted and ignored.
 
     Parameters
     ----------
@@ -143,10 +134,11 @@ class QuantumEqProp:
         model = as_transverse_ising(model)
         return self._moments(model.with_fields(self._check_fields(model, inputs, "inputs", False)))
 
-    def gradient(self, model: Any, inputs: Mapping, targets: Mapping) -> QuantumGradient:
-        """∂⟨C⟩/∂θ for every coupling and field of ``model``, from the free and nudged states."""
+    def gradient(self, model: Any, X: Mapping, targets: Mapping | None = None, *,
+                 rng: np.random.Generator | None = None) -> Gradient:
+        """∂⟨C⟩/∂θ for every coupling and field of ``model``, from the free and nudged states (inputs ``X``)."""
         model = as_transverse_ising(model)
-        inputs = self._check_fields(model, inputs, "inputs", False)
+        inputs = self._check_fields(model, X, "inputs", False)
         targets = self._check_fields(model, targets, "targets", True)
         driven = model.with_fields(inputs)
         free = self._moments(driven)
@@ -175,8 +167,8 @@ class QuantumEqProp:
         x = {label: float((plus.x_mean[index[label]] - minus.x_mean[index[label]]) / scale) for label in model.x}
         outputs = {label: float(free.mean[index[label]]) for label in targets}
         cost = 0.5 * sum(1.0 + d * d - 2.0 * d * outputs[label] for label, d in targets.items())
-        return QuantumGradient(zz, xx, z, x, float(cost), outputs,
-                               info={"gap": free.info.get("gap"), "temperature": self.temperature})
+        return Gradient({"zz": zz, "xx": xx, "z": z, "x": x}, float(cost), outputs,
+                        info={"gap": free.info.get("gap"), "temperature": self.temperature})
 
     def _check_continuity(self, free, nudged_states) -> None:
         """Warn when a nudged eigenstate is not the free one carried on (a crossing within the nudge)."""

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from isingbridge.backends import get
 from isingbridge.trainers.fit.loop import Checkpointing, check_classes
 from isingbridge.trainers.diagnostics import check_known_mask
-from isingbridge.trainers.estimators.boltzmann import CD, Discriminative, GradientEstimator
+from isingbridge.trainers.estimators.boltzmann import CD, BoltzmannEstimator, Discriminative
 from isingbridge.trainers.fit.divergence import diverging
 from isingbridge.trainers.fit.labels import check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
@@ -76,7 +76,7 @@ class _Trainer(Checkpointing, BaseEstimator):
         self.warm_start = warm_start
         self.progress = progress
 
-    def _default_estimator(self) -> GradientEstimator:
+    def _default_estimator(self) -> BoltzmannEstimator:
         return CD(1, "gibbs")
 
     def _new_model(self, width: int) -> BoltzmannModel:
@@ -104,9 +104,9 @@ class _Trainer(Checkpointing, BaseEstimator):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
         return name
 
-    def _estimator(self) -> GradientEstimator:
+    def _estimator(self) -> BoltzmannEstimator:
         estimator = self.estimator if self.estimator is not None else self._default_estimator()
-        if not isinstance(estimator, GradientEstimator):
+        if not isinstance(estimator, BoltzmannEstimator):
             raise TypeError("estimator must be a gradient estimator object such as CD(1, 'gibbs'), PCD(1, 100), "
                             "ExactGradient(), TwoLobe(), RAPID(8) or Discriminative() (or None for the default), "
                             f"got {type(estimator).__name__} {estimator!r}")
@@ -141,8 +141,8 @@ class _Trainer(Checkpointing, BaseEstimator):
         with diverging(self.epochs_done_ + 1, settings, model.parameters):
             for start in range(0, rows.shape[0], self.batch_size):
                 with self._step_threads():
-                    gradient = estimator.gradient(model, rows[order[start:start + self.batch_size]], self.rng_)
-                    self.optimizer_.step(model.parameters(), gradient)
+                    gradient = estimator.gradient(model, rows[order[start:start + self.batch_size]], rng=self.rng_)
+                    self.optimizer_.step(model.parameters(), gradient.values)
                     estimator.after_step(model)
                     model.refresh()
             estimator.after_epoch(model)
@@ -167,7 +167,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
     Parameters
     ----------
     n_hidden : int
-    estimator : GradientEstimator
+    estimator : BoltzmannEstimator
         ``ExactGradient()``, ``CD(k, backend)``, ``PCD(k, n_particles, backend)``,
         ``TwoLobe(...)``, ``RAPID(n_patterns, ...)`` (default ``CD(1, "gibbs")``).
         The estimator builds the model (RAPID builds a pattern-built one).
@@ -201,7 +201,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
 
     _label = "RBM"
 
-    def __init__(self, n_hidden: int = 16, *, estimator: GradientEstimator | None = None, learning_rate: float = 0.05,
+    def __init__(self, n_hidden: int = 16, *, estimator: BoltzmannEstimator | None = None, learning_rate: float = 0.05,
                  batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd", momentum: float = 0.0,
                  beta: float = 1.0, random_state: Any = None, warm_start: bool = False, progress: bool = False,
                  dtype: str = "float64"):
@@ -313,14 +313,14 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
 
     _label = "classifier"
 
-    def __init__(self, n_hidden: int = 200, *, estimator: GradientEstimator | None = None,
+    def __init__(self, n_hidden: int = 200, *, estimator: BoltzmannEstimator | None = None,
                  learning_rate: float = 0.05, batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd",
                  momentum: float = 0.0, beta: float = 1.0, random_state: Any = None, warm_start: bool = False,
                  progress: bool = False, dtype: str = "float64"):
         self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta,
                          random_state, warm_start, progress, dtype)
 
-    def _default_estimator(self) -> GradientEstimator:
+    def _default_estimator(self) -> BoltzmannEstimator:
         return Discriminative()
 
     def _new_model(self, width: int) -> ClassificationRBM:

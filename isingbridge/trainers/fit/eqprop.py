@@ -238,7 +238,7 @@ class EqPropClassifier(LayeredEqPropTrainer):
 
     def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float:
         result = self.estimator_.gradient(self.network_, X, D)
-        step_layers(self.optimizers_, self.network_.parameters(), result.gradients)
+        step_layers(self.optimizers_, self.network_.parameters(), result.values)
         return result.cost
 
     def decision_function(self, X: Any) -> np.ndarray:

@@ -110,8 +110,8 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
         self.history_: list[dict] = []
 
     def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float:
-        result = self.estimator_.gradient(self.network_, X, D, self.rng_)
-        step_layers(self.optimizers_, self.network_.parameters(), result.gradients)
+        result = self.estimator_.gradient(self.network_, X, D, rng=self.rng_)
+        step_layers(self.optimizers_, self.network_.parameters(), result.values)
         return result.cost
 
     def decision_function(self, X: Any) -> np.ndarray:

@@ -186,7 +186,7 @@ class HopfieldNetwork:
     >>> from isingbridge.trainers import EqProp
     >>> net = HopfieldNetwork.random(3, 5, 2, density=0.6, seed=0)
     >>> result = EqProp(0.1).gradient(net, np.random.default_rng(0).random((4, 3)), np.eye(2)[[0, 1, 0, 1]])
-    >>> sorted(result.gradients)
+    >>> sorted(result.values)
     ['U', 'W', 'b']
     """
 

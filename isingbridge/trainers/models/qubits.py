@@ -79,7 +79,9 @@ class QuantumNetwork:
         return TransverseIsing(bqm, xx={edge: value for edge, value in zip(self.edges, self.a)})
 
     def arrays(self, gradient: Any) -> dict[str, np.ndarray]:
-        """The gradient as arrays aligned with :meth:`parameters`."""
-        return {"b": np.array([gradient.zz[edge] for edge in self.edges]),
-                "a": np.array([gradient.xx.get(edge, 0.0) for edge in self.edges]),
-                "h": np.array([gradient.z[label] for label in self.biased])}
+        """A :class:`~isingbridge.trainers.estimators.base.Gradient` of :meth:`to_model` (``values`` keyed
+        "zz", "xx", "z", "x") as arrays aligned with :meth:`parameters`."""
+        values = gradient.values
+        return {"b": np.array([values["zz"][edge] for edge in self.edges]),
+                "a": np.array([values["xx"].get(edge, 0.0) for edge in self.edges]),
+                "h": np.array([values["z"][label] for label in self.biased])}
