@@ -33,6 +33,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import OrderedDict
@@ -151,6 +152,7 @@ def _energy_bound_of(*coefficients: np.ndarray, offset: float) -> float:
 
 
 def _largest_magnitude(values: np.ndarray) -> float:
+    """max |values| (0 for none); NaN if any value is NaN, inf if any is infinite (two passes, no temporary)."""
     return max(abs(float(values.max())), abs(float(values.min()))) if values.size else 0.0
 
 
@@ -823,6 +825,12 @@ class _Positions(tuple):
     __slots__ = ()
 
 
+@functools.lru_cache(maxsize=8)
+def _positions(n: int) -> "_Positions":
+    """The labels ``0 … n−1`` (immutable, so one tuple per size serves every model: trainers build one per step)."""
+    return _Positions(range(n))
+
+
 def labels_are_positions(variables: Any) -> bool:
     """Whether ``variables`` are ``0 … N−1`` in order (the default labels of a :class:`CompiledBQM`)."""
     if isinstance(variables, _Positions):
@@ -834,7 +842,7 @@ def labels_are_positions(variables: Any) -> bool:
 def _labels(variables: Iterable | None, n: int, name: str) -> tuple:
     """``n`` distinct hashable labels (default ``0 … n−1``)."""
     if variables is None:
-        return _Positions(range(n))
+        return _positions(n)
     labels = tuple(variables.tolist() if isinstance(variables, np.ndarray) else variables)
     if len(labels) != n:
         raise ValueError(f"{name} has {len(labels)} labels for {n} variables")
@@ -849,7 +857,7 @@ def _labels(variables: Iterable | None, n: int, name: str) -> tuple:
 
 def _bipartite_labels(visible: Iterable | None, hidden: Iterable | None, nv: int, nh: int) -> tuple:
     if visible is None and hidden is None:
-        return _Positions(range(nv + nh))
+        return _positions(nv + nh)
     first = _labels(visible, nv, "visible")
     second = tuple(range(nv, nv + nh)) if hidden is None else _labels(hidden, nh, "hidden")
     return _labels(first + second, nv + nh, "visible and hidden labels")

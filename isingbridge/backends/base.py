@@ -403,8 +403,8 @@ class Problem:
         """
         means = -np.tanh(beta * self.full_compiled().local_fields(full_states, positions)) if free_means is None \
             else free_means
-        clamped = np.isin(positions, self.clamp_positions)
-        if np.any(clamped):
+        if self.clamp_positions.size:
+            clamped = np.isin(positions, self.clamp_positions)
             means = np.array(means, dtype=np.float64)
             means[:, clamped] = full_states[:, positions[clamped]]
         return means

@@ -691,6 +691,11 @@ def _last_layer_means(engine, conditionals: np.ndarray | None) -> np.ndarray | N
     if conditionals is None or not hasattr(engine, "conditional_means"):
         return None
     last = engine.groups[-1]
+    if conditionals.size == last.size and np.array_equal(conditionals, last):  # the whole last layer, in order
+        try:
+            return engine.conditional_means(len(engine.groups) - 1)
+        except RuntimeError:  # no sweep has updated it yet
+            return None
     column = np.full(engine.n, -1, dtype=np.int64)
     column[last] = np.arange(last.size)
     free = conditionals >= 0

@@ -140,7 +140,9 @@ class RBM(BoltzmannModel):
 
     def sampling_model(self) -> CompiledBQM:
         """The bipartite array model in dimod's sign (J = −W, h = −b, −c); variables are positions, visible first."""
-        return CompiledBQM.bipartite(np.negative(self.W), -self.b, -self.c, copy=False)  # a fresh array: no copy
+        # float32 couplings, the sampling engines' precision, made in one pass (a fresh array: no copy); an exact
+        # backend sampling the negative phase sees W rounded to 1e-7 relative, far below any sampling noise
+        return CompiledBQM.bipartite(np.negative(self.W, dtype=np.float32), -self.b, -self.c, copy=False)
 
     def rao_blackwell_variables(self) -> np.ndarray:
         """The hidden units (positions ``n_visible … width−1`` of :meth:`sampling_model`)."""
