@@ -45,15 +45,17 @@ def test_pcd_rbm_trains_through_a_plugin_as_through_exact_gradients():
     X = _patterns()
     plugin = MetropolisPlugin()
     start = BoltzmannRBM(4, estimator=ExactGradient(), n_epochs=1, learning_rate=1e-12, random_state=0).fit(X)
-    through_plugin = BoltzmannRBM(4, estimator=PCD(1, 20, plugin), n_epochs=150, learning_rate=0.05, batch_size=16,
+    # PCD with a slow single-spin sampler needs a few sweeps per step and enough chains: PCD-1 with 20 chains at
+    # lr 0.05 drifts away on some seeds (the algorithm's instability, on any sampler that mixes this slowly)
+    through_plugin = BoltzmannRBM(4, estimator=PCD(3, 64, plugin), n_epochs=150, learning_rate=0.03, batch_size=16,
                                   random_state=0).fit(X)
-    exact = BoltzmannRBM(4, estimator=ExactGradient(), n_epochs=150, learning_rate=0.05, batch_size=16,
+    exact = BoltzmannRBM(4, estimator=ExactGradient(), n_epochs=150, learning_rate=0.03, batch_size=16,
                          random_state=0).fit(X)
     before, after, best = (m.score_samples(X).mean() for m in (start, through_plugin, exact))
     assert after > before + 1.0, (before, after)  # it learned: exact log-likelihoods of the training data
     assert after > best - 0.5, (after, best)  # about as well as exact gradients
-    assert plugin.calls and all(call["continued"] and call["reads"] == 20 and call["spins"] == 10
-                                for call in plugin.calls[1:])  # persistent chains, carried through initial_states
+    assert plugin.calls and all(call["continued"] and call["reads"] == 64 and call["spins"] == 10
+                                for call in plugin.calls)  # persistent chains, carried through initial_states
 
 
 def test_ising_eqprop_classifier_trains_through_a_plugin():

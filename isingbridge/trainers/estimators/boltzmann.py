@@ -139,7 +139,8 @@ class _Sampling(BoltzmannEstimator):
             if "burn_in" in self.backend.parameters:
                 options["burn_in"] = 0
         target = model.sampling_model()
-        drawn = self.backend.sample_states(target, beta=model.beta, num_reads=starts.shape[0], seed=rng,
+        seed = int(rng.integers(2**31))  # as the trainers always drew it: the same seeds give the same models
+        drawn = self.backend.sample_states(target, beta=model.beta, num_reads=starts.shape[0], seed=seed,
                                            conditionals=model.rao_blackwell_variables(), **options)
         means = drawn.conditional_means
         self.last_means = None if means is None else means.astype(model.dtype, copy=False)
