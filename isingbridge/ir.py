@@ -565,10 +565,11 @@ class CompiledBQM:
         >>> float(model.energies([[1, 1, -1]])[0])   # 0.5 − 0.25 + 1·1 + 1·(−1)·(−2)
         3.25
         """
+        copy = check_bool(copy, "copy")
         W = check_array(W, "W", ndim=2, dtype=None, finite=False)  # float32 weights stay float32: the engines' precision
         if W.dtype.kind != "f":
-            W = W.astype(np.float64)
-        elif check_bool(copy, "copy"):
+            W = W.astype(np.float64)  # a new array already
+        elif copy:
             W = W.copy()
         largest = _largest_magnitude(W)  # NaN or ±inf anywhere makes it non-finite: the finite check for free
         if not math.isfinite(largest):

@@ -145,3 +145,15 @@ def test_phases_on_deeper_networks_match_exact_free_means(sizes):
         exact = get("exact").moments(net.to_bqm(x[0], shift), beta=net.beta).mean
         stderr = states.std(axis=0) / np.sqrt(len(states)) + 1e-3
         assert np.all(np.abs(states.mean(axis=0) - exact) < 5 * stderr)
+
+
+def test_layered_gradient_refuses_targets_that_do_not_match_the_inputs():
+    net = IsingLayers.random([3, 4, 2], seed=0)
+    estimator = LayeredIsingEqProp(2.0, num_reads=2, num_sweeps=2, nudge_sweeps=2)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="targets has 3 rows for 1 input rows"):
+        estimator.gradient(net, X_ONE, np.repeat(D_ONE, 3, axis=0), rng=rng)
+    with pytest.raises(ValueError, match="targets must have 2 column"):
+        estimator.gradient(net, X_ONE, np.ones((1, 3)), rng=rng)
+    result = estimator.gradient(net, X_ONE, D_ONE, rng=rng)
+    assert result.outputs.shape == (1, 2) and np.isfinite(result.cost)

@@ -559,7 +559,7 @@ class Batch:
         self.clamp_values = np.ascontiguousarray(np.broadcast_to(self.clamp_values, (self.size, len(self.clamp_labels))))
         if self.field_values is None:
             self.field_values = np.zeros((self.size, 0))
-        if labels_are_positions(self.variables):  # labels 0 … N−1 are their own positions
+        if labels_are_positions(self.bqm.variables):  # labels 0 … N−1 are their own positions (kept as marked)
             self.clamp_positions = np.array(self.clamp_labels, dtype=np.int64)
             self.field_positions = np.array(self.field_labels, dtype=np.int64)
         else:

@@ -588,15 +588,20 @@ class GibbsBackend(Backend):
 
     def _sample_batch(self, batch, beta, num_reads, rng, **options):
         """Every row in one engine (``num_reads`` chains per row, per-chain fields); CUDA: row by row."""
-        if self._native_batch(batch, options, dense=True) is None:
+        native = self._native_batch(batch, options, dense=True)
+        if native is None:
             return super()._sample_batch(batch, beta, num_reads, rng, **options)
-        states, info, _ = self._states_batch(batch, beta, num_reads, rng, None, **options)
+        states, info, _ = self._native_states(batch, native, beta, num_reads, rng, None, **options)
         return batch.sampleset(states, info)
 
     def _states_batch(self, batch, beta, num_reads, rng, conditionals, **options):
         native = self._native_batch(batch, options, dense=True)
         if native is None:
             return super()._states_batch(batch, beta, num_reads, rng, conditionals, **options)
+        return self._native_states(batch, native, beta, num_reads, rng, conditionals, **options)
+
+    def _native_states(self, batch, native: tuple, beta, num_reads, rng, conditionals, **options):
+        """:meth:`_states_batch` in one engine, given :meth:`_native_batch`'s ``(free, full)`` models."""
         free, full = native
         scan, method = options.get("scan", "chromatic"), options.get("method", "auto")
         num_sweeps, _, _ = _check_controls(options.get("num_sweeps", 1000), options.get("burn_in"),
@@ -691,11 +696,6 @@ def _last_layer_means(engine, conditionals: np.ndarray | None) -> np.ndarray | N
     if conditionals is None or not hasattr(engine, "conditional_means"):
         return None
     last = engine.groups[-1]
-    if conditionals.size == last.size and np.array_equal(conditionals, last):  # the whole last layer, in order
-        try:
-            return engine.conditional_means(len(engine.groups) - 1)
-        except RuntimeError:  # no sweep has updated it yet
-            return None
     column = np.full(engine.n, -1, dtype=np.int64)
     column[last] = np.arange(last.size)
     free = conditionals >= 0

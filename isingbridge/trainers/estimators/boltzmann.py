@@ -105,6 +105,8 @@ class ExactGradient(BoltzmannEstimator):
 
 
 class _Sampling(BoltzmannEstimator):
+    #: whether the negative phase averages ⟨h | v⟩ (``last_means``) rather than sampled hidden units
+    rao_blackwell = False
     needs_sampler = True
 
     def __init__(self, k: int, backend: Any, **options: Any):
@@ -141,7 +143,8 @@ class _Sampling(BoltzmannEstimator):
         target = model.sampling_model()
         seed = int(rng.integers(2**31))  # as the trainers always drew it: the same seeds give the same models
         drawn = self.backend.sample_states(target, beta=model.beta, num_reads=starts.shape[0], seed=seed,
-                                           conditionals=model.rao_blackwell_variables(), **options)
+                                           conditionals=model.rao_blackwell_variables() if self.rao_blackwell
+                                           else None, **options)
         means = drawn.conditional_means
         self.last_means = None if means is None else means.astype(model.dtype, copy=False)
         return drawn.states.astype(model.dtype)  # columns in the model's order, as the contract returns them
@@ -154,6 +157,8 @@ class _Sampling(BoltzmannEstimator):
 
 class _Chains(_Sampling):
     """CD and PCD: the negative phase is a set of chain states, scored with the batch in one fused pass."""
+
+    rao_blackwell = True
 
     last_means: np.ndarray | None = None
 
@@ -230,6 +235,8 @@ class TwoLobe(PCD):
     states, ``k`` block-Gibbs sweeps of the model's conditional per update),
     so the force descends the cross-entropy of p(y | x).
     """
+
+    rao_blackwell = False  # the force is built from samples of both lobes, as a device would feel it
 
     def _values(self, model, batch, rng):
         positive = model.statistics(*model.split(model.complete(batch, rng)))

@@ -319,7 +319,7 @@ class LayeredIsingEqProp(GradientEstimator):
         if targets is None:
             raise TypeError("LayeredIsingEqProp.gradient needs targets: one row of output targets per input row "
                             "(free_outputs gives the free phase alone)")
-        D = targets
+        X, D = _check_rows(model, X, targets, "targets")
         free, nudged = self.sample_phases(model, X, D, as_rng(rng, "rng"))
         outputs = free[:, model.free_slices()[-1]].reshape(len(X), self.num_reads, -1).mean(axis=1)
         gradients = self._difference(model, X, free, nudged)
@@ -337,9 +337,7 @@ class LayeredIsingEqProp(GradientEstimator):
         Rows are example-major: the reads of example i are rows
         i·num_reads … i·num_reads + num_reads − 1.
         """
-        X = check_array(X, "X", ndim=2, min_rows=1, columns=network.sizes[0])
-        if D is not None:
-            D = check_array(D, "D", ndim=2, min_rows=X.shape[0], columns=network.sizes[-1])[: X.shape[0]]
+        X, D = _check_rows(network, X, D, "D")
         model, slices = network.sampling_model(), network.free_slices()
         first = np.arange(slices[0].start, slices[0].stop)
         drive = network.input_fields(X)
@@ -359,7 +357,7 @@ class LayeredIsingEqProp(GradientEstimator):
         backend = self.backend
         options = {"num_sweeps": sweeps} if "num_sweeps" in backend.parameters else {}
         if start is not None and "initial_states" in backend.parameters:
-            options["initial_states"] = start[:, :, np.argsort(np.argsort(model.variables))]  # into the model's order
+            options["initial_states"] = start[:, :, list(model.variables)]  # labels are free-layer positions
         drawn = backend.sample_states(model, beta=network.beta, num_reads=self.num_reads,
                                       seed=int(rng.integers(2**31)), fields=(list(fields[0]), fields[1]), **options)
         return drawn.states[:, :, np.argsort(model.variables)]  # columns back in free-layer order
@@ -376,3 +374,14 @@ class LayeredIsingEqProp(GradientEstimator):
             grads[f"W{k}"] = -(above_n.T @ below_n - above_f.T @ below_f) / (n * self.nudge)
             grads[f"b{k}"] = -(above_n.mean(axis=0) - above_f.mean(axis=0)) / self.nudge
         return grads
+
+
+def _check_rows(network: IsingLayers, X: Any, D: Any, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Input rows of the network's width and, unless ``D`` is None, one row of output targets per input row."""
+    X = check_array(X, "X", ndim=2, min_rows=1, columns=network.sizes[0])
+    if D is None:
+        return X, None
+    D = check_array(D, name, ndim=2, columns=network.sizes[-1])
+    if D.shape[0] != X.shape[0]:
+        raise ValueError(f"{name} has {D.shape[0]} rows for {X.shape[0]} input rows; give one row of targets per input")
+    return X, D
