@@ -145,13 +145,13 @@ def _energy_bound_of(*coefficients: np.ndarray, offset: float) -> float:
     Models are rebuilt every training step: the cheap bound ``max|x| · size``
     settles all but models within a factor of their size of the limit.
     """
-    quick = sum(_largest_magnitude(values) * values.size for values in coefficients) + abs(offset)
+    quick = sum(largest_magnitude(values) * values.size for values in coefficients) + abs(offset)
     if quick <= ENERGY_LIMIT:
         return quick
     return sum(_abs_sum(values) for values in coefficients) + abs(offset)
 
 
-def _largest_magnitude(values: np.ndarray) -> float:
+def largest_magnitude(values: np.ndarray) -> float:
     """max |values| (0 for none); NaN if any value is NaN, inf if any is infinite (two passes, no temporary)."""
     return max(abs(float(values.max())), abs(float(values.min()))) if values.size else 0.0
 
@@ -571,7 +571,7 @@ class CompiledBQM:
             W = W.astype(np.float64)  # a new array already
         elif copy:
             W = W.copy()
-        largest = _largest_magnitude(W)  # NaN or ±inf anywhere makes it non-finite: the finite check for free
+        largest = largest_magnitude(W)  # NaN or ±inf anywhere makes it non-finite: the finite check for free
         if not math.isfinite(largest):
             check_array(W, "W")  # names the first bad entry
         nv, nh = W.shape
@@ -624,7 +624,7 @@ class CompiledBQM:
         """``max |J_ij|`` (0 without couplings), computed once."""
         if self._max_abs_coupling is None:
             values = self.layers[2] if self._J is None else self.J.data
-            self._max_abs_coupling = _largest_magnitude(values)
+            self._max_abs_coupling = largest_magnitude(values)
         return self._max_abs_coupling
 
     @property

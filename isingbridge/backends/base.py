@@ -411,9 +411,7 @@ class Problem:
 
     def full_compiled(self) -> CompiledBQM:
         """The full model compiled (the model itself when it is a CompiledBQM)."""
-        if isinstance(self.bqm, CompiledBQM):
-            return self.bqm
-        return self._cache.compile(self.bqm) if self._cache else compile_bqm(self.bqm)
+        return compile_bqm(self.bqm, self._cache)
 
     def sampleset(self, free_states: np.ndarray, info: dict | None = None, **vectors: Any) -> dimod.SampleSet:
         """A SampleSet over all variables, in the caller's vartype, energies of the full model."""
@@ -693,9 +691,7 @@ class Batch:
 
     def compiled(self) -> CompiledBQM:
         """The full SPIN model of all variables, compiled (through the backend's cache)."""
-        if isinstance(self.bqm, CompiledBQM):
-            return self.bqm
-        return self._cache.compile(self.bqm) if self._cache else compile_bqm(self.bqm)
+        return compile_bqm(self.bqm, self._cache)
 
     def row_energies(self, states: np.ndarray) -> np.ndarray:
         """Each row's energies (its fields included) of full states ``(B, R, N)``, shape ``(B, R)``."""

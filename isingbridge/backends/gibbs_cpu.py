@@ -41,7 +41,7 @@ import numba
 import numpy as np
 from numba import prange, uint32
 
-from isingbridge.ir import CompiledBQM
+from isingbridge.ir import CompiledBQM, largest_magnitude
 
 __all__ = ["SparseChains", "LayerChains", "ChainSums", "integer_quantum", "layer_arrays", "per_chain_fields",
            "spin_sum_dtype", "MAX_BLOCK"]
@@ -420,9 +420,9 @@ def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list
 def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list[np.ndarray]]:
     """:func:`layer_arrays` of a bipartite model: its layers, ``W`` and ``Wᵀ`` (a view: BLAS takes it as it is)."""
     visible, hidden, W = model.layers
-    levels = _largest(model.h) + model.max_abs_coupling * max(W.shape)  # a bound from the extremes: no |W| temporary
+    levels = largest_magnitude(model.h) + model.max_abs_coupling * max(W.shape)  # a bound from the extremes: no |W| temporary
     if levels > FLOAT32_FIELD_LIMIT:
-        levels = max(_largest(model.h) + float(np.abs(W).sum(axis=a).max(initial=0.0)) for a in (0, 1))
+        levels = max(largest_magnitude(model.h) + float(np.abs(W).sum(axis=a).max(initial=0.0)) for a in (0, 1))
     W = W.astype(np.float32, copy=False) if levels <= FLOAT32_FIELD_LIMIT else W
     blocks = [[(1, W)], [(0, W.T)]] if model.max_abs_coupling > 0 else [[], []]
     return [visible, hidden], blocks, [model.h[visible], model.h[hidden]]
@@ -436,22 +436,15 @@ def _max_field(blocks: list[list], fields: list[np.ndarray]) -> float:
     (no temporary arrays: trainers rebuild the engine every mini-batch) is
     returned when it is below the limit, the tight row-sum bound otherwise.
     """
-    quick = max((_largest(f) + sum(_largest(J) * J.shape[1] for _, J in pairs)
+    quick = max((largest_magnitude(f) + sum(largest_magnitude(J) * J.shape[1] for _, J in pairs)
                  for pairs, f in zip(blocks, fields)), default=0.0)
     if quick <= FLOAT32_FIELD_LIMIT:
         return quick
     bound = 0.0
     for pairs, f in zip(blocks, fields):
         couplings = sum(float(np.abs(J).sum(axis=1, dtype=np.float64).max(initial=0.0)) for _, J in pairs)
-        bound = max(bound, _largest(f) + couplings)
+        bound = max(bound, largest_magnitude(f) + couplings)
     return bound
-
-
-def _largest(values: np.ndarray) -> float:
-    """max |values| from the two extremes (no |values| temporary)."""
-    if values.size == 0:
-        return 0.0
-    return max(abs(float(values.max())), abs(float(values.min())))
 
 
 class SparseChains:
@@ -641,7 +634,7 @@ class LayerChains:
         if field_offsets is not None:
             fields = [f[:, None] + field_offsets[g] for f, g in zip(fields, groups)]  # (size, num_chains) per layer
         elif model.layers is not None:  # a bipartite model knows max|W|: the field bound needs no pass over W
-            bound = _largest(model.h) + model.max_abs_coupling * max(model.layers[2].shape)
+            bound = largest_magnitude(model.h) + model.max_abs_coupling * max(model.layers[2].shape)
         self._setup(groups, blocks, fields, beta, num_chains, rng, bound)
         self.h = np.asarray(model.h, dtype=np.float64)  # for the energies of record()
 
