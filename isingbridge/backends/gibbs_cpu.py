@@ -139,10 +139,12 @@ def _record_pairs(sp, pair_sums, pair_i, pair_j, lo, hi):
     for p in range(pair_i.size):
         i = pair_i[p]
         j = pair_j[p]
+        # ±1 bytes: s_i XOR s_j is 0 where they agree and −2 where they differ, so Σ s_i s_j = (hi − lo) + Σ XOR;
+        # a byte XOR summed into int32 vectorises where the int8 product (promoted to int64) did not
         total = np.int32(0)
         for r in range(lo, hi):
-            total += np.int32(sp[i, r] * sp[j, r])
-        pair_sums[p] += total
+            total += np.int32(sp[i, r] ^ sp[j, r])
+        pair_sums[p] += total + (hi - lo)
 
 
 @numba.njit(inline="always")
