@@ -179,3 +179,41 @@ def test_nearly_symmetric_input_is_averaged():
     J = np.array([[0.0, 1.0], [1.0 + 1e-15, 0.0]])
     model = CompiledBQM.from_arrays([0.0, 0.0], J)
     assert model.num_interactions == 1 and abs(model.J[0, 1] - 1.0) < 1e-14
+
+
+def test_local_fields_match_a_dense_reference_and_refuse_the_wrong_width():
+    import numpy as np
+    import pytest
+
+    from isingbridge import CompiledBQM
+
+    rng = np.random.default_rng(3)
+    W, b, c = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=3)
+    J = np.zeros((7, 7))
+    J[:4, 4:], J[4:, :4] = W, W.T
+    states = rng.choice([-1, 1], (5, 7))
+    expected = np.concatenate([b, c]) + states @ J
+    for model in (CompiledBQM.bipartite(W, b, c), CompiledBQM.from_arrays(np.concatenate([b, c]), J)):
+        np.testing.assert_allclose(model.local_fields(states), expected, atol=1e-12)
+        np.testing.assert_allclose(model.local_fields(states, [6, 0, 5]), expected[:, [6, 0, 5]], atol=1e-12)
+        with pytest.raises(ValueError, match="states have 6 columns; the model has 7 variables"):
+            model.local_fields(states[:, :6])
+    with pytest.raises(TypeError, match="copy must be True or False"):
+        CompiledBQM.bipartite(W, b, c, copy="no")
+
+
+def test_check_size_is_part_of_the_contract():
+    import pytest
+
+    from isingbridge.backends import get
+    from isingbridge.backends.exact import ModelTooLargeError
+
+    get("gibbs").check_size(10**6)
+    get("exact").check_size(20)
+    with pytest.raises(ModelTooLargeError, match="at most 30 free spins and this model has 31"):
+        get("exact").check_size(31)
+    for backend in ("gibbs", "exact"):
+        with pytest.raises((TypeError, ValueError), match="num_variables"):
+            get(backend).check_size(-1)
+        with pytest.raises((TypeError, ValueError), match="num_variables"):
+            get(backend).check_size(2.5)

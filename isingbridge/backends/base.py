@@ -320,7 +320,35 @@ def concatenate_rows(samplesets: list[dimod.SampleSet], info: dict | None = None
     )
 
 
-class Problem:
+class _Request:
+    """What a single and a batched request share: label look-ups and the free model's columns."""
+
+    bqm: dimod.BinaryQuadraticModel | CompiledBQM
+    variables: list
+    free_positions: np.ndarray
+
+    @property
+    def index(self) -> dict:
+        """``{label: position}`` in :attr:`variables` (built once, on first use)."""
+        if isinstance(self.bqm, CompiledBQM):
+            return self.bqm.index
+        if getattr(self, "_index", None) is None:
+            self._index = {v: i for i, v in enumerate(self.variables)}
+        return self._index
+
+    def conditional_positions(self, labels: Any) -> tuple[list, np.ndarray]:
+        """Validate the labels of ``conditionals``; their positions in :attr:`variables`."""
+        variables = self.bqm.variables if isinstance(self.bqm, CompiledBQM) else self.variables  # keeps its label kind
+        return _conditional_positions(labels, variables, lambda: self.index)
+
+    def free_columns(self, positions: np.ndarray) -> np.ndarray:
+        """Columns in the free model of the variables at ``positions`` (−1 for a clamped one)."""
+        column = np.full(len(self.variables), -1, dtype=np.int64)
+        column[self.free_positions] = np.arange(self.free_positions.size)
+        return column[positions]
+
+
+class Problem(_Request):
     """A validated sampling request: the model, its clamp, and the free part.
 
     Built by :meth:`Backend.prepare`; backends receive :attr:`free`, a
@@ -347,15 +375,6 @@ class Problem:
         self.clamp_positions = np.array([self.index[v] for v in self.clamp] if self.clamp else [], dtype=np.int64)
         self.clamp_values = np.array(list(self.clamp.values()), dtype=np.int8)
         self._free_is_full = np.array_equal(self.free_positions, np.arange(len(self.variables)))
-
-    @property
-    def index(self) -> dict:
-        """``{label: position}`` in :attr:`variables` (built once, on first use)."""
-        if isinstance(self.bqm, CompiledBQM):
-            return self.bqm.index
-        if getattr(self, "_index", None) is None:
-            self._index = {v: i for i, v in enumerate(self.variables)}
-        return self._index
 
     @property
     def num_free(self) -> int:
@@ -388,11 +407,6 @@ class Problem:
         if self.variables:
             return self.bqm.energies((full_states, self.variables))
         return np.full(full_states.shape[0], float(self.bqm.offset))
-
-    def conditional_positions(self, labels: Any) -> tuple[list, np.ndarray]:
-        """Validate the labels of ``conditionals``; their positions in :attr:`variables`."""
-        variables = self.bqm.variables if isinstance(self.bqm, CompiledBQM) else self.variables  # keeps its label kind
-        return _conditional_positions(labels, variables, lambda: self.index)
 
     def conditional_means(self, full_states: np.ndarray, positions: np.ndarray, beta: float,
                           free_means: np.ndarray | None = None) -> np.ndarray:
@@ -529,7 +543,7 @@ def _initial_columns(initial_states: Any, variables: list, vartype: dimod.Vartyp
     return np.ascontiguousarray(spins if positions is None else spins[:, positions])
 
 
-class Batch:
+class Batch(_Request):
     """A validated batched request: ``B`` conditional problems on one model.
 
     Row ``b`` clamps :attr:`clamp_labels` to ``clamp_values[b]`` (int8 spins)
@@ -561,7 +575,7 @@ class Batch:
             self.clamp_positions = np.array(self.clamp_labels, dtype=np.int64)
             self.field_positions = np.array(self.field_labels, dtype=np.int64)
         else:
-            index = {v: i for i, v in enumerate(self.variables)}
+            index = self.index
             self.clamp_positions = np.array([index[v] for v in self.clamp_labels], dtype=np.int64)
             self.field_positions = np.array([index[v] for v in self.field_labels], dtype=np.int64)
         free = np.ones(len(self.variables), dtype=bool)
@@ -714,12 +728,6 @@ class Batch:
         """The reads of a batched SampleSet as int8 spins ``(B, R, N)`` in :attr:`variables` order."""
         states = self._by_clamp_row(sampleset)
         return (2 * states - 1 if self.vartype is dimod.BINARY else states).astype(np.int8)
-
-    def conditional_positions(self, labels: Any) -> tuple[list, np.ndarray]:
-        """Validate the labels of ``conditionals``; their positions in :attr:`variables`."""
-        if isinstance(self.bqm, CompiledBQM):
-            return _conditional_positions(labels, self.bqm.variables, lambda: self.bqm.index)
-        return _conditional_positions(labels, self.variables, lambda: {v: i for i, v in enumerate(self.variables)})
 
     def conditional_means(self, states: np.ndarray, positions: np.ndarray, beta: float) -> np.ndarray:
         """``E[s_i | rest]`` at ``positions`` of full states ``(B, R, N)``, each row's fields included; clamped spins at their values."""
@@ -929,11 +937,7 @@ class Backend(dimod.Sampler):
             states, info, means = self._states_batch(target, beta, num_reads, rng, positions, **options)
             energy_of = target.row_energies
         else:
-            free_positions = None
-            if positions is not None:  # the free model's positions (-1: clamped) of the variables asked for
-                where = np.full(len(target.variables), -1, dtype=np.int64)
-                where[target.free_positions] = np.arange(target.free_positions.size)
-                free_positions = where[positions]
+            free_positions = None if positions is None else target.free_columns(positions)
             free_states, info, free_means = self._states_free(target.free, beta, num_reads, rng, free_positions,
                                                               **options)
             states = target.full_states(free_states)

@@ -609,7 +609,7 @@ class GibbsBackend(Backend):
         _check_pairs_option(free, options.get("pairs", "auto"))
         if method == "auto":
             method = choose_method(free) if scan == "chromatic" else "sparse"
-        free_positions = None if conditionals is None else _free_columns(batch, conditionals)
+        free_positions = None if conditionals is None else batch.free_columns(conditionals)
         with self.threads():
             engine, slots, _ = self._batch_engine(batch, full, free, beta, num_reads, rng, scan,
                                                   options.get("initial_states"), method)
@@ -678,13 +678,6 @@ class _RowLabel:
 
     def __repr__(self) -> str:
         return f"{self.label!r} in row {self.row}"
-
-
-def _free_columns(batch, positions: np.ndarray) -> np.ndarray:
-    """Columns of the batch's free model of the variables at ``positions`` (−1 for a clamped one)."""
-    column = np.full(len(batch.variables), -1, dtype=np.int64)
-    column[batch.free_positions] = np.arange(batch.free_positions.size)
-    return column[positions]
 
 
 def _last_layer_means(engine, conditionals: np.ndarray | None) -> np.ndarray | None:
