@@ -288,14 +288,14 @@ def test_batched_conditional_means_of_a_binary_model():
 def layer_spy(monkeypatch):
     """Records whether the Gibbs layer engine handed back its own means (the fast path) or None."""
     calls = []
-    original = gibbs_module._last_layer_means
+    original = gibbs_module.last_layer_means
 
     def spy(engine, conditionals):
         result = original(engine, conditionals)
         calls.append(result is not None)
         return result
 
-    monkeypatch.setattr(gibbs_module, "_last_layer_means", spy)
+    monkeypatch.setattr(gibbs_module, "last_layer_means", spy)
     return calls
 
 

@@ -64,6 +64,7 @@ import numpy as np
 from isingbridge.validation import (
     as_rng, check_beta, check_int, check_memory, check_positive_int, check_spins, int_seed,
 )
+from isingbridge.backends.chains import Chains
 from isingbridge.ir import (
     CompileCache,
     CompiledBQM,
@@ -945,6 +946,27 @@ class Backend(dimod.Sampler):
             energy_of = target.energies
         info = {**info, "beta": beta, "backend": self.name, **extra}
         return Samples(target.variables, states, info, labels, means, _energy_of=energy_of)
+
+    def chains(self, num_reads: int, *, conditionals: Any = None, **options: Any) -> Chains:
+        """``num_reads`` persistent chains for a loop that samples a changing model many times.
+
+        Returns a :class:`~isingbridge.backends.chains.Chains`, whose
+        ``run(model, num_sweeps=..., beta=..., seed=...)`` continues the
+        chains on each run's model and returns :class:`Samples` (with the
+        conditional means of ``conditionals``).  ``options`` are this
+        backend's options for every run.  A backend that keeps more than the
+        states between runs (the Gibbs backend keeps its engine) overrides
+        this.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from isingbridge import CompiledBQM, get
+        >>> chains = get("exact").chains(num_reads=4)      # exact sampling: every run a fresh sample
+        >>> chains.run(CompiledBQM.bipartite([[0.5]], [0.0], [0.0]), seed=0).states.shape
+        (4, 2)
+        """
+        return Chains(self, num_reads, conditionals, **options)
 
     def _settle_request(self, beta: Any, seed: Any, options: dict) -> tuple[Any, dict]:
         """Backend-specific checks of a request before the shared ones, for every call of the contract.

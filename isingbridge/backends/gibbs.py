@@ -35,7 +35,8 @@ from isingbridge.backends import gibbs_cuda
 from isingbridge.backends.base import Backend, Moments, check_positive_int, check_reads_memory
 from isingbridge.backends.gibbs_cuda import PRECISIONS
 from isingbridge.backends.convergence import MIN_DRAWS, ConvergenceWarning, mean_ess, rhat_from_split_sums
-from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains
+from isingbridge.backends.gibbs_chains import GibbsChains, last_layer_means
+from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains, choose_method
 from isingbridge.cores import CoreBudget
 from isingbridge.ir import CompiledBQM
 from isingbridge.spins import random_spins
@@ -63,17 +64,6 @@ RHAT_THRESHOLD = 1.05
 INDEPENDENT_CHAINS = 16
 #: Variables per slice when reducing the batch sums (bounds the temporary memory).
 STAT_CHUNK = 2048
-
-
-def choose_method(model: CompiledBQM) -> str:
-    """"dense" for graphs with few, large colour classes and high degree (RBM-like), else "sparse"."""
-    n = model.num_variables
-    if n == 0 or model.num_colors > 4:
-        return "sparse"
-    # a bipartite model's layer engine multiplies the whole W, zeros included: count it as dense (no pass over W)
-    interactions = model.layers[2].size if model.layers is not None else model.num_interactions
-    mean_degree = 2 * interactions / n
-    return "dense" if mean_degree >= 32 else "sparse"
 
 
 def record_plan(num_records: int) -> tuple[np.ndarray, int]:
@@ -496,6 +486,10 @@ class GibbsBackend(Backend):
         engine.load(initial_states)
         return engine, method
 
+    def chains(self, num_reads: int, *, conditionals=None, **options) -> GibbsChains:
+        """Persistent chains (see :meth:`Backend.chains`) that keep the dense layer engine of a layered model between runs."""
+        return GibbsChains(self, num_reads, conditionals, **options)
+
     def _sample_free(self, model, beta, num_reads, rng, **options):
         states, info, _ = self._states_free(model, beta, num_reads, rng, None, **options)
         return states, info, {}
@@ -510,7 +504,7 @@ class GibbsBackend(Backend):
             engine, method = self._engine(model, beta, num_reads, rng, scan, method, initial_states)
             engine.run(num_sweeps)
             states = engine.states()
-            means = _last_layer_means(engine, conditionals)
+            means = last_layer_means(engine, conditionals)
         return states, {"num_sweeps": num_sweeps, "method": method, "device": self.device}, means
 
     def _moments_free(self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
@@ -615,7 +609,7 @@ class GibbsBackend(Backend):
                                                   options.get("initial_states"), method)
             engine.run(num_sweeps)
             states = engine.states()
-            means = _last_layer_means(engine, free_positions)
+            means = last_layer_means(engine, free_positions)
         real = (np.arange(batch.size * slots) % slots) < num_reads
         states = _row_states(batch, states[real].reshape(batch.size, num_reads, -1))
         if means is not None:
@@ -678,32 +672,6 @@ class _RowLabel:
 
     def __repr__(self) -> str:
         return f"{self.label!r} in row {self.row}"
-
-
-def _last_layer_means(engine, conditionals: np.ndarray | None) -> np.ndarray | None:
-    """The conditional means a layer engine read off its last update, when that layer holds every free variable asked for.
-
-    The layer updated last saw the other layers as they are at the end, so
-    its update's probabilities are ``E[s_i | rest]`` at the final states.
-    """
-    if conditionals is None or not hasattr(engine, "conditional_means"):
-        return None
-    last = engine.groups[-1]
-    column = np.full(engine.n, -1, dtype=np.int64)
-    column[last] = np.arange(last.size)
-    free = conditionals >= 0
-    wanted = column[conditionals[free]]
-    if np.any(wanted < 0):
-        return None
-    try:
-        layer_means = engine.conditional_means(len(engine.groups) - 1)
-    except RuntimeError:  # no sweep has updated it yet
-        return None
-    if np.all(free) and np.array_equal(wanted, np.arange(last.size)):
-        return layer_means  # the whole layer in its order (an RBM's hidden units): no copy
-    means = np.zeros((engine.num_chains, conditionals.size), dtype=np.float32)
-    means[:, free] = layer_means[:, wanted]
-    return means
 
 
 def _check_pairs_option(model: CompiledBQM, pairs) -> None:

@@ -43,7 +43,7 @@ from numba import prange, uint32
 
 from isingbridge.ir import CompiledBQM, largest_magnitude
 
-__all__ = ["SparseChains", "LayerChains", "ChainSums", "integer_quantum", "layer_arrays", "per_chain_fields",
+__all__ = ["SparseChains", "LayerChains", "ChainSums", "choose_method", "integer_quantum", "layer_arrays", "per_chain_fields",
            "spin_sum_dtype", "MAX_BLOCK"]
 
 MAX_BLOCK = 128
@@ -430,6 +430,20 @@ def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list],
     return [visible, hidden], blocks, [model.h[visible], model.h[hidden]]
 
 
+def _layer_parameters(model: CompiledBQM, field_offsets: np.ndarray | None) -> tuple[list, list, list, float | None]:
+    """``(groups, blocks, fields, bound)`` of the dense layer engine; ``bound`` ≥ max |field| where known for free.
+
+    ``field_offsets`` ``(N, num_chains)`` make the fields per chain.
+    """
+    groups, blocks, fields = layer_arrays(model)
+    bound = None
+    if field_offsets is not None:
+        fields = [f[:, None] + field_offsets[g] for f, g in zip(fields, groups)]  # (size, num_chains) per layer
+    elif model.layers is not None:  # a bipartite model knows max|W|: the field bound needs no pass over W
+        bound = largest_magnitude(model.h) + model.max_abs_coupling * max(model.layers[2].shape)
+    return groups, blocks, fields, bound
+
+
 def _max_field(blocks: list[list], fields: list[np.ndarray]) -> float:
     """An upper bound of |h_i + Σ_j J_ij s_j| over the units of every layer.
 
@@ -631,14 +645,26 @@ class LayerChains:
         of problems whose rows differ in their fields, as in :class:`SparseChains`)."""
         if scan != "chromatic":
             raise ValueError("the dense layer engine updates whole colour classes; use scan='chromatic' or method='sparse'")
-        groups, blocks, fields = layer_arrays(model)
-        bound = None
-        if field_offsets is not None:
-            fields = [f[:, None] + field_offsets[g] for f, g in zip(fields, groups)]  # (size, num_chains) per layer
-        elif model.layers is not None:  # a bipartite model knows max|W|: the field bound needs no pass over W
-            bound = largest_magnitude(model.h) + model.max_abs_coupling * max(model.layers[2].shape)
+        groups, blocks, fields, bound = _layer_parameters(model, field_offsets)
         self._setup(groups, blocks, fields, beta, num_chains, rng, bound)
         self.h = np.asarray(model.h, dtype=np.float64)  # for the energies of record()
+
+    def update(self, model: CompiledBQM, beta: float) -> None:
+        """Take ``model``'s couplings and fields and ``beta`` for the next runs; the chains keep their states.
+
+        ``model`` must have this engine's layers (the same sizes, in the
+        same order): a training loop's next weights.
+        """
+        groups, blocks, fields, bound = _layer_parameters(model, None)
+        if len(groups) != len(self.groups) or any(not np.array_equal(g, old) for g, old in zip(groups, self.groups)):
+            raise ValueError("update() needs a model with this engine's layers; build a new engine for another shape")
+        self._set_parameters(blocks, fields, beta, bound)
+        self.h = np.asarray(model.h, dtype=np.float64)
+
+    def reseed(self, rng: np.random.Generator) -> None:
+        """Draw fresh generator states from ``rng``, as a new engine would (same draws, same chains)."""
+        self.rng[...] = rng.integers(1, 2**32, size=self.rng.shape, dtype=np.uint32)
+        self.counters[:] = 0
 
     @classmethod
     def from_layers(cls, groups: list[np.ndarray], blocks: list[list], fields: list[np.ndarray], beta: float,
@@ -662,6 +688,14 @@ class LayerChains:
         width = -(-num_chains // self.block) * self.block
         self.rng = rng.integers(1, 2**32, size=(width // self.block, 4, self.block), dtype=np.uint32)
         self.counters = np.zeros(width // self.block, dtype=np.int64)
+        self._set_parameters(blocks, fields, beta, max_field)
+        self.layers = [np.ones((g.size, width), dtype=np.float32) for g in groups]
+        self._boltzmann: list[np.ndarray | None] = [None] * len(groups)
+
+    def _set_parameters(self, blocks, fields, beta, max_field: float | None) -> None:
+        """Couplings, fields and β in the engine's float32 form (rescaled where float32 would overflow)."""
+        num_chains, groups = self.num_chains, self.groups
+        width = self.rng.shape[0] * self.block
         if max_field is None or max_field > FLOAT32_FIELD_LIMIT:  # a quick bound above the limit: the tight one
             max_field = _max_field(blocks, fields)
         c, self.two_beta = float32_arithmetic(max_field, beta)
@@ -671,8 +705,6 @@ class LayerChains:
         # C- or F-ordered blocks both go straight to BLAS (a transposed view needs no copy)
         self.blocks = [[(d, _blas_ready(J)) for d, J in pairs] for pairs in blocks]
         self.fields = [per_chain_fields(f, g.size, num_chains, width) for f, g in zip(fields, groups)]
-        self.layers = [np.ones((g.size, width), dtype=np.float32) for g in groups]
-        self._boltzmann: list[np.ndarray | None] = [None] * len(groups)
 
     def load(self, states: np.ndarray) -> None:
         for layer, g in zip(self.layers, self.groups):
@@ -751,3 +783,14 @@ class LayerChains:
         if boltzmann is None:
             raise RuntimeError(f"layer {c} has not been updated yet: run at least one sweep first")
         return (2.0 / (1.0 + boltzmann[:, : self.num_chains]) - 1.0).T  # P(+1) − P(−1), P(+1) = 1 / (1 + e)
+
+
+def choose_method(model: CompiledBQM) -> str:
+    """"dense" for graphs with few, large colour classes and high degree (RBM-like), else "sparse"."""
+    n = model.num_variables
+    if n == 0 or model.num_colors > 4:
+        return "sparse"
+    # a bipartite model's layer engine multiplies the whole W, zeros included: count it as dense (no pass over W)
+    interactions = model.layers[2].size if model.layers is not None else model.num_interactions
+    mean_degree = 2 * interactions / n
+    return "dense" if mean_degree >= 32 else "sparse"

@@ -105,6 +105,7 @@ class ExactGradient(BoltzmannEstimator):
 
 
 class _Sampling(BoltzmannEstimator):
+    _transient = ("_chains", "_chains_key")  # the backend's chains (an engine): made again on first use
     #: whether the negative phase averages ⟨h | v⟩ (``last_means``) rather than sampled hidden units
     rao_blackwell = False
     needs_sampler = True
@@ -117,37 +118,39 @@ class _Sampling(BoltzmannEstimator):
     def check_model(self, model):
         self.backend.check_size(model.width)  # e.g. the exact backend's enumeration limit, before any training
 
-    def _continues_chains(self) -> bool:
-        return "initial_states" in self.backend.parameters and "num_sweeps" in self.backend.parameters
-
-    def _run(self, model: BoltzmannModel, starts: np.ndarray, rng: np.random.Generator,
+    def _run(self, model: BoltzmannModel, starts: np.ndarray | None, rng: np.random.Generator,
              sweeps: int | None = None) -> np.ndarray:
-        """``sweeps`` (default k) sweeps of the backend from full states (columns in ``model.labels()`` order)."""
-        self.last_states = self._sweep(model, starts, rng, self.k if sweeps is None else sweeps)
-        return self.last_states
+        """``sweeps`` (default k) sweeps of the backend's chains, from ``starts`` (full states, columns in
+        ``model.labels()`` order) or, with None, from where the last run ended; fresh samples where the backend
+        cannot continue chains.
 
-    def _sweep(self, model, starts, rng, sweeps) -> np.ndarray:
-        """The backend's states after ``sweeps`` sweeps from ``starts`` (fresh samples where it cannot continue chains).
-
-        Through the public contract only: the model's array form where it has
-        one (no dimod object per mini-batch), :meth:`~isingbridge.backends.base.Backend.sample_states`,
-        and ``E[h | v]`` at the final states as the backend's conditional
-        means (``last_means``), which the Gibbs layer engine reads off its
-        last hidden update instead of another matrix product.
+        Through the public contract only: the backend's
+        :meth:`~isingbridge.backends.base.Backend.chains` on the model's
+        array form (no dimod object per mini-batch), and ``E[h | v]`` at the
+        final states as the backend's conditional means (``last_means``),
+        which the Gibbs layer engine reads off its last hidden update
+        instead of another matrix product.
         """
-        options = dict(self.options)
-        if self._continues_chains():
-            options.update(initial_states=starts.astype(np.int8), num_sweeps=sweeps)  # spins: checked byte-wise
-            if "burn_in" in self.backend.parameters:
-                options["burn_in"] = 0
-        target = model.sampling_model()
+        chains = self._chains_for(model, self._n_chains(starts))
         seed = int(rng.integers(2**31))  # as the trainers always drew it: the same seeds give the same models
-        drawn = self.backend.sample_states(target, beta=model.beta, num_reads=starts.shape[0], seed=seed,
-                                           conditionals=model.rao_blackwell_variables() if self.rao_blackwell
-                                           else None, **options)
+        drawn = chains.run(model.sampling_model(), num_sweeps=self.k if sweeps is None else sweeps, beta=model.beta,
+                           seed=seed, initial_states=None if starts is None else starts.astype(np.int8))
         means = drawn.conditional_means
         self.last_means = None if means is None else means.astype(model.dtype, copy=False)
-        return drawn.states.astype(model.dtype)  # columns in the model's order, as the contract returns them
+        self.last_states = drawn.states.astype(model.dtype)  # columns in the model's order, as the contract returns
+        return self.last_states
+
+    def _n_chains(self, starts: np.ndarray | None) -> int:
+        return starts.shape[0]
+
+    def _chains_for(self, model: BoltzmannModel, count: int):
+        """The backend's chains for ``count`` reads of ``model``'s width (made again when either changes)."""
+        key = (count, model.width)
+        if getattr(self, "_chains", None) is None or self._chains_key != key:
+            conditionals = model.rao_blackwell_variables() if self.rao_blackwell else None
+            self._chains = self.backend.chains(count, conditionals=conditionals, **self.options)
+            self._chains_key = key
+        return self._chains
 
     def _persistent(self, chains: np.ndarray | None, count: int, width: int, rng) -> np.ndarray:
         if chains is None or chains.shape != (count, width):
@@ -198,6 +201,8 @@ class CD(_Chains):
 class PCD(_Chains):
     """Persistent contrastive divergence: ``n_particles`` chains carried across gradients."""
 
+    _transient = _Chains._transient + ("_handed",)  # the chains as the backend's last run left them
+
     def __init__(self, k: int = 1, n_particles: int = 100, backend: Any = "gibbs", **options: Any):
         super().__init__(k, backend, **options)
         self.n_particles = check_positive_int(n_particles, "n_particles")
@@ -207,8 +212,15 @@ class PCD(_Chains):
         self.chains = None
 
     def _advance(self, model, rng) -> np.ndarray:
-        self.chains = self._run(model, self._persistent(self.chains, self.n_particles, model.width, rng), rng)
+        # the backend's chains continue on their own unless ours were set (first run, reset, a loaded estimator)
+        continuing = (self.chains is not None and self.chains is getattr(self, "_handed", None)
+                      and getattr(self, "_chains_key", None) == (self.n_particles, model.width))
+        starts = None if continuing else self._persistent(self.chains, self.n_particles, model.width, rng)
+        self.chains = self._handed = self._run(model, starts, rng)
         return self.chains
+
+    def _n_chains(self, starts):
+        return self.n_particles
 
     def _negative_visible(self, model, batch, rng):
         return model.split(self._advance(model, rng))[0]
