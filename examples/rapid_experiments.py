@@ -41,6 +41,7 @@ from joblib import Parallel, delayed
 from isingbridge.datasets import bars, bars_and_stripes, negation_closed_split
 from isingbridge.files import atomic_savefig, atomic_write_text
 from isingbridge.trainers import CD, PCD, RAPID, BoltzmannRBM, ExactGradient, to_spins
+from isingbridge.trainers.estimators.conditional import reconstruct
 from isingbridge.trainers.diagnostics import (
     generation_quality, gibbs_accessibility, method_accessibility, reconstruction_error, singular_values, top_row_mask,
 )
@@ -197,7 +198,7 @@ def is_bas(images: np.ndarray, side: int) -> np.ndarray:
 def generate(model, n: int, sweeps: int, seed: int) -> np.ndarray:
     """Gibbs samples started from the blank image v = 0 (the paper's generation)."""
     blank = np.zeros((n, model.n_visible))
-    states = model.reconstruct(blank, np.zeros(model.n_visible, dtype=bool), sweeps, np.random.default_rng(seed))
+    states = reconstruct(model, blank, np.zeros(model.n_visible, dtype=bool), sweeps, rng=np.random.default_rng(seed))
     return ((states + 1) // 2).astype(np.uint8)
 
 

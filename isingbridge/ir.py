@@ -694,12 +694,16 @@ class CompiledBQM:
         if self._J is not None:
             return np.asarray(self.J[:, positions].T @ s.T).T + self.h[positions]
         visible, hidden, W = self.layers
+        out = np.empty((s.shape[0], positions.size))
+        if positions.size == self.num_variables and np.array_equal(positions, np.arange(self.num_variables)):
+            out[:, visible] = s[:, hidden] @ W.T  # every variable: W as it is, no gathered copies
+            out[:, hidden] = s[:, visible] @ W
+            return out + self.h
         side = np.full(self.num_variables, -1, dtype=np.int64)
         side[visible], side[hidden] = np.arange(visible.size), np.arange(hidden.size)
         is_hidden = np.zeros(self.num_variables, dtype=bool)
         is_hidden[hidden] = True
         wanted_hidden = is_hidden[positions]
-        out = np.empty((s.shape[0], positions.size))
         out[:, wanted_hidden] = s[:, visible] @ W[:, side[positions[wanted_hidden]]]  # only the other layer couples
         out[:, ~wanted_hidden] = s[:, hidden] @ W[side[positions[~wanted_hidden]]].T
         return out + self.h[positions]

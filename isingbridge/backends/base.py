@@ -663,10 +663,12 @@ class Batch(_Request):
         fields, const = self.spin_fields()
         F, C = self.free_positions, self.clamp_positions
         clamped = self.clamp_values.astype(np.float64)
-        to_free = model.submatrix(C, F)  # couplings of the clamped spins (dense for a bipartite model)
-        shift = fields[:, F] + np.asarray(to_free.T @ clamped.T).T
-        to_clamped = np.asarray(model.submatrix(C, C) @ clamped.T).T
-        const = const + clamped @ model.h[C] + np.einsum("bk,bk->b", clamped, fields[:, C] + 0.5 * to_clamped)
+        only_clamped = np.zeros((self.size, len(self.variables)))
+        only_clamped[:, C] = clamped
+        # Σ_j J_ij s_j over the clamped spins j, for every spin i: one product with J (or W), no submatrices
+        coupling = model.local_fields(only_clamped) - model.h
+        shift = fields[:, F] + coupling[:, F]
+        const = const + clamped @ model.h[C] + np.einsum("bk,bk->b", clamped, fields[:, C] + 0.5 * coupling[:, C])
         return shift, const
 
     def free_initial_states(self, initial_states: Any, num_reads: int | None) -> np.ndarray:
@@ -946,6 +948,29 @@ class Backend(dimod.Sampler):
             energy_of = target.energies
         info = {**info, "beta": beta, "backend": self.name, **extra}
         return Samples(target.variables, states, info, labels, means, _energy_of=energy_of)
+
+    @property
+    def continues_chains(self) -> bool:
+        """Whether :meth:`sample` continues chains (it takes ``initial_states`` and ``num_sweeps``).
+
+        A backend that does not (exact enumeration, a hardware sampler)
+        returns fresh samples of the model instead, which is what a
+        sampler-based estimator's phase is anyway.
+        """
+        parameters = self.parameters
+        return "initial_states" in parameters and "num_sweeps" in parameters
+
+    def continuation(self, num_sweeps: int, initial_states: Any = None) -> dict:
+        """The options of :meth:`sample` that run ``num_sweeps`` sweeps from ``initial_states``, as far as it takes them.
+
+        Empty for a backend that takes neither; ``initial_states`` None leaves
+        the starting states to the backend.
+        """
+        parameters = self.parameters
+        options = {"num_sweeps": num_sweeps} if "num_sweeps" in parameters else {}
+        if initial_states is not None and "initial_states" in parameters:
+            options["initial_states"] = initial_states
+        return options
 
     def chains(self, num_reads: int, *, conditionals: Any = None, **options: Any) -> Chains:
         """``num_reads`` persistent chains for a loop that samples a changing model many times.

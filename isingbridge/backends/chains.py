@@ -73,8 +73,7 @@ class Chains:
         backend._check_options(options)
         self.options = options
         self.states: np.ndarray | None = None
-        parameters = backend.parameters
-        self.continues = "initial_states" in parameters and "num_sweeps" in parameters
+        self.continues = backend.continues_chains
 
     def run(self, model: Any, *, num_sweeps: int = 1, beta: float = 1.0, seed: Any = None,
             initial_states: Any = None) -> "Samples":
@@ -109,8 +108,7 @@ class Chains:
         """One run through :meth:`~isingbridge.backends.base.Backend.sample_states` (backends override for more)."""
         options = dict(self.options)
         if self.continues:
-            starts = self.states if initial_states is None else initial_states
-            options.update(num_sweeps=num_sweeps, **({} if starts is None else {"initial_states": starts}))
+            options.update(self.backend.continuation(num_sweeps, self.states if initial_states is None else initial_states))
             if "burn_in" in self.backend.parameters:
                 options["burn_in"] = 0
         return self.backend.sample_states(model, beta=beta, num_reads=self.num_reads, seed=seed,

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from isingbridge.trainers.estimators.conditional import reconstruct
 from isingbridge.trainers.models import RBM, draw_spins
 from isingbridge.validation import as_rng, check_array, check_data, check_int, check_positive_int, check_real
 
@@ -67,14 +68,14 @@ def check_known_mask(known_mask: Any, shape: tuple) -> np.ndarray:
 
 
 def reconstruction_error(model: RBM, X: np.ndarray, known_mask: np.ndarray, *, n_sweeps: int = 10,
-                         repeats: int = 10, seed=None) -> float:
-    """Mean Hamming distance of Gibbs reconstructions of rows ±1 ``X`` (``repeats`` chains per row)."""
+                         repeats: int = 10, backend: Any = "gibbs", seed=None) -> float:
+    """Mean Hamming distance of reconstructions of rows ±1 ``X`` by ``backend`` (``repeats`` chains per row)."""
     X = check_data(X, "X", width=model.n_visible)
     if not np.all(np.abs(X) == 1):
         raise ValueError("X must hold ±1 spins (convert {0, 1} data with to_spins)")
     X = np.repeat(X, check_positive_int(repeats, "repeats"), axis=0)
     mask = check_known_mask(known_mask, X.shape)
-    states = model.reconstruct(X, mask, check_positive_int(n_sweeps, "n_sweeps"), as_rng(seed))
+    states = reconstruct(model, X, mask, check_positive_int(n_sweeps, "n_sweeps"), rng=as_rng(seed), backend=backend)
     return hamming_distance(states, X, known_mask)
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from isingbridge.backends import get
 from isingbridge.validation import as_rng, check_positive_int
 from isingbridge.trainers.estimators.base import Gradient, GradientEstimator
+from isingbridge.trainers.estimators.conditional import sample_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, RBM, BoltzmannModel, ClassificationRBM
 
 __all__ = ["BoltzmannEstimator", "ExactGradient", "CD", "PCD", "TwoLobe", "Discriminative", "likelihood_gradient",
@@ -261,7 +262,7 @@ class TwoLobe(PCD):
     def _conditional_free_lobe(self, model: ClassificationRBM, batch: np.ndarray, rng) -> np.ndarray:
         X = batch[:, : model.n_features]
         labels = self._persistent(self.chains, batch.shape[0], model.n_classes, rng)
-        labels, hidden = model.sample_labels(X, labels, self.k, rng)
+        labels, hidden = sample_labels(model, X, labels, self.k, rng=rng, backend=self.backend, **self.options)
         self.chains = labels
         return np.hstack([X, labels, hidden])
 

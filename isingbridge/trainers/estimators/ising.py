@@ -355,9 +355,8 @@ class LayeredIsingEqProp(GradientEstimator):
                rng: np.random.Generator) -> np.ndarray:
         """One phase, ``(examples, num_reads, free spins)`` in free-layer order."""
         backend = self.backend
-        options = {"num_sweeps": sweeps} if "num_sweeps" in backend.parameters else {}
-        if start is not None and "initial_states" in backend.parameters:
-            options["initial_states"] = start[:, :, list(model.variables)]  # labels are free-layer positions
+        # labels are free-layer positions
+        options = backend.continuation(sweeps, None if start is None else start[:, :, list(model.variables)])
         drawn = backend.sample_states(model, beta=network.beta, num_reads=self.num_reads,
                                       seed=int(rng.integers(2**31)), fields=(list(fields[0]), fields[1]), **options)
         return drawn.states[:, :, np.argsort(model.variables)]  # columns back in free-layer order

@@ -23,6 +23,7 @@ from isingbridge.backends import get
 from isingbridge.trainers.fit.loop import Checkpointing, check_classes
 from isingbridge.trainers.diagnostics import check_known_mask
 from isingbridge.trainers.estimators.boltzmann import CD, BoltzmannEstimator, Discriminative
+from isingbridge.trainers.estimators.conditional import reconstruct
 from isingbridge.trainers.fit.divergence import diverging
 from isingbridge.trainers.fit.labels import check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
@@ -245,7 +246,8 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         model = self._fitted()
         return model.hidden_mean(to_spins(X, self.n_features_in_))
 
-    def reconstruct(self, X: Any, known_mask: Any, *, n_sweeps: int = 10, seed: Any = None) -> np.ndarray:
+    def reconstruct(self, X: Any, known_mask: Any, *, n_sweeps: int = 10, backend: Any = "gibbs",
+                    seed: Any = None) -> np.ndarray:
         """Fill in the unknown pixels of each row by Gibbs sampling with the known ones clamped.
 
         Parameters
@@ -254,7 +256,10 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         known_mask : bool array, (features,) or like X
             True where the pixel is given.
         n_sweeps : int
-            Block-Gibbs sweeps (h | v, then v | h) from random unknown pixels.
+            Sweeps of ``backend`` (v | h, then h | v), the hidden units started from their conditional given the
+            known pixels (unknown ones at 0).
+        backend : str, Backend or dimod.Sampler
+            Who samples (default "gibbs"); rows with the same known pixels are one batched clamp.
 
         Returns
         -------
@@ -263,7 +268,8 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         model = self._fitted()
         V = to_spins(X, self.n_features_in_)
         mask = check_known_mask(known_mask, V.shape)
-        states = model.reconstruct(V, mask, check_positive_int(n_sweeps, "n_sweeps"), as_rng(seed))
+        states = reconstruct(model, V, mask, check_positive_int(n_sweeps, "n_sweeps"), rng=as_rng(seed),
+                             backend=backend)
         return ((states + 1) // 2).astype(np.uint8)
 
     def score_samples(self, X: Any, *, method: str = "auto", **ais_options: Any) -> np.ndarray:

@@ -160,22 +160,6 @@ class RBM(BoltzmannModel):
         return [("v", i) for i in range(self.n_visible)] + [("h", j) for j in range(self.n_hidden)]
 
     # -- exact helpers ---------------------------------------------------------------
-    def reconstruct(self, V: np.ndarray, known: np.ndarray, sweeps: int, rng: np.random.Generator) -> np.ndarray:
-        """Block Gibbs with the ``known`` visible units clamped to V, the rest started blank.
-
-        ``known`` is a boolean mask broadcastable to V; returns the visible
-        states (±1) after ``sweeps`` sweeps (h given v, then v given h).  The
-        unknown units start at 0 (the "unbiased blank image" of the RAPID
-        paper), so the first hidden update hears only the known pixels rather
-        than random noise that outvotes them.
-        """
-        known = np.broadcast_to(known, V.shape)
-        v = np.where(known, V, 0.0)
-        for _ in range(sweeps):
-            h = draw_spins(self.hidden_mean(v), rng)
-            v = np.where(known, V, draw_spins(self.visible_mean(h), rng))
-        return v
-
     def ground_energy(self) -> float:
         """The exact minimum of E(v, h): visible layer enumerated, h maximised analytically (h_j = sign field_j)."""
         best = np.inf
@@ -313,17 +297,3 @@ class ClassificationRBM(RBM):
     def with_labels(self, X: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Visible rows (x, e_{class}) for integer class indices."""
         return np.hstack([X, self.label_spins()[classes]])
-
-    def sample_labels(self, X: np.ndarray, y: np.ndarray, sweeps: int,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Block Gibbs over (h, y) with the features clamped to X, started at label states y.
-
-        Returns the label and hidden states after ``sweeps`` sweeps (h then y).
-        """
-        nf = self.n_features
-        base = self.c + X @ self.W[:nf]
-        h = None
-        for _ in range(sweeps):
-            h = draw_spins(np.tanh(self.beta * (base + y @ self.W[nf:])), rng)
-            y = draw_spins(np.tanh(self.beta * (self.b[nf:] + h @ self.W[nf:].T)), rng)
-        return y, h
