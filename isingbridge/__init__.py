@@ -12,19 +12,11 @@ p-bit emulator, a qubit statevector simulator, or any dimod sampler.
 >>> m.variables
 ['a', 'b']
 """
-import os
+from isingbridge.backends import Backend, ConvergenceWarning, Moments, available, get
+from isingbridge.ir import CompileCache, CompiledBQM, as_spin_bqm, compile_bqm
+from isingbridge.quantum import TransverseIsing
 
-# numba's OpenMP threads and BLAS threads take turns in the Gibbs and exact
-# backends; GNU OpenMP's default busy-wait after each parallel region steals the
-# cores from the next BLAS call (measured 2x slower GEMMs on 2 cores).  Must be
-# set before numba first starts its OpenMP pool; a user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from isingbridge.backends import Backend, ConvergenceWarning, Moments, available, get  # noqa: E402
-from isingbridge.ir import CompileCache, CompiledBQM, as_spin_bqm, compile_bqm  # noqa: E402
-from isingbridge.quantum import TransverseIsing  # noqa: E402
-
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it
 
 __all__ = [
     "Backend",

@@ -1,5 +1,7 @@
 """The ``isingbridge`` command line.
 
+``isingbridge`` alone prints the help; ``isingbridge --version`` the version.
+
 Subcommands
 -----------
 ``isingbridge demo``
@@ -7,7 +9,9 @@ Subcommands
 ``isingbridge backends``
     The backends installed here and their size limits.
 ``isingbridge compile NET --beta B --lam L -o circuit.json`` / ``isingbridge correctness circuit.json table.npz``
-    Compile a trained network and measure a circuit's worst-case correctness.
+    Compile a trained network and measure a circuit's worst-case correctness.  On a
+    sampling backend it prints the standard error and a verdict from binomial
+    bounds: correct, NOT correct, or consistent with correct (within noise).
 ``isingbridge sample MODEL.json --backend NAME --beta B --num-reads N``
     Read a dimod-serialised BQM (``json.dump(bqm.to_serializable(), f)``),
     sample it, and write a dimod-serialised SampleSet (``--moments`` writes a
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,11 +30,12 @@ from typing import Any
 import dimod
 import numpy as np
 
+from isingbridge import __version__
 from isingbridge.demo import DEMO_SPINS
 from isingbridge.files import atomic_write_text, check_writable
-from isingbridge.validation import check_beta, check_int, check_memory, check_positive_int
+from isingbridge.validation import check_beta, check_int, check_memory, check_positive_int, check_real
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "correctness_bounds"]
 
 TABLE_LAYOUT = "an .npz holding arrays X (inputs) and Y (outputs), rows of -1/+1, as np.savez(path, X=X, Y=Y) writes"
 
@@ -203,9 +209,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 
 
 def _cmd_correctness(args: argparse.Namespace) -> int:
-    from isingbridge.circuits import IsingCircuit, correctness
-
     from isingbridge.backends import get
+    from isingbridge.circuits import IsingCircuit, correctness
     from isingbridge.circuits.correctness import truth_table
 
     try:
@@ -220,11 +225,60 @@ def _cmd_correctness(args: argparse.Namespace) -> int:
     backend = get(args.backend)
     options = {} if backend.exact else {"num_reads": args.num_reads, "seed": args.seed}
     result = correctness(circuit, X, Y, backend=backend, **options)
-    print(f"worst-case correctness c = {result.worst:.6f} ({'correct' if result.correct else 'NOT correct'}) "
-          f"on {args.backend}, beta={circuit.beta}")
+    where = f"on {args.backend}, beta={circuit.beta}"
+    if backend.exact:
+        print(f"worst-case correctness c = {result.worst:.6f} ({'correct' if result.correct else 'NOT correct'}) {where}")
+    else:
+        print(_sampled_verdict(result.values, args.num_reads, args.confidence, where))
     for row, values in enumerate(result.values):
         print(f"  input {row:3d}: " + " ".join(f"{v:+.4f}" for v in values))
     return 0
+
+
+def correctness_bounds(values: np.ndarray, num_reads: int, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Simultaneous one-sided bounds on each correctness value c = 2p − 1 measured from ``num_reads`` reads.
+
+    Each value is read as the mean of ``num_reads`` independent ±1 draws, p
+    the chance of the right sign; Clopper–Pearson bounds on p at level
+    ``1 − (1 − confidence) / m`` for the ``m`` values (Bonferroni) hold for
+    all of them at once with probability ``confidence``.  Exact for
+    annealing reads; conservative for conditional means (Gibbs), whose
+    variance is smaller than that of the spins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lower, upper = correctness_bounds(np.array([0.05, 0.5]), 128, 0.95)
+    >>> bool(lower[0] < 0 < upper[0]), bool(lower[1] > 0)
+    (True, True)
+    """
+    from scipy.stats import beta as beta_law
+
+    alpha = (1.0 - confidence) / values.size
+    right = num_reads * (1.0 + values) / 2.0  # reads with the right sign
+    with np.errstate(invalid="ignore", divide="ignore"):  # the ends: no reads on one side
+        low_p = np.where(right > 0, beta_law.ppf(alpha, np.maximum(right, 1e-300), num_reads - right + 1), 0.0)
+        high_p = np.where(right < num_reads, beta_law.ppf(1 - alpha, right + 1, np.maximum(num_reads - right, 1e-300)), 1.0)
+    return 2.0 * low_p - 1.0, 2.0 * high_p - 1.0
+
+
+def _sampled_verdict(values: np.ndarray, num_reads: int, confidence: float, where: str) -> str:
+    """The worst value with its standard error, and a verdict that tells a sure answer from noise."""
+    lower, upper = correctness_bounds(values, num_reads, confidence)
+    worst = np.unravel_index(np.argmin(values), values.shape)
+    stderr = math.sqrt(max(0.0, 1.0 - float(values[worst]) ** 2) / num_reads)
+    level = f"{100 * confidence:g}%"
+    head = (f"worst-case correctness c = {values[worst]:.4f} ± {stderr:.4f} (standard error, {num_reads} reads "
+            f"per input) {where}")
+    if lower.min() > 0:
+        verdict = f"correct: every bit's {level} lower bound is above 0 (lowest {lower.min():+.4f})"
+    elif upper.min() < 0:
+        row, bit = np.unravel_index(np.argmin(upper), upper.shape)
+        verdict = f"NOT correct: output bit {bit} on input {row} is wrong beyond noise ({level} upper bound {upper.min():+.4f})"
+    else:
+        verdict = (f"consistent with correct: no bit is wrong beyond noise ({level} bounds of the worst bit "
+                   f"[{lower[worst]:+.4f}, {upper[worst]:+.4f}]); raise --num-reads to resolve the margin")
+    return f"{head}\n{verdict}"
 
 
 def _load_truth_table(path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +295,9 @@ def _load_truth_table(path: str) -> tuple[np.ndarray, np.ndarray]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="isingbridge", description="Machine learning on Ising-type machines.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     seed_type = _checked(int, check_int, minimum=0)
     reads_type = _checked(int, check_positive_int)
 
@@ -274,25 +330,33 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("network", help='.npz with arrays W1, b1, W2, b2, ... (W shaped (n_out, n_in)); .json as '
                                       '{"layers": [{"W": [[...]], "b": [...]}, ...]}; or .skops (skops.io.dump of '
                                       'a fitted tanh MLPClassifier/MLPRegressor)')
-    comp.add_argument("--beta", type=float, default=1.0)
+    comp.add_argument("--beta", type=float, default=1.0, help="inverse temperature of the circuit (default 1)")
     comp.add_argument("--lam", type=float, default=0.1, help="temperature gradient lambda (default 0.1)")
-    comp.add_argument("--activation", choices=["tanh", "sign"], default="tanh", help="hidden activation of an .npz or .json network")
-    comp.add_argument("-o", "--output", default="circuit.json")
+    comp.add_argument("--activation", choices=["tanh", "sign"], default="tanh",
+                      help="hidden activation of an .npz or .json network")
+    comp.add_argument("-o", "--output", default="circuit.json", help="circuit JSON to write (default circuit.json)")
     comp.set_defaults(run=_cmd_compile)
 
     corr = sub.add_parser("correctness", help="worst-case correctness of a circuit JSON on a truth table (.npz with X, Y)")
-    corr.add_argument("circuit")
-    corr.add_argument("table")
-    corr.add_argument("--backend", default="exact")
-    corr.add_argument("--num-reads", type=reads_type, default=128, help="samples per input on sampling backends")
+    corr.add_argument("circuit", help="circuit JSON written by `isingbridge compile`")
+    corr.add_argument("table", help=TABLE_LAYOUT)
+    corr.add_argument("--backend", default="exact", help="backend name (see `isingbridge backends`; default exact)")
+    corr.add_argument("--num-reads", type=reads_type, default=128,
+                      help="samples per input on sampling backends (default 128)")
+    corr.add_argument("--confidence", type=_checked(float, check_real, low=0.0, high=1.0, low_open=True, high_open=True),
+                      default=0.95, help="confidence of the sampled verdict's bounds, in (0, 1) (default 0.95)")
     corr.add_argument("--seed", type=seed_type, default=0, help="seed of sampling backends (integer >= 0)")
     corr.set_defaults(run=_cmd_correctness)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``isingbridge`` console script."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``isingbridge`` console script; with no command it prints the help."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     try:
         return args.run(args)
     except (TypeError, ValueError) as error:  # the library's messages name what is wrong and what is allowed

@@ -17,11 +17,25 @@ as many threads as there are cores the others leave free (at least one).
 True
 >>> with budget.limit():   # BLAS runs at most budget.threads() threads inside
 ...     pass
+
+OpenMP threads that sleep when idle
+-----------------------------------
+numba's OpenMP threads and BLAS threads take turns in a training step; GNU
+OpenMP's default, spinning after every parallel region, keeps the cores from
+the next BLAS call (an RBM epoch ran 2–6× slower on 2 busy cores).
+:func:`start_threads` starts numba's thread pool with
+``OMP_WAIT_POLICY=PASSIVE`` and restores the environment at once: the policy
+reaches only the OpenMP runtime numba loads then, never ``os.environ``, child
+processes or libraries loaded later.  :meth:`CoreBudget.limit` calls it, so the
+Gibbs backend and the training loops start the pool this way on first use;
+importing isingbridge changes nothing.  A user's own ``OMP_WAIT_POLICY`` (any
+value) always wins, and so does a pool that other code started first.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +46,40 @@ from threadpoolctl import ThreadpoolController
 
 from isingbridge.validation import check_positive, check_positive_int
 
-__all__ = ["CoreBudget"]
+__all__ = ["CoreBudget", "start_threads"]
+
+_start_lock = threading.Lock()
+
+
+def start_threads() -> bool:
+    """Start numba's thread pool with OpenMP threads that sleep when idle (see the module notes).
+
+    Returns True when this call started the pool with the passive policy;
+    False when the pool was already running or the user set
+    ``OMP_WAIT_POLICY`` (their setting is used as it is).
+
+    Examples
+    --------
+    >>> import os
+    >>> from isingbridge.cores import start_threads
+    >>> before = os.environ.get("OMP_WAIT_POLICY")
+    >>> start_threads() in (True, False)
+    True
+    >>> os.environ.get("OMP_WAIT_POLICY") == before      # the environment is left as it was
+    True
+    """
+    from numba.np.ufunc import parallel
+
+    with _start_lock:
+        if getattr(parallel, "_is_initialized", False) or "OMP_WAIT_POLICY" in os.environ:
+            numba.get_num_threads()
+            return False
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # GNU OpenMP reads it once, when numba loads it
+        try:
+            numba.get_num_threads()
+        finally:
+            del os.environ["OMP_WAIT_POLICY"]
+        return True
 
 
 @dataclass(frozen=True)
@@ -102,6 +149,7 @@ class CoreBudget:
     """
 
     _transient = ("_blas", "_reading", "_threads")  # caches and measurements: never saved with an estimator
+    _threads: int
 
     def __init__(self, max_threads: int | None = None, *, interval: float = 0.25):
         self.cpus = _allowed_cpus()
@@ -152,9 +200,10 @@ class CoreBudget:
         """
         threads = self.threads()
         blas = self._controller()
+        start_threads()
         previous_numba = numba.get_num_threads()
         if numba_threads is not None:
-            numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
+            numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
         try:
             if all(library.num_threads <= threads for library in blas.lib_controllers):
                 yield threads  # already within: a limit/restore round trip costs more than a small product

@@ -16,21 +16,29 @@ Examples
 >>> model = TransverseIsing(bqm, x={"a": 0.3}, xx={("a", "b"): 0.2})
 >>> model.num_qubits, model.qubit("b")
 (2, 1)
->>> sorted(model.to_sparse_pauli_op().to_list())
+>>> op = model.to_sparse_pauli_op()
+>>> sorted(op.to_list())
 [('IX', (0.3+0j)), ('IZ', (0.5+0j)), ('XX', (0.2+0j)), ('ZZ', (-1+0j))]
+>>> op.qubit_labels                           # qubit q carries label qubit_labels[q]
+['a', 'b']
+>>> TransverseIsing.from_sparse_pauli_op(op) == model
+True
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import dimod
 import numpy as np
 
 from isingbridge.ir import as_spin_bqm, check_energy_scale
-from isingbridge.validation import check_real
+from isingbridge.validation import check_real, describe
 
 __all__ = ["TransverseIsing", "as_transverse_ising"]
+
+IMAG_TOL = 1e-12  # imaginary parts below this (relative to the real part) are rounding, not physics
+_LETTERS = {(True, False): "Z", (False, True): "X", (True, True): "Y"}  # (z bit, x bit) of a Pauli
 
 
 class TransverseIsing:
@@ -135,8 +143,16 @@ class TransverseIsing:
             part.add_quadratic(u, v, value)
         return part
 
-    def to_sparse_pauli_op(self):
-        """The Hamiltonian as a qiskit ``SparsePauliOp`` (explicit qubit indices, little-endian)."""
+    def to_sparse_pauli_op(self) -> Any:
+        """The Hamiltonian as a qiskit ``SparsePauliOp`` (explicit qubit indices, little-endian).
+
+        Qubit ``q`` is ``variables[q]`` (the rightmost letter of a Pauli label
+        is qubit 0).  The labels travel with the operator as its attribute
+        ``qubit_labels``, which :meth:`from_sparse_pauli_op` reads back;
+        qiskit's own arithmetic returns new operators without it (pass
+        ``labels=`` then).  A model of no qubits is exported on one qubit, as
+        its offset times the identity, with ``qubit_labels == []``.
+        """
         from qiskit.quantum_info import SparsePauliOp
 
         terms: list[tuple[str, list[int], float]] = []
@@ -152,9 +168,57 @@ class TransverseIsing:
             terms.append(("XX", [self.qubit(u), self.qubit(v)], a))
         if self.bqm.offset or not terms:
             terms.append(("", [], float(self.bqm.offset)))
-        return SparsePauliOp.from_sparse_list(terms, num_qubits=max(self.num_qubits, 1) if terms else 1)
+        op = SparsePauliOp.from_sparse_list(terms, num_qubits=max(self.num_qubits, 1))
+        op.qubit_labels = self.variables
+        return op
 
-    def with_fields(self, z: Mapping[Hashable, float]) -> "TransverseIsing":
+    @classmethod
+    def from_sparse_pauli_op(cls, op: Any, labels: Sequence[Hashable] | None = None) -> TransverseIsing:
+        """The model of a qiskit ``SparsePauliOp`` made of I, Z, ZZ, X and XX terms.
+
+        Parameters
+        ----------
+        op : qiskit.quantum_info.SparsePauliOp or qiskit.quantum_info.Pauli
+            A Hermitian operator.  Identity terms become the offset, Z and ZZ
+            terms the BQM, X and XX terms the transverse part; repeated terms
+            are summed.  Y, mixed (ZX), three-body and non-real terms are
+            refused with an error naming the term (imaginary parts within
+            ``IMAG_TOL`` of a coefficient's size are rounding and dropped).
+        labels : sequence, optional
+            One label per qubit, qubit 0 first.  Default: the operator's
+            ``qubit_labels`` (set by :meth:`to_sparse_pauli_op`), else ``0 … n−1``.
+
+        Examples
+        --------
+        >>> from qiskit.quantum_info import SparsePauliOp
+        >>> op = SparsePauliOp(["ZZ", "IX", "II"], coeffs=[-1.0, 0.5, 2.0])
+        >>> model = TransverseIsing.from_sparse_pauli_op(op, labels=["a", "b"])
+        >>> model.variables, float(model.bqm.quadratic["a", "b"]), model.x, float(model.bqm.offset)
+        (['a', 'b'], -1.0, {'a': 0.5}, 2.0)
+        """
+        op = _as_sparse_pauli_op(op)
+        labels = _qubit_labels(op, labels)
+        op = op.simplify(atol=0.0, rtol=0.0)  # sums repeated terms, so that cancelling ones vanish
+        bqm = dimod.BQM({label: 0.0 for label in labels}, {}, 0.0, dimod.SPIN)
+        x: dict[Hashable, float] = {}
+        xx: dict[tuple, float] = {}
+        for pauli, coefficient in zip(op.paulis, op.coeffs):
+            value = _real_coefficient(pauli, coefficient)
+            letters, qubits = _term_letters(pauli, labels)
+            names = tuple(labels[q] for q in qubits)
+            if letters == "":
+                bqm.offset += value
+            elif letters == "Z":
+                bqm.add_linear(names[0], value)
+            elif letters == "ZZ":
+                bqm.add_quadratic(names[0], names[1], value)
+            elif letters == "X":
+                x[names[0]] = x.get(names[0], 0.0) + value
+            else:
+                xx[(names[0], names[1])] = xx.get((names[0], names[1]), 0.0) + value
+        return cls(bqm, x, xx)
+
+    def with_fields(self, z: Mapping[Hashable, float]) -> TransverseIsing:
         """A copy with extra Z fields added (inputs as fields u_i Z_i, nudging terms)."""
         bqm = self.bqm.copy()
         for label, value in z.items():
@@ -162,6 +226,15 @@ class TransverseIsing:
                 raise KeyError(f"{label!r} is not a qubit of this model")
             bqm.add_linear(label, check_real(value, f"Z field of {label!r}"))
         return TransverseIsing(bqm, self.x, self.xx)
+
+    def __eq__(self, other: object) -> bool:
+        """Same labels in the same qubit order and the same coefficients (an XX pair in either order)."""
+        if not isinstance(other, TransverseIsing):
+            return NotImplemented
+        return (self.variables == other.variables and self.bqm == other.bqm and self.x == other.x
+                and _unordered(self.xx) == _unordered(other.xx))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the BQM it holds
 
     def __repr__(self) -> str:
         return (f"TransverseIsing({self.num_qubits} qubits, {len(self.bqm.quadratic)} ZZ, "
@@ -175,3 +248,60 @@ def as_transverse_ising(model: Any) -> TransverseIsing:
     if isinstance(model, dimod.BinaryQuadraticModel):
         return TransverseIsing(model)
     raise TypeError(f"expected a TransverseIsing or a dimod.BinaryQuadraticModel, got {type(model).__name__}")
+
+
+def _unordered(pairs: Mapping[tuple, float]) -> dict[frozenset, float]:
+    return {frozenset(pair): value for pair, value in pairs.items()}
+
+
+def _as_sparse_pauli_op(op: Any) -> Any:
+    """``op`` as a ``SparsePauliOp`` (a ``Pauli`` is promoted), or a ``TypeError``."""
+    from qiskit.quantum_info import Pauli, SparsePauliOp
+
+    if isinstance(op, Pauli):
+        return SparsePauliOp(op)
+    if not isinstance(op, SparsePauliOp):
+        raise TypeError(f"op must be a qiskit SparsePauliOp (or Pauli), got {type(op).__name__} {describe(op)}; "
+                        "build one with SparsePauliOp.from_sparse_list or SparsePauliOp.from_list")
+    return op
+
+
+def _qubit_labels(op: Any, labels: Sequence[Hashable] | None) -> list:
+    """One distinct hashable label per qubit of ``op``: given, carried by ``op``, or positions."""
+    if labels is None:
+        labels = getattr(op, "qubit_labels", None)
+    if labels is None:
+        return list(range(op.num_qubits))
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"labels must be a list with one label per qubit, got {describe(labels)}")
+    labels = list(labels)
+    empty_model = labels == [] and op.num_qubits == 1 and not (op.paulis.z.any() or op.paulis.x.any())
+    if empty_model:  # a model of no qubits is exported on one qubit (qiskit needs one)
+        return labels
+    if len(labels) != op.num_qubits:
+        raise ValueError(f"labels has {len(labels)} entries but the operator acts on {op.num_qubits} qubits; "
+                         "give one label per qubit, qubit 0 first")
+    if not all(isinstance(label, Hashable) for label in labels) or len(set(labels)) != len(labels):
+        raise ValueError(f"labels must be distinct hashable values, got {describe(labels)}")
+    return labels
+
+
+def _term_letters(pauli: Any, labels: list) -> tuple[str, list[int]]:
+    """The letters (``""``, Z, ZZ, X or XX) of one Pauli and the qubits they act on, or a ``ValueError`` naming it."""
+    qubits = [int(q) for q in np.flatnonzero(pauli.z | pauli.x)]
+    letters = "".join(_LETTERS[(bool(pauli.z[q]), bool(pauli.x[q]))] for q in qubits)
+    if len(qubits) <= 2 and letters in ("", "Z", "ZZ", "X", "XX"):
+        return letters, qubits
+    on = ", ".join(f"{letter} on {labels[q]!r}" if q < len(labels) else letter for letter, q in zip(letters, qubits))
+    why = ("a Y" if "Y" in letters else f"a {len(qubits)}-body" if len(qubits) > 2 else "a mixed Z/X")
+    raise ValueError(f"term {pauli.to_label()!r} ({on}) is {why} term; a TransverseIsing holds only I, Z, ZZ, "
+                     "X and XX terms")
+
+
+def _real_coefficient(pauli: Any, coefficient: complex) -> float:
+    """The real coefficient of one term, or a ``ValueError`` naming the term."""
+    value = complex(coefficient)
+    if abs(value.imag) > IMAG_TOL * max(1.0, abs(value.real)):
+        raise ValueError(f"term {pauli.to_label()!r} has the complex coefficient {value}; a Hamiltonian has real "
+                         "coefficients on Pauli strings (drop the imaginary part or fix the operator)")
+    return check_real(value.real, f"coefficient of term {pauli.to_label()!r}")

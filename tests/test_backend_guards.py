@@ -176,7 +176,8 @@ def _model():
     ([("Z", ["a"], 1j)], TypeError, "coefficient of operator term 0 must be a real number"),
     ([("Z", ["a"], np.nan)], ValueError, "coefficient of operator term 0 must be a finite number"),
     ([("Z", ["a"])], TypeError, "operator term 0 must be a tuple"),
-    ("ZZ", TypeError, "SparsePauliOp or a non-empty list"),
+    ("ZZZ", ValueError, "3 letter"),
+    (42, TypeError, "Pauli string, a qiskit SparsePauliOp"),
     ([], TypeError, "non-empty list"),
 ])
 def test_expectation_refuses_malformed_terms(operator, error, message):

@@ -1,5 +1,6 @@
 """The console script."""
 import json
+import re
 
 import dimod
 import numpy as np
@@ -182,7 +183,8 @@ def test_sample_output_folder_is_checked_before_sampling(model_file, tmp_path):
     missing = tmp_path / "missing" / "out.json"
     assert fails(["sample", str(path), "-o", str(missing)]) == (
         1, f"error: cannot write {str(missing)!r}: its folder {str(missing.parent)!r} does not exist")
-    assert fails(["sample", str(path), "-o", str(tmp_path)]) == (1, f"error: --output {str(tmp_path)!r} is a folder; give a file name")
+    assert fails(["sample", str(path), "-o", str(tmp_path)]) == (
+        1, f"error: --output {str(tmp_path)!r} is a folder; give a file name")
 
 
 def test_sample_writes_its_output_atomically(model_file, tmp_path, monkeypatch):
@@ -295,3 +297,86 @@ def test_correctness_library_errors_become_error_lines(or_files):
     circuit, table, _, _ = or_files
     assert fails(["correctness", str(circuit), str(table), "--backend", "nope"])[1].startswith("error: unknown backend 'nope'")
     assert fails(["correctness", str(table), str(table)])[1].startswith(f"error: cannot read circuit {table}: ")
+
+
+# -- the command itself: version, bare call, help ----------------------------------------------
+def test_version_prints_the_package_version(capsys):
+    import isingbridge
+
+    with pytest.raises(SystemExit) as raised:
+        main(["--version"])
+    assert raised.value.code == 0
+    assert capsys.readouterr().out.strip() == f"isingbridge {isingbridge.__version__}"
+
+
+def test_a_bare_call_prints_the_help_and_succeeds(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: isingbridge") and all(name in out for name in ("sample", "compile", "correctness"))
+
+
+def test_every_option_of_every_command_has_help():
+    import argparse
+
+    from isingbridge.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, command in [("isingbridge", parser), *commands.choices.items()]:
+        for action in command._actions:
+            if not isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                assert action.help, f"{name} {action.option_strings or action.dest} has no help text"
+
+
+# -- correctness on sampling backends: error bars and a verdict that knows noise ---------------
+def correctness_files(tmp_path, lam, flip=False):
+    from isingbridge.circuits import compile_network
+
+    net = [(np.eye(2), np.zeros(2)), (np.array([[1.0, 1.0]]), np.array([0.5]))]  # OR
+    circuit = tmp_path / f"or{lam}.json"
+    circuit.write_text(json.dumps(compile_network(net, lam=lam).to_serializable()))
+    X = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], float)
+    Y = np.array([[-1.0], [1.0], [1.0], [1.0]]) * (-1 if flip else 1)
+    table = tmp_path / f"table{int(flip)}.npz"
+    np.savez(table, X=X, Y=Y)
+    return str(circuit), str(table)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_thin_margin_within_noise_is_consistent_with_correct(tmp_path, capsys, seed):
+    """OR at lambda=0.1 is correct (exact c = 0.050); 128 annealing reads cannot resolve that margin."""
+    circuit, table = correctness_files(tmp_path, 0.1)
+    assert main(["correctness", circuit, table, "--backend", "anneal", "--seed", str(seed)]) == 0
+    head, verdict = capsys.readouterr().out.splitlines()[:2]
+    assert re.search(r"c = [-+]?\d\.\d{4} ± 0\.08\d\d \(standard error, 128 reads per input\) on anneal", head)
+    assert verdict.startswith("consistent with correct") and "NOT" not in verdict
+
+
+def test_clear_margins_give_sure_verdicts_either_way(tmp_path, capsys):
+    circuit, table = correctness_files(tmp_path, 1.0)  # exact c = 0.46
+    assert main(["correctness", circuit, table, "--backend", "anneal"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("correct: every bit's 95% lower bound is above 0")
+    _, wrong = correctness_files(tmp_path, 1.0, flip=True)
+    assert main(["correctness", circuit, wrong, "--backend", "gibbs", "--confidence", "0.99"]) == 0
+    assert "NOT correct: output bit 0 on input 3 is wrong beyond noise (99% upper bound" in capsys.readouterr().out
+
+
+def test_correctness_bounds_are_clopper_pearson_with_bonferroni():
+    from scipy.stats import binomtest
+
+    from isingbridge.cli import correctness_bounds
+
+    reads, confidence = 50, 0.9
+    right = np.array([0, 7, 25, 49, 50])
+    lower, upper = correctness_bounds(2.0 * right / reads - 1.0, reads, confidence)
+    alpha = (1 - confidence) / right.size
+    for k, low, high in zip(right, lower, upper):
+        interval = binomtest(int(k), reads).proportion_ci(confidence_level=1 - 2 * alpha, method="exact")
+        assert low == pytest.approx(2 * interval.low - 1, abs=1e-9)
+        assert high == pytest.approx(2 * interval.high - 1, abs=1e-9)
+
+
+def test_confidence_outside_zero_one_is_a_usage_error(or_files, capsys):
+    circuit, table, _, _ = or_files
+    code, err = fails(["correctness", str(circuit), str(table), "--confidence", "1"], capsys)
+    assert code == 2 and "--confidence: value must be in (0, 1)" in err

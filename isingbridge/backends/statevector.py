@@ -640,11 +640,23 @@ class StatevectorBackend(Backend):
                     clamp: Mapping | None = None, state: Any = "ground") -> float:
         """⟨O⟩ of any operator in the same state as :meth:`moments`.
 
-        ``operator`` is a Hermitian qiskit ``SparsePauliOp`` on the (free) qubits,
-        or a list of terms ``(pauli_string, [labels], coefficient)`` written with
-        labels, one label per Pauli letter (I, X, Y, Z), each qubit at most once
-        per term, and a real coefficient, e.g. ``[("XZ", ["a", "b"], 0.5)]``.
-        Anything else is refused.  Evaluated with qiskit's ``Statevector``.
+        ``operator`` is a Hermitian qiskit ``SparsePauliOp`` or ``Pauli`` on the
+        (free) qubits; a plain Pauli string such as ``"ZZI"``, one letter
+        (I, X, Y, Z) per free qubit, qiskit's order (qubit 0 rightmost, qubit
+        ``q`` is ``variables[q]``); or a list of terms ``(pauli_string, [labels],
+        coefficient)`` written with labels, one label per Pauli letter, each
+        qubit at most once per term, and a real coefficient, e.g.
+        ``[("XZ", ["a", "b"], 0.5)]``.  Anything else is refused.  Evaluated
+        with qiskit's ``Statevector``.
+
+        Examples
+        --------
+        >>> import dimod
+        >>> from isingbridge import TransverseIsing, get
+        >>> model = TransverseIsing(dimod.BQM({}, {("a", "b"): -1.0}, 0.0, "SPIN"), x={"a": -0.5, "b": -0.5})
+        >>> sv = get("statevector")
+        >>> round(sv.expectation(model, "ZZ"), 4), round(sv.expectation(model, [("X", ["a"], 1.0)]), 4)
+        (0.7071, 0.7071)
         """
         from qiskit.quantum_info import SparsePauliOp, Statevector
 
@@ -653,22 +665,30 @@ class StatevectorBackend(Backend):
         operator = self._as_operator(free, operator, SparsePauliOp)
         if free.num_qubits == 0:  # a number times the identity on the empty register
             return float(np.sum(operator.coeffs.real))
+        columns: list[tuple[float, np.ndarray]]
         if temperature > 0:
             thermal = self._thermal(free, temperature)
-            columns = zip(thermal.weights, thermal.vectors.T)
+            columns = list(zip(thermal.weights, thermal.vectors.T))
         else:
             _check_state_index(state, free.num_qubits)
             result = self._eigenstates(free, state + 1, None, None)
             if state == 0 and result.degeneracy > 1:
-                columns = zip(np.full(result.degeneracy, 1.0 / result.degeneracy), result.vectors.T[: result.degeneracy])
+                columns = [(1.0 / result.degeneracy, v) for v in result.vectors.T[: result.degeneracy]]
             else:
                 columns = [(1.0, result.vectors[:, state])]
         return float(sum(w * Statevector(v).expectation_value(operator).real for w, v in columns))
 
     @staticmethod
     def _as_operator(model: TransverseIsing, operator: Any, SparsePauliOp) -> Any:
+        from qiskit.quantum_info import Pauli
+
         n = max(model.num_qubits, 1)
+        if isinstance(operator, str):
+            operator = _pauli_string(model, operator)
+        if isinstance(operator, Pauli):
+            operator = SparsePauliOp(operator)
         if isinstance(operator, SparsePauliOp):
+            _check_qubit_labels(model, operator)
             if operator.num_qubits != n:
                 raise ValueError(f"the operator acts on {operator.num_qubits} qubits; the model has {model.num_qubits}")
             if not np.allclose((operator - operator.adjoint()).simplify().coeffs, 0.0):
@@ -676,10 +696,31 @@ class StatevectorBackend(Backend):
                                  "so that its expectation is a real number")
             return operator
         if isinstance(operator, (str, bytes)) or not isinstance(operator, Sequence) or len(operator) == 0:
-            raise TypeError("operator must be a qiskit SparsePauliOp or a non-empty list of terms "
+            raise TypeError("operator must be a Pauli string, a qiskit SparsePauliOp or Pauli, or a non-empty list of terms "
                             f"(pauli_string, [labels], coefficient), got {describe(operator)}")
         terms = [_pauli_term(model, k, term) for k, term in enumerate(operator)]
         return SparsePauliOp.from_sparse_list(terms, num_qubits=n)
+
+
+def _pauli_string(model: TransverseIsing, text: str) -> Any:
+    """A plain Pauli string (``"ZZI"``: one letter per free qubit, qubit 0 rightmost) as a qiskit ``Pauli``."""
+    from qiskit.quantum_info import Pauli
+
+    n = max(model.num_qubits, 1)
+    if not text or not set(text) <= set("IXYZ"):
+        raise ValueError(f"the operator string must be made of the letters I, X, Y, Z, got {describe(text)}")
+    if len(text) != n:
+        raise ValueError(f"the operator string {describe(text)} has {len(text)} letter(s) but the model has {n} free "
+                         f"qubit(s) {model.variables} (qubit 0 is the rightmost letter); give one letter per qubit")
+    return Pauli(text)
+
+
+def _check_qubit_labels(model: TransverseIsing, operator: Any) -> None:
+    """An operator exported from a model carries its labels: refuse it on a model whose qubits differ."""
+    labels = getattr(operator, "qubit_labels", None)
+    if labels is not None and list(labels) != model.variables and model.num_qubits > 0:
+        raise ValueError(f"the operator's qubits are labelled {describe(list(labels))} but the model's free qubits are "
+                         f"{describe(model.variables)}; export the operator from this model or relabel it")
 
 
 def _pauli_term(model: TransverseIsing, k: int, term: Any) -> tuple[str, list[int], float]:
