@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from dwave.samplers import TabuSampler
 
-from conftest import brute_force, random_bqm
+from conftest import random_bqm
 from isingbridge import TransverseIsing
 from isingbridge.backends import NotReproducibleWarning, ResourceLimitError, SlowEnumerationWarning, exact, get
 from isingbridge.ir import ENERGY_LIMIT, CompileCache, check_clamp

@@ -37,6 +37,7 @@ BUILTIN: dict[str, str] = {
     "anneal": "isingbridge.backends.anneal:AnnealBackend",
     "gibbs": "isingbridge.backends.gibbs:GibbsBackend",
     "statevector": "isingbridge.backends.statevector:StatevectorBackend",
+    "tempering": "isingbridge.backends.tempering:TemperingBackend",
     "sqa": "isingbridge.backends.sqa:SQABackend",
 }
 

@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
 
-from isingbridge.backends.base import Backend, check_positive_int, int_seed
+from isingbridge.backends.base import Backend, check_positive_int
 from isingbridge.ir import CompiledBQM
-from isingbridge.validation import check_beta, check_choice, check_positive
+from isingbridge.validation import check_beta, check_choice, check_positive, int_seed
 
 __all__ = ["AnnealBackend"]
 

@@ -62,14 +62,13 @@ import dimod
 import numpy as np
 
 from isingbridge.validation import (
-    as_rng, check_beta, check_int, check_memory, check_positive_int, check_spins, int_seed,
+    as_rng, check_beta, check_int, check_memory, check_positive_int, check_spins,
 )
 from isingbridge.backends.chains import Chains
 from isingbridge.ir import (
     CompileCache,
     CompiledBQM,
     as_model,
-    as_spin_bqm,
     check_clamp,
     check_clamp_rows,
     check_field_rows,

@@ -40,7 +40,7 @@ from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, Sp
 from isingbridge.cores import CoreBudget
 from isingbridge.ir import CompiledBQM
 from isingbridge.spins import random_spins
-from isingbridge.validation import check_bool, check_choice, check_int, check_memory
+from isingbridge.validation import check_array, check_beta, check_bool, check_choice, check_int, check_memory
 
 __all__ = ["GibbsBackend", "ConvergenceWarning", "choose_method", "record_plan", "record_on_host"]
 
@@ -395,6 +395,34 @@ class GibbsBackend(Backend):
     compute_corr : bool
         :meth:`moments` only: False is ``pairs=None`` (default True).
 
+    Annealing (:meth:`sample` only, CPU)
+    ------------------------------------
+    beta_schedule : array
+        One inverse temperature per sweep, non-decreasing (hot to cold); the
+        number of sweeps is its length.  :meth:`sample` then returns the
+        final states, as an annealer does: its ``info`` has ``beta=None`` and
+        the schedule (``schedule="custom"``, ``beta_schedule``, ``beta_range``), and
+        ``beta`` is checked but not used (conditional means of
+        :meth:`sample_states` are taken at the final β).
+    beta_range : (float, float)
+        ``(hot, cold)`` end points of a generated schedule of ``num_sweeps``
+        sweeps (default 1000), instead of ``beta_schedule``.
+    schedule : {"geometric", "linear"}
+        The shape of the ``beta_range`` schedule (default "geometric"),
+        recorded in ``info`` with ``beta_range``.
+
+    Schedules run on the neighbour-loop engine (``method="dense"`` is
+    refused, "auto" takes it); each sweep's β reaches its threshold tables
+    (integer fields) or its float32 factor (real fields) directly, so an
+    annealing sweep costs what a fixed-β sweep costs.
+
+    >>> import dimod
+    >>> from isingbridge.backends import get
+    >>> ring = dimod.BQM({}, {(i, (i + 1) % 8): 1.0 for i in range(8)}, 0.0, "SPIN")   # antiferromagnetic ring
+    >>> ss = get("gibbs").sample(ring, beta_range=(0.1, 5.0), num_sweeps=300, num_reads=16, seed=0)
+    >>> float(ss.first.energy), ss.info["schedule"]
+    (-8.0, 'geometric')
+
     Statistics of :meth:`moments`
     -----------------------------
     The CPU engines accumulate inside their sweep kernels: after every
@@ -416,6 +444,7 @@ class GibbsBackend(Backend):
     default_num_reads: ClassVar[int] = 128
     extra_parameters: ClassVar[tuple[str, ...]] = (
         "num_sweeps", "burn_in", "thin", "initial_states", "scan", "method", "compute_corr", "pairs",
+        "beta_schedule", "beta_range", "schedule",
     )
 
     def __init__(self, *, device: str = "cpu", num_threads: int | None = None, dense_precision: str = "half",
@@ -490,26 +519,46 @@ class GibbsBackend(Backend):
         """Persistent chains (see :meth:`Backend.chains`) that keep the dense layer engine of a layered model between runs."""
         return GibbsChains(self, num_reads, conditionals, **options)
 
+    def _settle_request(self, beta, seed, options: dict):
+        """An annealing request (``beta_schedule``, or ``beta_range`` and ``schedule``) as one validated ``beta_schedule``.
+
+        The engines then run at its final β, scaled sweep by sweep; the
+        result reports no single β, but the schedule.
+        """
+        schedule, recorded = annealing_schedule(options)
+        if schedule is None:
+            return beta, {}
+        if self.device == "cuda":
+            raise ValueError("annealing schedules (beta_schedule, beta_range) run on the CPU engines only for now; "
+                             "use get('gibbs', device='cpu')")
+        if beta is not None:
+            check_beta(beta)  # callers that drive every backend alike pass one: checked, not used
+        options["beta_schedule"], options["num_sweeps"] = schedule, schedule.size
+        return float(schedule[-1]), {"beta": None, **recorded}
+
     def _sample_free(self, model, beta, num_reads, rng, **options):
         states, info, _ = self._states_free(model, beta, num_reads, rng, None, **options)
         return states, info, {}
 
     def _states_free(self, model, beta, num_reads, rng, conditionals, *, num_sweeps=1000, burn_in=None, thin=1,
-                     initial_states=None, scan="chromatic", method="auto", compute_corr=True, pairs="auto"):
+                     initial_states=None, scan="chromatic", method="auto", compute_corr=True, pairs="auto",
+                     beta_schedule=None):
         num_sweeps, _, _ = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         _check_pairs_option(model, pairs)  # pairs only matter to moments(), but one dict of options often serves both
+        method = _annealing_method(method, beta_schedule)
         if model.num_variables == 0:
             return np.zeros((num_reads, 0), dtype=np.int8), {}, None
         with self.threads():
             engine, method = self._engine(model, beta, num_reads, rng, scan, method, initial_states)
-            engine.run(num_sweeps)
+            _run(engine, num_sweeps, beta, beta_schedule)
             states = engine.states()
             means = last_layer_means(engine, conditionals)
         return states, {"num_sweeps": num_sweeps, "method": method, "device": self.device}, means
 
     def _moments_free(self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
                       initial_states=None, scan="chromatic", method="auto", compute_corr=True,
-                      pairs="auto") -> Moments:
+                      pairs="auto", beta_schedule=None) -> Moments:
+        _refuse_schedule(beta_schedule)
         num_sweeps, burn_in, thin = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         if initial_states is not None and num_reads is None:
             num_reads = len(initial_states)
@@ -601,13 +650,14 @@ class GibbsBackend(Backend):
         num_sweeps, _, _ = _check_controls(options.get("num_sweeps", 1000), options.get("burn_in"),
                                            options.get("thin", 1), scan, method, options.get("compute_corr", True))
         _check_pairs_option(free, options.get("pairs", "auto"))
+        method = _annealing_method(method, options.get("beta_schedule"))
         if method == "auto":
             method = choose_method(free) if scan == "chromatic" else "sparse"
         free_positions = None if conditionals is None else batch.free_columns(conditionals)
         with self.threads():
             engine, slots, _ = self._batch_engine(batch, full, free, beta, num_reads, rng, scan,
                                                   options.get("initial_states"), method)
-            engine.run(num_sweeps)
+            _run(engine, num_sweeps, beta, options.get("beta_schedule"))
             states = engine.states()
             means = last_layer_means(engine, free_positions)
         real = (np.arange(batch.size * slots) % slots) < num_reads
@@ -622,6 +672,7 @@ class GibbsBackend(Backend):
 
     def _moments_batch(self, batch, beta, rng, **options) -> Moments:
         """Every row in one engine, statistics per row from the kernel's per-row groups; CUDA and dense: row by row."""
+        _refuse_schedule(options.pop("beta_schedule", None))
         native = self._native_batch(batch, options)
         if native is None:
             return super()._moments_batch(batch, beta, rng, **options)
@@ -718,6 +769,69 @@ def _full_rows(batch, stats: dict, energy: np.ndarray, requested: np.ndarray | N
         moments.pairs = np.sort(F[requested], axis=1)
         moments.pair_corr, moments.pair_corr_stderr = stats["pair_corr"], stats["pair_corr_stderr"]
     return moments
+
+
+SCHEDULES = ("geometric", "linear")
+
+
+def annealing_schedule(options: dict) -> tuple[np.ndarray | None, dict]:
+    """The validated per-sweep β of an annealing request, and what the result records of it; ``(None, {})`` for none.
+
+    Takes ``beta_range`` and ``schedule`` out of ``options``; ``beta_schedule``
+    must be non-decreasing (an annealer cools): a schedule that heats up is
+    almost always a reversed range, and fixed-β sampling is ``beta=``.
+    """
+    custom, beta_range, shape = options.get("beta_schedule"), options.pop("beta_range", None), options.pop("schedule", None)
+    if custom is None and beta_range is None:
+        if shape is not None:
+            raise ValueError("schedule shapes a beta_range schedule; give beta_range=(hot, cold) with it")
+        return None, {}
+    if custom is not None:
+        if beta_range is not None or shape is not None:
+            raise ValueError("give either beta_schedule (one beta per sweep) or beta_range with schedule, not both")
+        schedule = check_array(custom, "beta_schedule", ndim=1, min_rows=1)
+        if np.any(schedule <= 0):
+            raise ValueError(f"beta_schedule must hold positive inverse temperatures; entry {int(np.argmax(schedule <= 0))} "
+                             f"is {schedule[schedule <= 0][0]:g}")
+        if np.any(np.diff(schedule) < 0):
+            raise ValueError(f"beta_schedule must be non-decreasing (hot to cold); it falls at sweep "
+                             f"{int(np.argmax(np.diff(schedule) < 0)) + 1}. For fixed-beta sampling use beta=")
+        if options.get("num_sweeps") is not None and options["num_sweeps"] != schedule.size:
+            raise ValueError(f"num_sweeps ({options['num_sweeps']}) contradicts the {schedule.size} sweeps of "
+                             "beta_schedule; leave num_sweeps out")
+        return schedule.copy(), {"beta_schedule": schedule.copy(), "schedule": "custom",
+                                 "beta_range": (float(schedule[0]), float(schedule[-1]))}
+    from isingbridge.backends.anneal import check_beta_range  # imported here: dwave-samplers only when annealing
+
+    low, high = check_beta_range(beta_range)
+    shape = check_choice("geometric" if shape is None else shape, "schedule", SCHEDULES)
+    sweeps = check_positive_int(options.get("num_sweeps", 1000), "num_sweeps")
+    schedule = (np.geomspace if shape == "geometric" else np.linspace)(low, high, sweeps) if sweeps > 1 \
+        else np.array([high])
+    return schedule, {"schedule": shape, "beta_range": (low, high)}  # num_sweeps is in info too: no array needed
+
+
+def _annealing_method(method: str, beta_schedule: np.ndarray | None) -> str:
+    """The engine method of a run: an annealing schedule runs on the neighbour-loop engine."""
+    if beta_schedule is None:
+        return method
+    if method == "dense":
+        raise ValueError("annealing schedules run on the neighbour-loop engine; use method='sparse' or 'auto'")
+    return "sparse"
+
+
+def _run(engine, num_sweeps: int, beta: float, beta_schedule: np.ndarray | None) -> None:
+    """``num_sweeps`` sweeps at the engine's β, or along ``beta_schedule`` (the engine was built at its final β)."""
+    if beta_schedule is None:
+        engine.run(num_sweeps)
+    else:
+        engine.run(num_sweeps, beta_scale=beta_schedule / beta)
+
+
+def _refuse_schedule(beta_schedule: np.ndarray | None) -> None:
+    if beta_schedule is not None:
+        raise ValueError("moments() samples at one beta; annealing (beta_schedule, beta_range) is a sample() option. "
+                         "For moments of a cold or glassy model use get('tempering').moments")
 
 
 def _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr) -> tuple[int, int, int]:

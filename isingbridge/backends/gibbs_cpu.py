@@ -42,6 +42,7 @@ import numpy as np
 from numba import prange, uint32
 
 from isingbridge.ir import CompiledBQM, largest_magnitude
+from isingbridge.validation import check_memory
 
 __all__ = ["SparseChains", "LayerChains", "ChainSums", "choose_method", "integer_quantum", "layer_arrays", "per_chain_fields",
            "spin_sum_dtype", "MAX_BLOCK"]
@@ -52,6 +53,10 @@ _TABLE_LIMIT = (1 << 14) - 1  # field levels: table indices 0..2·top must fit i
 _INV_2_24 = 1.0 / (1 << 24)
 #: Largest field magnitude kept as it is in float32 (max 3.4e38): above, fields are divided by their maximum.
 FLOAT32_FIELD_LIMIT = 1e30
+_F32_MAX = float(np.finfo(np.float32).max)
+#: Threshold entries an annealing schedule's tables may hold per kernel call (4 MiB): longer schedules run in chunks.
+TABLE_ENTRIES = 1 << 20
+_NO_SCALE = np.zeros(0, dtype=np.float64)
 
 
 def float32_arithmetic(max_field: float, beta: float) -> tuple[float, np.float32]:
@@ -193,12 +198,27 @@ def _record_sweep(sp, win, spin_sums, pair_sums, field_sums, h, offsets, scale, 
                          pair_sums.shape[1], count, n, B)
 
 
+@numba.njit(inline="always")
+def _flip_by_table(row, u, acc, table, lane_rows, B):
+    """row[r] = +1 iff u[r] < the threshold of field level acc[r] in lane r's table (one shared table: no row look-up)."""
+    if table.shape[0] == 1:
+        shared = table[0]
+        for r in range(B):
+            row[r] = 1 if u[r] < shared[acc[r]] else -1
+    else:
+        for r in range(B):
+            row[r] = 1 if u[r] < table[lane_rows[r], acc[r]] else -1
+
+
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
-def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, counters, scan_states, random_scan,
+def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, rows, order, rng, counters, scan_states, random_scan,
                     field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, offset_scale,
                     pair_i, pair_j, group_ptr, group_lanes):
-    """Gibbs sweeps with integer fields: s_i = +1 iff u < thresholds[h_i + Σ_j J_ij s_j].
+    """Gibbs sweeps with integer fields: s_i = +1 iff u < thresholds[t, rows[lane], h_i + Σ_j J_ij s_j].
 
+    ``thresholds`` ``(S, T, levels)`` holds one table per inverse temperature
+    ``T`` of the chains (lane r of block b uses row ``rows[b, r]``) for each
+    sweep t < S (S = 1: the same tables for every sweep).
     ``field_offsets`` ``(num_blocks, N, B)`` (or ``N = 0``: none) adds a
     field offset per chain (in units of the quantum) to ``hint``.  After sweep
     t ≥ ``burn``, every ``thin``-th state is added to time batch
@@ -217,7 +237,9 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
         win = windows[b]
         fb = field_offsets[b]
         count = 0
+        lane_rows = rows[b]
         for t in range(num_sweeps):
+            table = thresholds[min(t, thresholds.shape[0] - 1)]
             index = _record_index(t, burn, thin, batch_of.size)
             # chromatic sweeps set each spin once: add it to the window right after its update, while in cache
             fused = index >= 0 and batch_of[index] >= 0 and not random_scan
@@ -228,8 +250,7 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
                 i = sites[step]
                 _local_field(acc, sp, indptr, indices, jint, i, hint[i], fb, B)
                 c = _xorshift_block(st, c, u, B)
-                for r in range(B):
-                    sp[i, r] = 1 if u[r] < thresholds[acc[r]] else -1
+                _flip_by_table(sp[i], u, acc, table, lane_rows, B)
                 if fused:
                     _add_rows(win, sp, i, i + 1, B)
             if index >= 0 and batch_of[index] >= 0:
@@ -240,10 +261,15 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, order, rng, 
 
 
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
-def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters, scan_states, random_scan,
+def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, beta_scale, order, rng, counters, scan_states, random_scan,
                  field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, offset_scale,
                  pair_i, pair_j, group_ptr, group_lanes):
-    """Gibbs sweeps with real fields: s_i = +1 iff u·(1 + exp(2β f_i)) < 1 (recording as :func:`_sweeps_integer`)."""
+    """Gibbs sweeps with real fields: s_i = +1 iff u·(1 + exp(2β f_i)) < 1 (recording as :func:`_sweeps_integer`).
+
+    ``two_beta`` ``(num_blocks, B)`` is 2βc of each lane (float64); sweep t
+    multiplies it by ``beta_scale[t]`` (none when empty) and saturates the
+    product at float32's largest value (see :func:`float32_arithmetic`).
+    """
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
         sp = spins[b]
@@ -251,6 +277,7 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
         c = counters[b]
         acc = np.empty(B, np.float32)
         u = np.empty(B, np.uint32)
+        tb = np.empty(B, np.float32)
         sites = order.copy()
         one = np.float32(1.0)
         scale = np.float32(_INV_2_24)
@@ -258,6 +285,9 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
         fb = field_offsets[b]
         count = 0
         for t in range(num_sweeps):
+            factor = beta_scale[t] if beta_scale.size > 0 else 1.0
+            for r in range(B):
+                tb[r] = np.float32(min(two_beta[b, r] * factor, _F32_MAX))
             index = _record_index(t, burn, thin, batch_of.size)
             # chromatic sweeps set each spin once: add it to the window right after its update, while in cache
             fused = index >= 0 and batch_of[index] >= 0 and not random_scan
@@ -270,7 +300,7 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, order, rng, counters,
                 c = _xorshift_block(st, c, u, B)
                 for r in range(B):
                     uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
-                    sp[i, r] = 1 if uniform * (one + math.exp(two_beta * acc[r])) < one else -1
+                    sp[i, r] = 1 if uniform * (one + math.exp(tb[r] * acc[r])) < one else -1
                 if fused:
                     _add_rows(win, sp, i, i + 1, B)
             if index >= 0 and batch_of[index] >= 0:
@@ -297,6 +327,32 @@ def _layer_flip(boltzmann, layer, rng, counters, block):
                 uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
                 layer[i, r0 + r] = one if uniform * (one + boltzmann[i, r0 + r]) < one else -one
         counters[b] = c
+
+
+@numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
+def _chain_energies(spins, indptr, indices, couplings, h, field_offsets, offset_scale):
+    """``(num_blocks, B)`` energies Σ_i s_i (h_i + offset_i + ½ Σ_j J_ij s_j) of every lane (float64)."""
+    num_blocks, n, B = spins.shape
+    out = np.zeros((num_blocks, B))
+    for b in prange(num_blocks):
+        sp = spins[b]
+        fb = field_offsets[b]
+        acc = np.empty(B)
+        total = out[b]
+        for i in range(n):
+            if fb.shape[0] > 0:
+                for r in range(B):
+                    acc[r] = h[i] + offset_scale * fb[i, r]
+            else:
+                acc[:] = h[i]
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                w = 0.5 * couplings[k]
+                for r in range(B):
+                    acc[r] += w * sp[j, r]
+            for r in range(B):
+                total[r] += sp[i, r] * acc[r]
+    return out
 
 
 @dataclass
@@ -470,8 +526,10 @@ class SparseChains:
     ----------
     model : CompiledBQM
         The (free part of the) model.
-    beta : float
-        Inverse temperature.
+    beta : float or numpy.ndarray
+        Inverse temperature, or one per chain ``(num_chains,)``
+        (:meth:`set_betas` changes them between runs; :meth:`run` takes an
+        annealing schedule on top).
     num_chains : int
         Number of independent chains.
     rng : numpy.random.Generator
@@ -497,7 +555,7 @@ class SparseChains:
     [1, -1]
     """
 
-    def __init__(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator,
+    def __init__(self, model: CompiledBQM, beta: float | np.ndarray, num_chains: int, rng: np.random.Generator,
                  scan: str = "chromatic", *, field_offsets: np.ndarray | None = None, block: int | None = None):
         self.n = model.num_variables
         self.num_chains = num_chains
@@ -519,15 +577,12 @@ class SparseChains:
         q = integer_quantum(model, offsets=offsets)
         self.integer = q is not None
         if self.integer:
-            top = int(round(levels / q))
-            k = np.arange(-top, top + 1, dtype=np.float64)
-            p_up = 0.5 * (1.0 - np.tanh(beta * q * k))  # 1 / (1 + exp(2βqk)) without overflow
-            self.thresholds = np.minimum(np.floor(p_up * 2.0**32 + 0.5), 2.0**32 - 1).astype(np.uint32)
+            self._top = int(round(levels / q))
             self.jint = np.round(model.J.data / q).astype(np.int16)
-            self.hint = (np.round(model.h / q) + top).astype(np.int16)  # table offset folded into h
+            self.hint = (np.round(model.h / q) + self._top).astype(np.int16)  # table offset folded into h
             scale, dtype = q, np.int16
         else:
-            scale, self.two_beta = float32_arithmetic(levels, beta)
+            scale, _ = float32_arithmetic(levels, 1.0)  # the scale depends on the fields only; β enters per lane
             self.jf = (model.J.data / scale).astype(np.float32)
             self.hf = (model.h / scale).astype(np.float32)
             dtype = np.float32
@@ -535,6 +590,67 @@ class SparseChains:
         self.offsets = np.zeros((self.num_blocks, 0, self.block), dtype=dtype) if offsets is None else \
             np.ascontiguousarray(np.round(offsets / scale) if self.integer else offsets / scale, dtype=dtype) \
             .reshape(self.n, self.num_blocks, self.block).transpose(1, 0, 2).copy()
+        self.couplings = np.asarray(model.J.data, dtype=np.float64)  # for energies()
+        self._distinct: np.ndarray | None = None  # the inverse temperatures of the integer tables
+        self.set_betas(beta)
+
+    def set_betas(self, betas: float | np.ndarray) -> None:
+        """Run chain r at inverse temperature ``betas[r]`` from the next sweep on (a scalar: every chain).
+
+        The integer path keeps one threshold table per distinct β (rebuilt
+        only when the set of values changes, so moving values between chains,
+        as replica exchange does, costs an index per chain); the real path
+        keeps 2βc per chain.
+
+        Examples
+        --------
+        >>> import numpy as np, dimod
+        >>> from isingbridge.ir import compile_bqm
+        >>> model = compile_bqm(dimod.BQM({0: 1.0}, {}, 0.0, "SPIN"))
+        >>> chains = SparseChains(model, 1.0, 2, np.random.default_rng(0))
+        >>> chains.set_betas([1e-9, 50.0]); chains.load(np.ones((2, 1), dtype=np.int8)); chains.run(1)
+        >>> int(chains.states()[1, 0])   # the cold chain follows the field: down
+        -1
+        """
+        values = np.asarray(betas, dtype=np.float64)
+        values = np.full(self.num_chains, float(values)) if values.ndim == 0 else values
+        if values.shape != (self.num_chains,):
+            raise ValueError(f"betas must be a number or an array of shape ({self.num_chains},) (one per chain), "
+                             f"got shape {values.shape}")
+        bad = ~(np.isfinite(values) & (values > 0))
+        if bad.any():
+            raise ValueError(f"betas must be positive finite inverse temperatures; chain {int(np.argmax(bad))} "
+                             f"has {values[bad][0]}")
+        self.betas = values.copy()
+        lanes = np.concatenate([values, np.full(self.num_blocks * self.block - self.num_chains, values[0])])
+        lanes = lanes.reshape(self.num_blocks, self.block)
+        if not self.integer:
+            self.two_beta = np.minimum(2.0 * lanes * self.offset_scale, _F32_MAX)
+            return
+        distinct, rows = np.unique(lanes, return_inverse=True)
+        self.rows = rows.reshape(lanes.shape).astype(np.int64)
+        if self._distinct is None or not np.array_equal(distinct, self._distinct):
+            check_memory(4.0 * distinct.size * (2 * self._top + 1), f"threshold tables of {distinct.size} inverse "
+                         f"temperatures × {2 * self._top + 1} field levels", "give the chains fewer distinct betas")
+            self.thresholds = self._tables(distinct[None, :])
+            self._distinct = distinct
+
+    def _tables(self, betas: np.ndarray) -> np.ndarray:
+        """``(S, T, levels)`` uint32 thresholds of P(s = +1) = 1 / (1 + exp(2βqk)) for inverse temperatures ``(S, T)``."""
+        k = np.arange(-self._top, self._top + 1, dtype=np.float64)
+        p_up = 0.5 * (1.0 - np.tanh(betas[..., None] * self.offset_scale * k))  # without overflow
+        return np.minimum(np.floor(p_up * 2.0**32 + 0.5), 2.0**32 - 1).astype(np.uint32)
+
+    def energies(self) -> np.ndarray:
+        """Each chain's energy Σ h_i s_i + Σ_{i<j} J_ij s_i s_j (its field offsets included, no constant), float64."""
+        energies = _chain_energies(self.spins, self.indptr, self.indices, self.couplings, self.h, self.offsets,
+                                   float(self.offset_scale))
+        return energies.reshape(-1)[: self.num_chains]
+
+    def chain_states(self, chains: np.ndarray) -> np.ndarray:
+        """``(len(chains), N)`` int8 spins of the listed chains (no copy of the others)."""
+        chains = np.asarray(chains, dtype=np.int64)
+        return np.ascontiguousarray(self.spins[chains // self.block, :, chains % self.block])
 
     def _chain_layout(self, field_offsets: np.ndarray) -> np.ndarray:
         """``(N, num_chains)`` offsets padded to whole blocks (padding lanes copy chain 0), float64."""
@@ -560,9 +676,41 @@ class SparseChains:
         """Chains per group of the pair sums of :meth:`record` (one block)."""
         return self.block
 
-    def run(self, num_sweeps: int) -> None:
-        """Advance every chain by ``num_sweeps`` sweeps (GIL released)."""
-        self._kernel(num_sweeps, num_sweeps, 1, *_no_records(self.num_blocks, self.n, self.block))
+    def run(self, num_sweeps: int, beta_scale: np.ndarray | None = None) -> None:
+        """Advance every chain by ``num_sweeps`` sweeps (GIL released).
+
+        ``beta_scale`` ``(num_sweeps,)``, optional: sweep t runs chain r at
+        ``betas[r] · beta_scale[t]`` (an annealing schedule; the chains'
+        :meth:`set_betas` values are unchanged afterwards).  The integer path
+        builds the tables of a schedule in chunks of sweeps that fit
+        ``TABLE_ENTRIES`` entries, one kernel call per chunk.
+
+        Examples
+        --------
+        >>> import numpy as np, dimod
+        >>> from isingbridge.ir import compile_bqm
+        >>> model = compile_bqm(dimod.BQM({}, {(0, 1): -1.0, (1, 2): -1.0}, 0.0, "SPIN"))
+        >>> chains = SparseChains(model, 1.0, 8, np.random.default_rng(0))
+        >>> chains.load(np.ones((8, 3), dtype=np.int8))
+        >>> chains.run(200, beta_scale=np.geomspace(0.1, 10.0, 200))
+        >>> sorted(set(chains.energies().tolist()))   # annealed into a ground state
+        [-2.0]
+        """
+        recording = _no_records(self.num_blocks, self.n, self.block)
+        if beta_scale is None:
+            self._kernel(num_sweeps, num_sweeps, 1, *recording)
+            return
+        scale = np.ascontiguousarray(beta_scale, dtype=np.float64)
+        if scale.shape != (num_sweeps,) or not np.all(np.isfinite(scale) & (scale > 0)):
+            raise ValueError(f"beta_scale must hold {num_sweeps} positive finite factors (one per sweep), "
+                             f"got shape {scale.shape}")
+        if not self.integer:
+            self._kernel(num_sweeps, num_sweeps, 1, *recording, beta_scale=scale)
+            return
+        chunk = max(1, TABLE_ENTRIES // (self._distinct.size * (2 * self._top + 1)))
+        for start in range(0, num_sweeps, chunk):
+            part = scale[start:start + chunk]
+            self._kernel(part.size, part.size, 1, *recording, thresholds=self._tables(part[:, None] * self._distinct))
 
     def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
                spin_batches: int | None = None, groups: np.ndarray | None = None) -> ChainSums:
@@ -618,13 +766,16 @@ class SparseChains:
         group_ptr = np.searchsorted(block_of, np.arange(self.num_blocks + 1)).astype(np.int64)
         return group_ptr, np.ascontiguousarray(groups - (block_of * self.block)[:, None])
 
-    def _kernel(self, num_sweeps: int, *recording) -> None:
+    def _kernel(self, num_sweeps: int, *recording, beta_scale: np.ndarray | None = None,
+                thresholds: np.ndarray | None = None) -> None:
         if self.integer:
-            _sweeps_integer(self.spins, self.indptr, self.indices, self.jint, self.hint, self.thresholds,
+            _sweeps_integer(self.spins, self.indptr, self.indices, self.jint, self.hint,
+                            self.thresholds if thresholds is None else thresholds, self.rows,
                             self.order, self.rng, self.counters, self.scan_states, self.random_scan, self.offsets,
                             num_sweeps, *recording)
         else:
             _sweeps_real(self.spins, self.indptr, self.indices, self.jf, self.hf, self.two_beta,
+                         _NO_SCALE if beta_scale is None else beta_scale,
                          self.order, self.rng, self.counters, self.scan_states, self.random_scan, self.offsets,
                          num_sweeps, *recording)
 
