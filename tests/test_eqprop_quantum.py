@@ -148,7 +148,7 @@ def test_quantum_classifier_encodes_each_feature_on_one_qubit_per_scale():
     assert clf.network_.n_inputs == 4
     fields = clf._inputs(np.array([0.2, -0.4]))
     assert fields == pytest.approx({("in", 0): -0.2, ("in", 1): 0.4, ("in", 2): -0.5, ("in", 3): 1.0})
-    assert clf.decision_function(X).shape == (4, 1)
+    assert clf.decision_function(X).shape == (4,)  # binary: one score per row, as scikit-learn's classifiers
     with pytest.raises(ValueError, match="3 features; the network was built for 2"):
         clf.predict(np.ones((1, 3)))
     for bad in ([], [1.0, np.nan], [[1.0]]):

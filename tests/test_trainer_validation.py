@@ -74,24 +74,26 @@ def test_the_ep_nudge_is_checked_as_a_nudging_strength(nudge):
 
 
 # -- 2, 3. empty and complex X ------------------------------------------------------------------------
-EMPTY = {"no rows": (np.zeros((0, 4)), "at least 1 row"), "no features": (np.zeros((8, 0)), "no features")}
+# the estimators give scikit-learn's messages (its checks match them), naming X; to_spins gives the library's
+EMPTY = {"no rows": (np.zeros((0, 4)), r"^X: Found array with 0 sample\(s\)", "at least 1 row"),
+         "no features": (np.zeros((8, 0)), r"^X: Found array with 0 feature\(s\)", "no features")}
 
 
 @pytest.mark.parametrize("case", EMPTY)
 def test_empty_data_are_refused_before_training(case):
-    data, message = EMPTY[case]
-    with pytest.raises(ValueError, match=f"X .*{message}|X has no features"):
+    data, message, plain = EMPTY[case]
+    with pytest.raises(ValueError, match=message):
         BoltzmannRBM(2, n_epochs=1).fit(data)
     with pytest.raises(ValueError, match=message):
         BoltzmannRBM(2).partial_fit(data)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=plain):
         to_spins(data)
 
 
 @CLASSIFIERS
 @pytest.mark.parametrize("case", EMPTY)
 def test_every_classifier_refuses_empty_data_in_fit_predict_and_score(make, data, labels, case):
-    empty, message = EMPTY[case]
+    empty, message, _ = EMPTY[case]
     empty = empty[:, : data.shape[1]] if case == "no rows" else empty
     with pytest.raises(ValueError, match=message):
         make().fit(empty, labels[: empty.shape[0]])
@@ -105,15 +107,15 @@ def test_every_classifier_refuses_empty_data_in_fit_predict_and_score(make, data
 def test_the_rbm_refuses_empty_data_in_every_method():
     rbm = BoltzmannRBM(2, n_epochs=1, random_state=0).fit(X)
     for method in (rbm.transform, rbm.score_samples, lambda v: rbm.reconstruct(v, np.ones(4, bool))):
-        with pytest.raises(ValueError, match="at least 1 row"):
+        with pytest.raises(ValueError, match=r"0 sample\(s\)"):
             method(np.zeros((0, 4)))
 
 
 @CLASSIFIERS
 def test_complex_data_are_refused_not_cast(make, data, labels):
-    with pytest.raises(TypeError, match="X must be real; got complex"):
+    with pytest.raises(ValueError, match="^X: Complex data not supported"):
         make().fit(data + 0j, labels)
-    with pytest.raises(TypeError, match="y must hold real numbers or strings"):
+    with pytest.raises(ValueError, match="Complex data not supported: y must hold real numbers or strings"):
         make().fit(data, labels + 1j)
 
 

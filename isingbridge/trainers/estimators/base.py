@@ -8,8 +8,11 @@ learning rule alike.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
+
+from sklearn.base import BaseEstimator
 
 __all__ = ["Gradient", "GradientEstimator"]
 
@@ -59,7 +62,7 @@ class Gradient:
     info: dict = field(default_factory=dict)
 
 
-class GradientEstimator:
+class GradientEstimator(BaseEstimator):
     """The base of every gradient estimator: ``gradient(model, X, targets=None, *, rng=None) -> Gradient``.
 
     The contract:
@@ -86,7 +89,24 @@ class GradientEstimator:
 
     :meth:`check_model` refuses, before training, a model the estimator cannot
     train; :meth:`reset` forgets any persistent state (chains) for a new run.
+
+    Estimators are scikit-learn objects for their settings: ``get_params`` reads
+    the arguments of ``__init__`` back (a backend's extra options included),
+    ``set_params`` validates new ones as ``__init__`` does (so a trainer's
+    ``set_params(estimator__k=3)`` works and a bad value is refused at once),
+    and ``sklearn.base.clone`` gives an equal estimator without persistent
+    state, sharing the backend (a sampler, never copied).
+
+    >>> from isingbridge.trainers import CD
+    >>> cd = CD(1, "exact")
+    >>> cd.set_params(k=3).get_params()["k"]
+    3
+    >>> from sklearn.base import clone
+    >>> clone(cd).get_params() == cd.get_params()
+    True
     """
+
+    _transient: tuple = ()  # caches rebuilt on use: neither saved nor pickled
 
     def gradient(self, model: Any, X: Any, targets: Any = None, *, rng: Any = None) -> Gradient:
         """∂cost/∂θ of ``model`` on the batch ``X`` (with ``targets``), as a :class:`Gradient`."""
@@ -98,3 +118,38 @@ class GradientEstimator:
 
     def reset(self) -> None:
         """Forget any persistent state (new model, new training run)."""
+
+    @classmethod
+    def _takes_options(cls) -> bool:
+        """Whether ``__init__`` passes extra keyword arguments on to the backend (``**options``)."""
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The arguments that rebuild this estimator: ``__init__``'s, and the backend options it was given."""
+        params = super().get_params(deep=False)
+        if self._takes_options():
+            params.update(getattr(self, "options", {}))
+        return params
+
+    def set_params(self, **params: Any) -> "GradientEstimator":
+        """Change settings, validated as ``__init__`` validates them; persistent state (chains) is forgotten."""
+        if not params:
+            return self
+        known = self._get_param_names()
+        unknown = sorted(set(params) - set(known))
+        if unknown and not self._takes_options():
+            raise ValueError(f"invalid parameter {unknown[0]!r} for {type(self).__name__}; valid parameters are "
+                             f"{known}")
+        fresh = type(self)(**{**self.get_params(deep=False), **params})  # refuses bad values, self unchanged
+        self.__dict__.clear()
+        self.__dict__.update(vars(fresh))
+        return self
+
+    def __sklearn_clone__(self) -> "GradientEstimator":
+        """A new estimator with equal settings and no state; the backend object is shared, not copied."""
+        return type(self)(**self.get_params(deep=False))
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        return {name: value for name, value in state.items() if name not in type(self)._transient}

@@ -100,6 +100,11 @@ class RAPID(_Sampling):
         self.last_states: np.ndarray | None = None
 
     @property
+    def gibbs_steps(self) -> int:
+        """Sweeps of the refined negative phase (the ``gibbs_steps`` argument; ``k`` inside)."""
+        return self.k
+
+    @property
     def needs_sampler(self) -> bool:
         return self.k > 0
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.metrics import accuracy_score
 
 from isingbridge.backends import get
 from isingbridge.trainers.fit.loop import Checkpointing, check_classes
@@ -25,6 +26,7 @@ from isingbridge.trainers.diagnostics import check_known_mask
 from isingbridge.trainers.estimators.boltzmann import CD, BoltzmannEstimator, Discriminative
 from isingbridge.trainers.estimators.conditional import reconstruct
 from isingbridge.trainers.fit.divergence import diverging
+from isingbridge.trainers.fit.inputs import binarized, check_X, check_y
 from isingbridge.trainers.fit.labels import check_labels
 from isingbridge.trainers.models import MAX_EXACT_VISIBLE, BoltzmannModel, ClassificationRBM
 from isingbridge.trainers.optim import SGD, Adam
@@ -63,8 +65,9 @@ class _Trainer(Checkpointing, BaseEstimator):
     _label = "Boltzmann"
 
     def _set_common(self, n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta,
-                    random_state, warm_start, progress, dtype="float64") -> None:
+                    random_state, warm_start, progress, dtype="float64", binarize=None) -> None:
         self.dtype = dtype
+        self.binarize = binarize
         self.n_hidden = n_hidden
         self.estimator = estimator
         self.learning_rate = learning_rate
@@ -92,6 +95,8 @@ class _Trainer(Checkpointing, BaseEstimator):
         check_beta(self.beta, "beta")
         check_bool(self.warm_start, "warm_start")
         check_bool(self.progress, "progress")
+        if self.binarize is not None:
+            check_real(self.binarize, "binarize")
         self._check_dtype()
         self._make_optimizer()
         self._estimator()
@@ -161,8 +166,22 @@ class _Trainer(Checkpointing, BaseEstimator):
         self._check_fitted("model_")
         return self.model_
 
+    def _visible(self, X: Any, *, reset: bool, dtype: Any = np.float64) -> np.ndarray:
+        """Visible spins from ``X``: checked as scikit-learn checks data (``reset`` in ``fit``), then
+        binary data as they are (``binarize=None``) or real features thresholded at ``binarize``."""
+        X = check_X(self, X, reset=reset)
+        if self.binarize is None:
+            return to_spins(X, dtype=dtype)
+        return binarized(X, self.binarize, dtype)
 
-class BoltzmannRBM(TransformerMixin, _Trainer):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        return tags
+
+
+class BoltzmannRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Trainer):
     """A restricted Boltzmann machine trained with any gradient estimator and backend.
 
     Parameters
@@ -187,6 +206,13 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         afresh.
     progress : bool
         Show a tqdm bar with the current epoch (and the callback's metrics).
+    binarize : float or None
+        None (default): ``X`` must be binary, in {0, 1} or {−1, +1}, and
+        anything else is refused.  A number: features above it become +1
+        (1), the others −1 (0), so real data such as pixel intensities in
+        [0, 1] (``binarize=0.5``) are accepted; any value in [0, 1) leaves
+        binary data unchanged.  (scikit-learn's ``BernoulliNB`` has the same
+        option.)
     dtype : {"float64", "float32"}
         Precision of the parameters and of every training array.  float32
         halves memory traffic and BLAS time; the Gibbs engines already run in
@@ -196,8 +222,21 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
     Attributes (after fit)
     ----------------------
     model_ : RBM (or PatternRBM)
+    estimator_ : BoltzmannEstimator
+        The gradient estimator that trained the model: ``estimator`` itself
+        (its persistent chains carry on with a warm start), or the default.
     n_features_in_ : int
+    feature_names_in_ : array of str, when X had column names
     history_ : list of dict — what the fit callback returned, per epoch
+
+    The mini-batch estimators average their statistics over the rows of a
+    batch, so ``fit`` takes no ``sample_weight``: repeat rows to weight them.
+    ``transform`` gives one feature per hidden unit (``get_feature_names_out``:
+    ``boltzmannrbm0``, ...), and ``set_output(transform="pandas")`` works.
+
+    >>> rbm = BoltzmannRBM(n_hidden=3, binarize=0.5, n_epochs=1, random_state=0).fit([[0.1, 0.9], [0.8, 0.2]])
+    >>> rbm.get_feature_names_out().tolist()
+    ['boltzmannrbm0', 'boltzmannrbm1', 'boltzmannrbm2']
     """
 
     _label = "RBM"
@@ -205,22 +244,22 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
     def __init__(self, n_hidden: int = 16, *, estimator: BoltzmannEstimator | None = None, learning_rate: float = 0.05,
                  batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd", momentum: float = 0.0,
                  beta: float = 1.0, random_state: Any = None, warm_start: bool = False, progress: bool = False,
-                 dtype: str = "float64"):
+                 dtype: str = "float64", binarize: float | None = None):
         self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta,
-                         random_state, warm_start, progress, dtype)
+                         random_state, warm_start, progress, dtype, binarize)
 
-    def _initialise(self, width: int) -> None:
-        super()._initialise(width)
-        self.n_features_in_ = width
+    @property
+    def _n_features_out(self) -> int:
+        """Features ``transform`` gives: one per hidden unit."""
+        return self._fitted().n_hidden
 
-    def partial_fit(self, X: Any) -> "BoltzmannRBM":
-        """One epoch over ``X`` in mini-batches."""
+    def partial_fit(self, X: Any, y: Any = None) -> "BoltzmannRBM":
+        """One epoch over ``X`` in mini-batches (``y`` is ignored: the data is the target)."""
         self._check_params()
-        if not hasattr(self, "model_"):
-            X = to_spins(X, dtype=self._check_dtype())
+        fresh = not hasattr(self, "model_")
+        X = self._visible(X, reset=fresh, dtype=self._check_dtype())
+        if fresh:
             self._initialise(X.shape[1])
-        else:
-            X = to_spins(X, self.n_features_in_, self._check_dtype())
         self._epoch(X)
         return self
 
@@ -237,14 +276,14 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
             progress bar and kept in ``history_``.
         """
         self._check_params()
-        X = to_spins(X, self.n_features_in_ if self._warm("model_") else None, self._check_dtype())
+        X = self._visible(X, reset=not self._warm("model_"), dtype=self._check_dtype())
         self._train(X, checkpoint, callback)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
         """Hidden-unit means ⟨h | v⟩ in [−1, 1] (features for a downstream classifier)."""
         model = self._fitted()
-        return model.hidden_mean(to_spins(X, self.n_features_in_))
+        return model.hidden_mean(self._visible(X, reset=False))
 
     def reconstruct(self, X: Any, known_mask: Any, *, n_sweeps: int = 10, backend: Any = "gibbs",
                     seed: Any = None) -> np.ndarray:
@@ -266,7 +305,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         {0, 1} array like X: the known pixels as given, the rest the chain's last state.
         """
         model = self._fitted()
-        V = to_spins(X, self.n_features_in_)
+        V = self._visible(X, reset=False)
         mask = check_known_mask(known_mask, V.shape)
         states = reconstruct(model, V, mask, check_positive_int(n_sweeps, "n_sweeps"), rng=as_rng(seed),
                              backend=backend)
@@ -279,7 +318,7 @@ class BoltzmannRBM(TransformerMixin, _Trainer):
         :meth:`RBM.ais_log_partition` (``n_chains``, ``n_steps``, ``seed``).
         """
         model = self._fitted()
-        V = to_spins(X, self.n_features_in_)
+        V = self._visible(X, reset=False)
         check_choice(method, "method", ("auto", "exact", "ais"))
         if method == "ais" or (method == "auto" and model.n_visible > MAX_EXACT_VISIBLE):
             log_z, _ = model.ais_log_partition(**ais_options)
@@ -322,20 +361,25 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
     def __init__(self, n_hidden: int = 200, *, estimator: BoltzmannEstimator | None = None,
                  learning_rate: float = 0.05, batch_size: int = 10, n_epochs: int = 10, optimizer: str = "sgd",
                  momentum: float = 0.0, beta: float = 1.0, random_state: Any = None, warm_start: bool = False,
-                 progress: bool = False, dtype: str = "float64"):
+                 progress: bool = False, dtype: str = "float64", binarize: float | None = None):
         self._set_common(n_hidden, estimator, learning_rate, batch_size, n_epochs, optimizer, momentum, beta,
-                         random_state, warm_start, progress, dtype)
+                         random_state, warm_start, progress, dtype, binarize)
 
     def _default_estimator(self) -> BoltzmannEstimator:
         return Discriminative()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = self.binarize is not None  # thresholded features keep one bit each
+        return tags
 
     def _new_model(self, width: int) -> ClassificationRBM:
         return ClassificationRBM.random(width, self.n_hidden, scale=0.01, seed=self.rng_, beta=self.beta,
                                         n_classes=len(self.classes_))
 
     def _rows(self, X: Any, y: Any, *, fitting: bool) -> np.ndarray:
-        X = to_spins(X, None if fitting else self.n_features_in_)
-        y = check_labels(y, X.shape[0])
+        X = self._visible(X, reset=fitting)
+        y = check_y(self, X, y)
         if fitting:
             self.classes_ = check_classes(y)
         index = self._class_index(y)
@@ -355,17 +399,15 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
 
         ``warm_start``, ``checkpoint`` and ``callback`` work as in :meth:`BoltzmannRBM.fit`.
         """
-        continuing = self._warm("model_")
-        rows = self._rows(X, y, fitting=not continuing)
-        if not continuing:
-            self.n_features_in_ = rows.shape[1] - len(self.classes_)
+        self._check_params()
+        rows = self._rows(X, y, fitting=not self._warm("model_"))
         self._train(rows, checkpoint, callback)
         return self
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Exact log p(class | x), columns in ``classes_`` order."""
         model = self._fitted()
-        X = to_spins(X, self.n_features_in_)
+        X = self._visible(X, reset=False)
         return np.vstack([model.predict_log_proba(X[i:i + 1024]) for i in range(0, X.shape[0], 1024)])
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -377,10 +419,10 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
         log_proba = self.predict_log_proba(X)
         return self.classes_[np.argmax(log_proba, axis=1)]
 
-    def score(self, X: Any, y: Any) -> float:
-        """Mean accuracy (labels must be among those seen in fit)."""
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy, weighted by ``sample_weight`` when given (labels must be among those seen in fit)."""
         self._fitted()
         predicted = self.predict(X)
         y = check_labels(y, predicted.shape[0])
         self._class_index(y)
-        return float(np.mean(predicted == y))
+        return float(accuracy_score(y, predicted, sample_weight=sample_weight))

@@ -19,16 +19,18 @@ from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 from isingbridge.trainers.estimators.eqprop import EqProp
 from isingbridge.trainers.fit.loop import Checkpointing, check_classes
 from isingbridge.trainers.models.hopfield import ACTIVATIONS, LayeredHopfield
 from isingbridge.trainers.fit.divergence import diverging
+from isingbridge.trainers.fit.inputs import check_X, check_y
 from isingbridge.trainers.fit.labels import check_labels
 from isingbridge.trainers.optim import SGD, Adam
 from isingbridge.validation import (
-    as_rng, check_bool, check_choice, check_data, check_int, check_layer_sizes, check_n_jobs, check_positive_int, check_real,
+    as_rng, check_bool, check_choice, check_int, check_layer_sizes, check_n_jobs, check_positive_int, check_real,
 )
 
 __all__ = ["EqPropClassifier", "LayeredEqPropTrainer", "one_hot_targets", "layer_optimizers", "step_layers",
@@ -102,15 +104,28 @@ def best_of_restarts(estimator, X, y, n_init: int, n_jobs: Any = None):
 
 
 class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
-    """``fit`` / ``predict`` / the mini-batch epoch of a layered EP classifier; subclasses give
-    ``_initialise``, ``_targets``, ``_train_batch`` (one update, returns its cost), ``decision_function``
-    and ``_label``."""
+    """``fit`` / ``predict`` / ``predict_proba`` / the mini-batch epoch of a layered EP classifier; subclasses
+    give ``_initialise``, ``_targets``, ``_train_batch`` (one update, returns its cost), ``_scores`` (one
+    output per class) and ``_label``.
+
+    ``decision_function`` is the output of each class, or for two classes
+    their difference, positive for ``classes_[1]``.  ``predict_proba`` is the
+    softmax of the class outputs: the map from scores to probabilities that
+    keeps ``predict`` its argmax and, for two classes, makes the probability
+    of ``classes_[1]`` the logistic function of ``decision_function``, as in
+    scikit-learn's linear models and MLPs.  The networks are trained on a
+    squared error, not a likelihood, so these probabilities are not
+    calibrated (``CalibratedClassifierCV`` calibrates them).  ``fit`` takes
+    no ``sample_weight``: the gradient estimators average over the rows of a
+    mini-batch; repeat rows to weight them.
+    """
 
     _label = "EqProp"
 
     def _check_X(self, X: Any, fitted: bool = True) -> np.ndarray:
-        """Rows of features; as many as the fitted network takes unless ``fitted`` is False (a fresh fit)."""
-        X = check_data(X, "X")
+        """Rows of features, checked as scikit-learn checks data; as many as the fitted network takes unless
+        ``fitted`` is False (a fresh fit, which records ``n_features_in_``)."""
+        X = check_X(self, X, reset=not fitted, dtype=np.float64, fitted_with="the network was built for")
         if fitted and hasattr(self, "network_") and X.shape[1] != self._n_features():
             raise ValueError(f"X has {X.shape[1]} features; the network was built for {self._n_features()}")
         return X
@@ -158,17 +173,46 @@ class LayeredEqPropTrainer(Checkpointing, ClassifierMixin, BaseEstimator):
         self._check_params()
         warm = self._warm("network_")
         X = self._check_X(X, fitted=warm)
-        y = check_labels(y, X.shape[0])
+        y = check_y(self, X, y)
         if not warm:
             self._initialise(X, y)
         D = self._targets(y)
         self._run_epochs(lambda: self._epoch(X, D), self._label, checkpoint, callback)
         return self
 
+    def _scores(self, X: np.ndarray) -> np.ndarray:
+        """One output per class for checked rows ``X`` (larger: more likely)."""
+        raise NotImplementedError
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        self._check_fitted("network_")
+        return self._scores(self._check_X(X))
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The output of each class, ``(n_samples, n_classes)``; for two classes ``(n_samples,)``, positive
+        for ``classes_[1]``."""
+        scores = self._outputs(X)
+        return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
+
     def predict(self, X: Any) -> np.ndarray:
-        """The class of the largest :meth:`decision_function` score."""
-        scores = self.decision_function(X)  # raises first when not fitted
-        return self.classes_[np.argmax(scores, axis=1)]
+        """The class of the largest output."""
+        index = np.argmax(self._outputs(X), axis=1)  # raises first when not fitted
+        return self.classes_[index]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The softmax of the class outputs, columns in ``classes_`` order (not calibrated)."""
+        return softmax(self._outputs(X), axis=1)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """The logarithm of :meth:`predict_proba` (−inf where an activity is 0)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        return tags
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean accuracy of :meth:`predict` on ``X`` against the labels ``y`` (one per row)."""
@@ -241,10 +285,9 @@ class EqPropClassifier(LayeredEqPropTrainer):
         step_layers(self.optimizers_, self.network_.parameters(), result.values)
         return result.cost
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Output-layer activity at the free equilibrium."""
-        self._check_fitted("network_")
-        X = self._check_X(X)
+    def _scores(self, X: np.ndarray) -> np.ndarray:
+        """Output-layer activity at the free equilibrium: ``max_iter`` relaxation steps for every row, so a
+        row's output does not depend on the other rows it is predicted with."""
         e = self.estimator_
-        return np.vstack([self.network_.relax(X[i:i + 500], method=e.method, tol=e.tol, max_iter=e.max_iter,
+        return np.vstack([self.network_.relax(X[i:i + 500], method=e.method, tol=0.0, max_iter=e.max_iter,
                                               step=e.step)[0][-1] for i in range(0, X.shape[0], 500)])

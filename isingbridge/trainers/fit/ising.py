@@ -9,9 +9,11 @@ backend.
 >>> import numpy as np
 >>> from isingbridge.trainers import IsingEqPropClassifier
 >>> X = np.array([[1, 1, 0, 0], [0, 0, 1, 1]] * 10)
->>> clf = IsingEqPropClassifier((6,), replicas=2, n_epochs=5, learning_rate=0.05, random_state=0).fit(X, [0, 1] * 10)
+>>> clf = IsingEqPropClassifier((6,), replicas=2, n_epochs=20, learning_rate=0.1, random_state=0).fit(X, [0, 1] * 10)
 >>> clf.predict(X[:2]).tolist()
 [0, 1]
+>>> bool(np.all(clf.predict_proba(X) == clf.predict_proba(X)))   # predictions are reproducible
+True
 """
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ import numpy as np
 
 from isingbridge.trainers.estimators.ising import LayeredIsingEqProp
 from isingbridge.trainers.fit.eqprop import LayeredEqPropTrainer, layer_optimizers, one_hot_targets, step_layers
+from isingbridge.trainers.fit.inputs import binarized
 from isingbridge.trainers.fit.loop import check_classes
 from isingbridge.trainers.models.ising_layers import IsingLayers
-from isingbridge.validation import as_rng, check_beta, check_layer_sizes, check_positive_int, check_spins
+from isingbridge.validation import as_rng, check_beta, check_layer_sizes, check_positive_int, check_real, check_spins
 
 __all__ = ["IsingEqPropClassifier"]
 
@@ -55,8 +58,18 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
         When True, :meth:`fit` continues a fitted (or loaded) classifier until
         ``n_epochs`` epochs have run in total; when False it starts afresh.
     momentum, batch_size, n_epochs, progress : the usual
+    binarize : float or None
+        None (default): features in {0, 1} (or [0, 1], thresholded at 0.5)
+        or spins ±1 become the clamped input spins, and anything else is
+        refused.  A number: every feature above it is +1, the others −1, so
+        any real data are accepted (any value in [0, 1) leaves binary data
+        unchanged).
 
-    Features in {0, 1} (or [0, 1], thresholded at 0.5) become clamped spins ±1.
+    Predictions are reproducible: each row is sampled with its own
+    generator, seeded by ``prediction_seed_`` (drawn from ``random_state`` at
+    fit, without advancing the training generator) and the row's spins, so a
+    row gets the same outputs whichever rows it is predicted with, in any
+    order (rows with equal spins are sampled once).
     """
 
     _label = "Ising EqProp"
@@ -65,7 +78,8 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
                  num_reads: int = 10, num_sweeps: int = 20, nudge_sweeps: int = 10, beta: float = 1.0,
                  backend: Any = "gibbs", learning_rate: Any = 0.01, optimizer: str = "sgd", momentum: float = 0.0,
                  batch_size: int = 20, n_epochs: int = 10, random_state: Any = None, warm_start: bool = False,
-                 progress: bool = False):
+                 progress: bool = False, binarize: float | None = None):
+        self.binarize = binarize
         self.hidden_layer_sizes = hidden_layer_sizes
         self.replicas = replicas
         self.nudge = nudge
@@ -85,6 +99,8 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
 
     def _check_X(self, X: Any, fitted: bool = True) -> np.ndarray:
         X = super()._check_X(X, fitted)
+        if self.binarize is not None:
+            return binarized(X, self.binarize)
         if X.min(initial=0.0) < 0:  # spins: exactly ±1, since a 0 beside -1 has no meaning
             return check_spins(X, "X", dtype=np.float64)
         if X.max(initial=0.0) > 1:
@@ -103,7 +119,10 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
         self.estimator_ = LayeredIsingEqProp(self.nudge, backend=self.backend, num_reads=self.num_reads,
                                              num_sweeps=self.num_sweeps, nudge_sweeps=self.nudge_sweeps)
         sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes), len(self.classes_) * self.replicas]
+        if self.binarize is not None:
+            check_real(self.binarize, "binarize")
         self.rng_ = as_rng(self.random_state, "random_state")
+        self.prediction_seed_ = _child_seed(self.rng_)
         self.network_ = IsingLayers.random(sizes, seed=self.rng_, beta=self.beta)
         self.optimizers_ = layer_optimizers(self.learning_rate, len(self.network_.W), self.optimizer, self.momentum)
         self.epochs_done_ = 0
@@ -114,10 +133,27 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
         step_layers(self.optimizers_, self.network_.parameters(), result.values)
         return result.cost
 
-    def decision_function(self, X: Any) -> np.ndarray:
+    def _scores(self, X: np.ndarray) -> np.ndarray:
         """Free-phase mean of each class's output spins (summed over its replicas), per example."""
-        self._check_fitted("network_")
-        X = self._check_X(X)
-        outputs = [self.estimator_.free_outputs(self.network_, X[start:start + 500], self.rng_)
-                   for start in range(0, X.shape[0], 500)]
-        return np.vstack(outputs).reshape(X.shape[0], len(self.classes_), self.replicas).sum(axis=2)
+        rows, inverse = np.unique(X, axis=0, return_inverse=True)
+        outputs = np.vstack([self.estimator_.free_outputs(self.network_, row[None], self._row_rng(row))
+                             for row in rows])[inverse.ravel()]
+        return outputs.reshape(X.shape[0], len(self.classes_), self.replicas).sum(axis=2)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = self.binarize is not None  # thresholded features keep one bit each
+        return tags
+
+    def _row_rng(self, row: np.ndarray) -> np.random.Generator:
+        """The generator that samples the free phase of one input row of spins (the same for equal rows)."""
+        seed = getattr(self, "prediction_seed_", 0)  # states saved before prediction seeds existed: 0
+        return np.random.default_rng([seed, row.size, *np.packbits(row > 0).tolist()])
+
+
+def _child_seed(rng: np.random.Generator) -> int:
+    """A seed derived from ``rng``'s seed sequence (a spawned child), leaving its stream where it is."""
+    sequence = getattr(rng.bit_generator, "seed_seq", None)
+    if not isinstance(sequence, np.random.SeedSequence):
+        sequence = np.random.SeedSequence()
+    return int(sequence.spawn(1)[0].generate_state(1, np.uint64)[0])

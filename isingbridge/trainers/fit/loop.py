@@ -20,7 +20,8 @@ def check_classes(y: np.ndarray) -> np.ndarray:
     """The sorted distinct labels of y, refusing fewer than two."""
     classes = np.unique(y)
     if len(classes) < 2:
-        raise ValueError(f"a classifier needs at least 2 classes in y, found {classes.tolist()}")
+        raise ValueError(f"a classifier needs at least 2 classes in y; y has {len(classes)} class: "
+                         f"{classes.tolist()}")
     return classes
 
 
