@@ -33,7 +33,11 @@ SLOW = {("QuantumEqPropClassifier", name) for name in ("check_dtype_object", "ch
 
 
 def expected_failed_checks(estimator) -> dict:
-    """Checks that cannot pass, with the reason (none at present)."""
+    """Checks that cannot pass, with the reason."""
+    if isinstance(estimator, IsingEqPropClassifier):
+        # one batched sampler call per predict (per-row calls made an MNIST-5k epoch's evaluation 4x slower):
+        # a row predicted within a subset draws other samples than within the whole set
+        return {"check_methods_subset_invariance": "sampled predictions: a batch shares one seed"}
     return {}
 
 

@@ -65,11 +65,13 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
         any real data are accepted (any value in [0, 1) leaves binary data
         unchanged).
 
-    Predictions are reproducible: each row is sampled with its own
-    generator, seeded by ``prediction_seed_`` (drawn from ``random_state`` at
-    fit, without advancing the training generator) and the row's spins, so a
-    row gets the same outputs whichever rows it is predicted with, in any
-    order (rows with equal spins are sampled once).
+    Predictions are reproducible: the distinct rows of ``X``, in sorted
+    order, are sampled in one batched call seeded by ``prediction_seed_``
+    (drawn from ``random_state`` at fit, without advancing the training
+    generator), so the same rows give the same outputs in any order and on
+    every call.  A row predicted with other rows may get other samples of
+    the same law (the batch shares one seed): its sampled class can differ
+    where two classes' outputs are within sampling noise of each other.
     """
 
     _label = "Ising EqProp"
@@ -135,20 +137,15 @@ class IsingEqPropClassifier(LayeredEqPropTrainer):
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
         """Free-phase mean of each class's output spins (summed over its replicas), per example."""
-        rows, inverse = np.unique(X, axis=0, return_inverse=True)
-        outputs = np.vstack([self.estimator_.free_outputs(self.network_, row[None], self._row_rng(row))
-                             for row in rows])[inverse.ravel()]
+        rows, inverse = np.unique(X, axis=0, return_inverse=True)  # sorted: the same rows, the same batch
+        seed = getattr(self, "prediction_seed_", 0)  # states saved before prediction seeds existed: 0
+        outputs = self.estimator_.free_outputs(self.network_, rows, np.random.default_rng(seed))[inverse.ravel()]
         return outputs.reshape(X.shape[0], len(self.classes_), self.replicas).sum(axis=2)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.poor_score = self.binarize is not None  # thresholded features keep one bit each
         return tags
-
-    def _row_rng(self, row: np.ndarray) -> np.random.Generator:
-        """The generator that samples the free phase of one input row of spins (the same for equal rows)."""
-        seed = getattr(self, "prediction_seed_", 0)  # states saved before prediction seeds existed: 0
-        return np.random.default_rng([seed, row.size, *np.packbits(row > 0).tolist()])
 
 
 def _child_seed(rng: np.random.Generator) -> int:
