@@ -36,7 +36,7 @@ import numpy as np
 
 from isingbridge import validation
 from isingbridge.backends import get
-from isingbridge.circuits.network import FeedForward, as_network
+from isingbridge.circuits.network import FeedForward, as_network, read_classes
 from isingbridge.validation import check_beta, check_positive, check_positive_int
 
 __all__ = ["IsingCircuit", "HardwareRun", "compile_network", "check_spins"]
@@ -172,6 +172,26 @@ class IsingCircuit:
             index = moments.index
             means[r] = [moments.mean[index[label]] for label in self.outputs]
         return means
+
+    def predict_class(self, x: Any, backend: Any = "exact", **options: Any) -> np.ndarray:
+        """The class of each input row, read from the output magnetisations :meth:`output_means`.
+
+        A multi-class network (``info["readout"] == "argmax"``, e.g. a softmax
+        ``MLPClassifier``) answers the class whose output spin has the largest
+        ⟨s⟩; a one-output network answers 1 where ⟨s⟩ > 0, else 0.  Indices
+        become the network's class labels where it had them (``info["classes"]``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from isingbridge.circuits import FeedForward, compile_network
+        >>> W1, W2 = np.eye(2), np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])   # three classes
+        >>> net = FeedForward([(W1, np.zeros(2)), (W2, np.zeros(3))], readout="argmax", classes=["both", "none", "first"])
+        >>> compile_network(net).predict_class([[1, 1], [-1, -1], [1, -1]]).tolist()
+        ['both', 'none', 'first']
+        """
+        means = self.output_means(x, backend, **options)
+        return read_classes(means, self.info.get("readout", "sign"), self.info.get("classes"))
 
     def sampler_outputs(self, x: Any, sampler: Any, *, num_reads: int = 100, **options: Any) -> np.ndarray:
         """Mean output spins when a dimod sampler runs the clamped circuit (:meth:`to_hardware`'s ``outputs``)."""
@@ -319,7 +339,9 @@ def compile_network(net: Any, *, beta: float = 1.0, lam: float = 0.1, activation
 
     Parameters
     ----------
-    net : sklearn MLP (tanh), list of (W, b), FeedForward or torch.nn.Sequential
+    net : sklearn MLP (tanh) or Pipeline ending in one, list of (W, b), FeedForward or torch-like module
+        Anything :func:`~isingbridge.circuits.as_network` reads.  A multi-class (softmax)
+        classifier gets one output spin per class; read it with :meth:`IsingCircuit.predict_class`.
     beta : float
         Inverse temperature to run the circuit at (1 for Theorem 5.1).
     lam : float
@@ -356,4 +378,5 @@ def compile_network(net: Any, *, beta: float = 1.0, lam: float = 0.1, activation
         raise ValueError("the weights times lam^(l-1) overflow to infinity; rescale the network or choose lam closer to 1")
     hidden = [label for layer in labels[1:-1] for label in layer]
     return IsingCircuit(bqm, labels[0], hidden, labels[-1], beta, lam,
-                        info={"activation": network.activation, "sizes": network.sizes})
+                        info={"activation": network.activation, "sizes": network.sizes,
+                              "readout": network.readout, "classes": network.classes})
