@@ -52,8 +52,8 @@ def test_unknown_clamp_label_and_bad_clamp_value(backend):
         backend.moments(bqm, clamp={1: 2})
 
 
-def test_unknown_option_is_named(backend):
-    with pytest.raises(TypeError, match="unexpected option.*'temprature'"):
+def test_unknown_option_is_named_and_dropped(backend):
+    with pytest.warns(dimod.exceptions.SamplerUnknownArgWarning, match="'temprature'"):
         backend.sample(random_bqm(3, 0), temprature=1.0)
 
 

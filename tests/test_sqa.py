@@ -197,7 +197,7 @@ def test_trotter_model_layout_and_couplings():
     (dict(beta=1.0, temperature=1.0), ValueError, "give beta or temperature, not both"),
     (dict(num_sweeps=10, burn_in=10), ValueError, "burn_in"),
     (dict(gamma_range=(2.0, 0.1)), ValueError, "belong to sample"),
-    (dict(colour="red"), TypeError, "unexpected option"),
+    (dict(conditionals=[0]), TypeError, "does not take.*conditionals"),
 ])
 def test_bad_moments_requests(kwargs, error, message):
     model = TransverseIsing(TRIANGLE, x={0: -1.0})

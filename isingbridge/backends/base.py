@@ -53,7 +53,12 @@ validated :class:`Batch`.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
+import os
+import re
+import sys
+import warnings
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -815,7 +820,25 @@ class Backend(dimod.Sampler):
 
     @property
     def properties(self) -> dict:
-        return {"name": self.name, "exact": self.exact, "limits": self.limits()}
+        """What Ocean tools read: ``name``, ``exact``, ``limits`` and ``parameters``, one line of text per parameter.
+
+        Examples
+        --------
+        >>> from isingbridge.backends import get
+        >>> properties = get("anneal").properties
+        >>> properties["name"], properties["exact"], set(properties["parameters"]) == set(get("anneal").parameters)
+        ('anneal', False, True)
+        >>> properties["parameters"]["mode"]
+        '{"boltzmann", "anneal"}: Fixed-β sampling (``beta``) or annealing toward ground states (``beta_range``; a ``beta`` is then not used, see the module docstring).'
+        """
+        return {"name": self.name, "exact": self.exact, "limits": self.limits(), "parameters": self.parameter_docs()}
+
+    def parameter_docs(self) -> dict[str, str]:
+        """``{parameter: what it is}`` for every entry of :attr:`parameters` (from the class docstring where it says)."""
+        documented: dict[str, str] = {}
+        for doc in (type(self).__doc__, type(self).sample.__doc__, type(self).moments.__doc__, Backend.sample.__doc__):
+            documented = {**docstring_parameters(doc or ""), **documented}
+        return {name: documented.get(name, f"an option of the {self.name} backend") for name in self.parameters}
 
     def limits(self) -> str:
         """One line on the sizes this backend handles (for `isingbridge backends`)."""
@@ -1126,17 +1149,111 @@ class Backend(dimod.Sampler):
         states, info, _ = self._sample_free(model, beta, num_reads, rng, **options)
         return moments_from_samples(model, states, info)
 
-    def _check_options(self, options: Mapping, allow_num_reads: bool = False) -> None:
+    def _check_options(self, options: dict, allow_num_reads: bool = False) -> None:
+        """Refuse a known argument given where it does not belong; warn about an unknown one and drop it.
+
+        Unknown keyword arguments are removed from ``options`` in place with a
+        :class:`dimod.exceptions.SamplerUnknownArgWarning`, as Ocean samplers
+        do (``dimod.Sampler.remove_unknown_kwargs``), so that a call written for
+        another sampler runs here.  Every call of the contract (``sample``,
+        ``sample_states``, ``moments``, ``chains``) goes through this check.
+
+        Examples
+        --------
+        >>> import warnings, dimod
+        >>> from isingbridge.backends import get
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     ss = get("exact").sample_ising({"a": 1.0}, {}, num_reads=2, annealing_time=20, seed=0)
+        >>> len(ss), [type(w.message).__name__ for w in caught]
+        (2, ['SamplerUnknownArgWarning'])
+        """
         allowed = set(self.extra_parameters) | ({"num_reads"} if allow_num_reads else set())
-        unknown = sorted(set(options) - allowed)
-        if unknown:
-            raise TypeError(
-                f"{self.name} backend got unexpected option(s) {unknown}; "
-                f"it accepts beta, num_reads, clamp, seed and {sorted(self.extra_parameters)}"
-            )
+        misplaced = sorted((set(options) & (set(self.parameters) | set(ELSEWHERE))) - allowed)
+        if misplaced:
+            where = "; ".join(f"{name}: {ELSEWHERE.get(name, 'given once, by name')}" for name in misplaced)
+            raise TypeError(f"the {self.name} backend does not take {misplaced} in this call ({where})")
+        for name in sorted(set(options) - allowed, key=repr):
+            warnings.warn(f"Ignoring unknown kwarg: {name!r} (the {self.name} backend takes {sorted(self.parameters)})",
+                          dimod.exceptions.SamplerUnknownArgWarning, stacklevel=stacklevel_outside())
+            del options[name]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+#: Arguments of the contract that some calls take and others do not: where each belongs.
+ELSEWHERE = {"conditionals": "an argument of sample_states() and chains()"}
+
+
+def docstring_parameters(doc: str) -> dict[str, str]:
+    """``{name: "type: first sentence"}`` for every ``name : type`` entry of a numpy-style docstring.
+
+    >>> docstring_parameters('''Sampler.
+    ...
+    ...     num_sweeps : int
+    ...         Sweeps per read (default 1000). Raise it for cold models.
+    ...     ''')
+    {'num_sweeps': 'int: Sweeps per read (default 1000).'}
+    """
+    found: dict[str, str] = {}
+    lines = inspect.cleandoc(doc).splitlines() + [""]
+    for i, line in enumerate(lines):
+        matches = [re.fullmatch(r"(\w+(?:, \w+)*) : (.+)", entry) for entry in _entries(line)]
+        entries = [match for match in matches if match is not None]
+        if not entries or len(entries) < len(matches):
+            continue
+        description = " ".join(text.strip() for text in _indented_block(lines[i + 1:]))
+        sentence = re.split(r"(?<=\.)\s", description, maxsplit=1)[0]
+        for entry in entries:
+            for name in entry.group(1).split(", "):
+                found.setdefault(name, f"{entry.group(2)}: {sentence}" if sentence else entry.group(2))
+    return found
+
+
+def _entries(line: str) -> list[str]:
+    """``"a, b : int, c : float"`` → ``["a, b : int", "c : float"]`` (several entries on one docstring line)."""
+    entries: list[str] = []
+    pending = ""
+    for part in re.split(r", (?=\w+ : )", line):
+        if " : " in part:
+            entries.append(pending + part)
+            pending = ""
+        else:
+            pending += part + ", "
+    return entries if not pending else [line]
+
+
+def _indented_block(lines: list[str]) -> list[str]:
+    """The leading lines of ``lines`` that are indented (an entry's description)."""
+    block = []
+    for line in lines:
+        if not line.startswith((" ", "\t")):
+            break
+        block.append(line)
+    return block
+
+
+def _library_paths() -> tuple[str, ...]:
+    """Source folders of this library, dimod and dwave (frames a warning should point past)."""
+    paths = [os.path.dirname(os.path.dirname(__file__)), os.path.dirname(dimod.__file__)]
+    dwave = sys.modules.get("dwave")
+    paths += list(getattr(dwave, "__path__", []))
+    return tuple(os.path.join(path, "") for path in paths)
+
+
+def stacklevel_outside() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` in the caller that names the first frame outside the libraries.
+
+    So a warning raised deep in a call points at the user's line, whether the
+    call came straight, through ``sample_ising`` or through an Ocean composite.
+    """
+    prefixes = _library_paths()
+    frame: Any = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(prefixes):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def check_reads_memory(num_reads: int, num_variables: int) -> None:

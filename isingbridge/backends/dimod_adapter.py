@@ -44,12 +44,12 @@ import scipy.sparse as sp
 
 from isingbridge.backends.base import (
     Backend, Batch, Moments, as_rng, check_beta, check_positive_int, check_reads_memory, concatenate_rows,
-    moments_from_samples, stack_moments,
+    moments_from_samples, stack_moments, stacklevel_outside,
 )
 from isingbridge.ir import CompiledBQM, clamp_bqm, check_clamp, as_spin_bqm
 from isingbridge.validation import int_seed
 
-__all__ = ["DimodSamplerBackend", "NotReproducibleWarning", "hardware_ranges", "fit_scale"]
+__all__ = ["DimodSamplerBackend", "NotReproducibleWarning", "hardware_ranges", "fit_scale", "sampler_name"]
 
 
 class NotReproducibleWarning(UserWarning):
@@ -71,6 +71,27 @@ def hardware_ranges(sampler: dimod.Sampler) -> tuple[tuple[float, float] | None,
     return None, None
 
 
+def sampler_name(sampler: dimod.Sampler) -> str:
+    """``"EmbeddingComposite(MockDWaveSampler)"``: a sampler's class name, its first child's in brackets, and so on."""
+    name = getattr(sampler, "name", None) if isinstance(sampler, Backend) else None
+    name = name or type(sampler).__name__
+    children = getattr(sampler, "children", None) if isinstance(sampler, dimod.Composite) else None
+    return f"{name}({sampler_name(children[0])})" if children else name
+
+
+def described_parameters(sampler: dimod.Sampler) -> dict[str, str]:
+    """``{parameter: text}`` from ``properties["parameters"]`` of a sampler and, through composites, of its children."""
+    found: dict[str, str] = {}
+    node: Any = sampler
+    while node is not None:
+        described = (getattr(node, "properties", None) or {}).get("parameters")
+        if isinstance(described, dict):
+            found.update({k: v for k, v in described.items() if isinstance(v, str) and k not in found})
+        children = getattr(node, "children", None) if isinstance(node, dimod.Composite) else None
+        node = children[0] if children else None
+    return found
+
+
 def _as_range(value: Any) -> tuple[float, float] | None:
     return None if value is None else (float(value[0]), float(value[1]))
 
@@ -90,8 +111,12 @@ def fit_scale(model: CompiledBQM, h_range: tuple[float, float] | None, j_range: 
     return factor
 
 
-class DimodSamplerBackend(Backend):
+class DimodSamplerBackend(Backend, dimod.Composite):
     """Wrap a ``dimod.Sampler`` so it follows the isingbridge backend contract.
+
+    The backend is a ``dimod.Composite`` whose one child is the wrapped
+    sampler (``children``, ``child``, ``properties["child_properties"]``), so
+    Ocean tools that look through composites see the sampler inside.
 
     Parameters
     ----------
@@ -107,11 +132,22 @@ class DimodSamplerBackend(Backend):
 
     Notes
     -----
-    Extra options of :meth:`sample` are the wrapped sampler's own parameters.
-    Aggregated answers (``num_occurrences`` > 1) are expanded to one row per read.
+    Extra options of :meth:`sample` are the wrapped sampler's own parameters;
+    an unknown one is dropped with a ``SamplerUnknownArgWarning`` before the
+    sampler sees it.  Aggregated answers (``num_occurrences`` > 1) are
+    expanded to one row per read.
+
+    Examples
+    --------
+    >>> import dimod
+    >>> from isingbridge.backends import get
+    >>> backend = get(dimod.ExactSolver())
+    >>> backend.name, backend.child is backend.sampler, isinstance(backend, dimod.Composite)
+    ('ExactSolver', True, True)
+    >>> "child_properties" in backend.properties
+    True
     """
 
-    name: ClassVar[str] = "dimod"
     default_num_reads: ClassVar[int] = 100
 
     def __init__(self, sampler: dimod.Sampler, *, beta_eff: float | None = None, cache_size: int = 16, **sampler_kwargs: Any):
@@ -123,6 +159,30 @@ class DimodSamplerBackend(Backend):
         self.sampler_kwargs = dict(sampler_kwargs)
         self.h_range, self.j_range = hardware_ranges(sampler)
         self._warned_seed = False
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """The wrapped sampler's class name, with its children's: ``"EmbeddingComposite(MockDWaveSampler)"``."""
+        return sampler_name(self.sampler)
+
+    @property
+    def children(self) -> list[dimod.Sampler]:
+        """``[sampler]``: the one sampler this composite calls (``child`` is the same, from ``dimod.Composite``)."""
+        return [self.sampler]
+
+    @property
+    def properties(self) -> dict:
+        """The backend's properties and ``child_properties``: a copy of the wrapped sampler's ``properties``."""
+        return {**super().properties, "child_properties": dict(self.sampler.properties)}
+
+    def parameter_docs(self) -> dict[str, str]:
+        """The contract's parameters, and the wrapped sampler's as its ``properties["parameters"]`` describes them."""
+        docs = super().parameter_docs()
+        described = described_parameters(self.sampler)
+        for name in self.extra_parameters:
+            text = described.get(name)
+            docs[name] = text if isinstance(text, str) else f"passed on to {type(self.sampler).__name__}.sample"
+        return docs
 
     @property
     def takes_seed(self) -> bool:
@@ -137,7 +197,7 @@ class DimodSamplerBackend(Backend):
             warnings.warn(
                 f"{type(self.sampler).__name__} takes no seed, so seed={seed!r} cannot make its samples reproducible; "
                 "results say so in info['reproducible']",
-                NotReproducibleWarning, stacklevel=4,
+                NotReproducibleWarning, stacklevel=stacklevel_outside(),
             )
         return seed is not None and self.takes_seed
 
@@ -173,7 +233,7 @@ class DimodSamplerBackend(Backend):
             warnings.warn(
                 f"the model scaled for beta={beta} exceeds the sampler's ranges (h_range={self.h_range}, "
                 f"j_range={self.j_range}); scaled down, so the realised beta is {realized:.4g}",
-                stacklevel=4,
+                stacklevel=stacklevel_outside(),
             )
         return fitted, realized
 
