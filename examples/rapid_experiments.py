@@ -3,6 +3,8 @@
     python examples/rapid_experiments.py bars  [--seeds 10 --epochs 50 --jobs 2]
     python examples/rapid_experiments.py bas   [--seeds 4 --epochs 150 --methods RAPID-clip RAPID]
     python examples/rapid_experiments.py mnist [--epochs 10 --seeds 2 --methods RAPID-centered CD-10]
+    python examples/rapid_experiments.py mnist --epochs 0 --seeds 1 --methods RAPID-centered \\
+        --generation-backend gibbs tempering --samples 100      # generate again from the saved models
 
 * ``bars`` — 4×4 vertical bars (14 images), V=16, H=1000, K=8; 10 train / 4
   test with no test image the negation of a training image; reconstruction
@@ -22,7 +24,14 @@
   blank image, judged against the held-out digits
   (:func:`~isingbridge.trainers.diagnostics.generation_quality`: fraction of
   realistic samples, their digit classes, copies of training images); a plot of
-  both vs epoch and a grid of samples per method.
+  both vs epoch and a grid of samples per method.  ``--generation-backend gibbs
+  tempering`` generates the final samples with each backend from the same
+  trained model (replica exchange from ``--tempering-beta-min`` to β = 1 with
+  ``--tempering-replicas`` replicas; its sparse engine costs ~4× the Gibbs
+  layer engine per replica and sweep, ~70× per sample with 16 replicas: 100
+  samples × 200 rounds took 4.5 min on 2 cores, Gibbs 4 s, so use fewer
+  ``--samples``).  Each trained model is saved in ``--out``; ``--epochs 0``
+  generates again from it.
 
 Seeds run in parallel with joblib (``--jobs``), so a Dask or Ray joblib backend
 can take them.  Figures and a JSON of every curve go to ``--out``.
@@ -195,10 +204,16 @@ def is_bas(images: np.ndarray, side: int) -> np.ndarray:
     return vertical | horizontal
 
 
-def generate(model, n: int, sweeps: int, seed: int) -> np.ndarray:
-    """Gibbs samples started from the blank image v = 0 (the paper's generation)."""
+def generate(model, n: int, sweeps: int, seed: int, backend: str = "gibbs", **options) -> np.ndarray:
+    """Samples of ``backend`` started from the blank image v = 0 (the paper's generation with "gibbs").
+
+    ``sweeps`` are Gibbs sweeps for "gibbs" and rounds (one sweep of every
+    replica, then swaps) for "tempering", whose ``options`` (e.g.
+    ``num_replicas``, ``beta_min``) go to the backend.
+    """
     blank = np.zeros((n, model.n_visible))
-    states = reconstruct(model, blank, np.zeros(model.n_visible, dtype=bool), sweeps, rng=np.random.default_rng(seed))
+    states = reconstruct(model, blank, np.zeros(model.n_visible, dtype=bool), sweeps, rng=np.random.default_rng(seed),
+                         backend=backend, **options)
     return ((states + 1) // 2).astype(np.uint8)
 
 
@@ -263,31 +278,53 @@ MNIST_METHODS = {
 
 
 def mnist_run(method: str, seed: int, train: np.ndarray, labels: np.ndarray, held_out: np.ndarray, *,
-              epochs: int, n_samples: int, sweeps: int) -> dict:
-    """Train one method on MNIST; judge samples from a blank image along the way and at the end."""
+              epochs: int, n_samples: int, sweeps: int, generation: dict[str, dict], out: Path) -> dict:
+    """Train one method on MNIST (or load it from ``out``); judge samples from a blank image along the way and at the
+    end, once per generation backend (``generation``: ``{backend: options}``), all from the same trained model."""
+    spins = to_spins(train)
+    path = out / f"rapid_mnist_{method}_seed{seed}.npz"
+
+    def judge(model, n, sweeps_, sample_seed, backend="gibbs", options=None):
+        samples = generate(model, n, sweeps_, sample_seed, backend, **(options or {}))
+        return samples, generation_quality(samples, spins, held_out, train_labels=labels)
+
+    start = time.perf_counter()
+    if epochs == 0:  # generation only, from the model a previous run saved
+        rbm = BoltzmannRBM.load(path)  # a state file: arrays and JSON, nothing that runs code
+    else:
+        rbm = train_mnist(method, seed, epochs, train, lambda model, epoch: judge(model, 200, 100, epoch)[1])
+        rbm.save(path)
+    seconds = time.perf_counter() - start
+    runs = {}
+    for backend, options in generation.items():
+        begin = time.perf_counter()
+        samples, quality = judge(rbm.model_, n_samples, sweeps, 10_000 + seed, backend, options)
+        # -βF(v), the log of each sample's unnormalised probability: which backend found the likelier images
+        log_p = -rbm.model_.beta * rbm.model_.free_energy(2.0 * samples - 1)
+        runs[backend] = {"quality": quality, "seconds": time.perf_counter() - begin, "samples": samples[:40],
+                         "median_log_p": float(np.median(log_p)), "ink": float(samples.mean())}
+    first = runs[next(iter(generation))]
+    return {"method": method, "seed": seed, "history": rbm.history_, "seconds": seconds, "quality": first["quality"],
+            "samples": first["samples"], "generation": runs,
+            "summary": "; ".join(f"{b}: {r['quality']['realistic']:.1%} realistic samples, "
+                                 f"{effective_classes(r['quality']):.1f} effective classes" for b, r in runs.items())}
+
+
+def train_mnist(method: str, seed: int, epochs: int, train: np.ndarray, quality_of) -> BoltzmannRBM:
+    """One method trained for ``epochs``; ``quality_of(model, epoch)`` scores Gibbs samples at the checkpoint epochs."""
     factory, rate, dtype = MNIST_METHODS[method]
     rbm = BoltzmannRBM(3000, estimator=factory(), learning_rate=rate, batch_size=100, n_epochs=epochs, random_state=seed,
                        dtype=dtype)
     marks = checkpoints(epochs)
-    spins = to_spins(train)
-
-    def judge(model, n, sweeps_, sample_seed):
-        samples = generate(model, n, sweeps_, sample_seed)
-        return samples, generation_quality(samples, spins, held_out, train_labels=labels)
 
     def measure(estimator, epoch):
         if epoch not in marks:
             return None
-        quality = judge(estimator.model_, 200, 100, epoch)[1]
+        quality = quality_of(estimator.model_, epoch)
         return {"realistic": quality["realistic"], "classes": effective_classes(quality)}
 
-    start = time.perf_counter()
     rbm.fit(train, callback=measure)
-    seconds = time.perf_counter() - start
-    samples, quality = judge(rbm.model_, n_samples, sweeps, 10_000 + seed)
-    return {"method": method, "seed": seed, "history": rbm.history_, "seconds": seconds, "quality": quality,
-            "samples": samples[:40], "summary": f"{quality['realistic']:.1%} realistic samples, "
-                                                f"{effective_classes(quality):.1f} effective classes"}
+    return rbm
 
 
 def effective_classes(quality: dict) -> float:
@@ -309,16 +346,39 @@ def experiment_mnist(args) -> None:
     train, held = order[500:], order[:500]
     methods = chosen_methods(args, MNIST_METHODS, list(MNIST_METHODS))
     run = partial(mnist_run, train=X[train], labels=y[train], held_out=to_spins(X[held]), epochs=args.epochs,
-                  n_samples=500, sweeps=200)
+                  n_samples=args.samples, sweeps=args.sweeps, generation=generation_options(args), out=args.out)
     results = run_parallel(run, [(m, s) for m in methods for s in range(args.seeds)], args.jobs)
     report_mnist(results, methods, args)
 
 
-def report_mnist(results: list[dict], methods: list[str], args) -> None:
-    import matplotlib.pyplot as plt
+def generation_options(args) -> dict[str, dict]:
+    """``{backend: options}`` of the final generation, in the order asked for."""
+    tempering = {"num_replicas": args.tempering_replicas}
+    if args.tempering_beta_min is not None:
+        tempering["beta_min"] = args.tempering_beta_min
+    return {backend: tempering if backend == "tempering" else {} for backend in args.generation_backend}
 
+
+def report_generation(results: list[dict], args) -> None:
+    """Realistic samples and effective classes of every generation backend, from the same trained models."""
+    print(f"\nGeneration from the same trained models: {args.samples} samples per backend, {args.sweeps} sweeps "
+          "(tempering: rounds of every replica, then swaps) from v = 0.")
+    print("log p~ = -beta F(v), the log of a sample's unnormalised probability under the model (median over samples).")
+    print(f"{'method':15s} {'seed':>4s} {'backend':>10s} {'realistic':>9s} {'eff. classes':>12s} {'median dist':>11s} "
+          f"{'ink':>5s} {'log p~':>8s} {'seconds':>8s}  classes of the realistic samples")
+    for r in results:
+        for backend, run in r["generation"].items():
+            q = run["quality"]
+            print(f"{r['method']:15s} {r['seed']:4d} {backend:>10s} {q['realistic']:9.1%} {effective_classes(q):12.1f} "
+                  f"{q['median_distance']:11.3f} {run['ink']:5.3f} {run['median_log_p']:8.1f} {run['seconds']:8.0f}  "
+                  f"{q['classes']}")
+
+
+def report_mnist(results: list[dict], methods: list[str], args) -> None:
     reference = results[0]["quality"]
-    print(f"\nMNIST, V=784, H=3000, {args.epochs} epochs; 500 samples per run, 200 Gibbs sweeps from v = 0.")
+    first = args.generation_backend[0]
+    print(f"\nMNIST, V=784, H=3000, {args.epochs} epochs; {args.samples} samples per run, {args.sweeps} sweeps of "
+          f"{first} from v = 0.")
     print(f"A sample is realistic when its ink distance to the nearest training digit is within the 95th percentile "
           f"of real held-out digits' ({reference['threshold']:.3f}; their median {reference['held_out_median']:.3f}).")
     print(f"{'method':15s} {'seed':>4s} {'realistic':>9s} {'eff. classes':>12s} {'median dist':>11s} {'copies':>6s} "
@@ -326,7 +386,24 @@ def report_mnist(results: list[dict], methods: list[str], args) -> None:
     for r in results:
         q = r["quality"]
         print(f"{r['method']:15s} {r['seed']:4d} {q['realistic']:9.1%} {effective_classes(q):12.1f} "
-              f"{q['median_distance']:11.3f} {q['copies']:6.1%} {r['seconds'] / args.epochs:7.1f}  {q['classes']}")
+              f"{q['median_distance']:11.3f} {q['copies']:6.1%} {r['seconds'] / max(args.epochs, 1):7.1f}  "
+              f"{q['classes']}")
+    if len(args.generation_backend) > 1:
+        report_generation(results, args)
+    if args.epochs > 0:  # generation only (--epochs 0): no training curves
+        plot_mnist_curves(results, methods, args.out)
+    plot_mnist_samples(results, args)
+    serialisable = [{k: v for k, v in r.items() if k != "samples"} for r in results]
+    for r in serialisable:
+        r["generation"] = {b: {k: v for k, v in run.items() if k != "samples"} for b, run in r["generation"].items()}
+    name = "rapid_mnist.json" if args.epochs > 0 else "rapid_mnist_generation.json"
+    atomic_write_text(args.out / name, json.dumps(serialisable, indent=1))
+
+
+def plot_mnist_curves(results: list[dict], methods: list[str], out: Path) -> None:
+    """Realistic samples and effective classes vs epoch, per method."""
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for method in methods:
         epochs, realistic, _ = curves(results, method, "realistic")
@@ -339,15 +416,22 @@ def report_mnist(results: list[dict], methods: list[str], args) -> None:
         ax.set_xlabel("epoch")
     axes[0].legend()
     fig.tight_layout()
-    atomic_savefig(fig, args.out / "rapid_mnist.png", dpi=120)
-    print(f"figure: {args.out / 'rapid_mnist.png'}")
+    atomic_savefig(fig, out / "rapid_mnist.png", dpi=120)
+    print(f"figure: {out / 'rapid_mnist.png'}")
+
+
+def plot_mnist_samples(results: list[dict], args) -> None:
+    """A grid of the first 40 samples of seed 0, per method and generation backend."""
+    first = args.generation_backend[0]
     for r in results:
-        if r["seed"] == 0:
-            plot_samples(r["samples"], np.zeros(len(r["samples"]), dtype=bool), 28,
-                         args.out / f"rapid_mnist_samples_{r['method']}.png",
-                         title=f"{r['method']}: samples after {args.epochs} epochs (200 Gibbs sweeps from v = 0)")
-    serialisable = [{k: v for k, v in r.items() if k != "samples"} for r in results]
-    atomic_write_text(args.out / "rapid_mnist.json", json.dumps(serialisable, indent=1))
+        if r["seed"] != 0:
+            continue
+        for backend, run in r["generation"].items():
+            suffix = "" if backend == first else f"_{backend}"
+            plot_samples(run["samples"], np.zeros(len(run["samples"]), dtype=bool), 28,
+                         args.out / f"rapid_mnist_samples_{r['method']}{suffix}.png",
+                         title=f"{r['method']}: {backend} samples after {r['history'][-1]['epoch']} epochs "
+                               f"({args.sweeps} sweeps from v = 0)")
 
 
 def main() -> None:
@@ -360,10 +444,18 @@ def main() -> None:
     parser.add_argument("--idx", nargs=2, metavar=("IMAGES", "LABELS"),
                         help="full MNIST IDX files, e.g. train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz (mnist)")
     parser.add_argument("--out", type=Path, default=Path("rapid_results"))
+    parser.add_argument("--generation-backend", nargs="+", choices=["gibbs", "tempering"], default=["gibbs"],
+                        help="mnist: backends that generate the final samples, each from the same trained model")
+    parser.add_argument("--samples", type=int, default=500, help="mnist: final samples per backend (500)")
+    parser.add_argument("--sweeps", type=int, default=200, help="mnist: sweeps (tempering: rounds) per sample (200)")
+    parser.add_argument("--tempering-replicas", type=int, default=16, help="mnist: replicas per tempering ladder (16)")
+    parser.add_argument("--tempering-beta-min", type=float,
+                        help="mnist: the hottest replica's beta (default: the backend's, from the model's fields)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     args.seeds = args.seeds or {"bars": 10, "bas": 4, "mnist": 2}[args.experiment]
-    args.epochs = args.epochs or {"bars": 50, "bas": 150, "mnist": 10}[args.experiment]
+    if args.epochs is None:
+        args.epochs = {"bars": 50, "bas": 150, "mnist": 10}[args.experiment]  # mnist 0: generate from saved models
     {"bars": experiment_bars, "bas": experiment_bas, "mnist": experiment_mnist}[args.experiment](args)
 
 

@@ -9,6 +9,8 @@ Part 2: train → compile → tune → quantise → run: a 3-4-2 tanh network le
 full adder (numpy, seeded), is compiled to an Ising circuit, its (β, λ) tuned,
 its couplings quantised to integers in [−4, 4], and both circuits run on every
 backend, reporting the worst-case correctness c (> 0: every output bit right).
+The same network tuned over a colder range (up to β = 10) runs on exact, gibbs
+and tempering: fixed-β Gibbs chains freeze there, replica exchange does not.
 Runs offline in seconds on embedded defaults.
 """
 from __future__ import annotations
@@ -199,45 +201,94 @@ def train_tanh(X: np.ndarray, Y: np.ndarray, hidden: int = 4, steps: int = 3000,
     return FeedForward([(W1, b1), (W2, b2)])
 
 
-def run_pipeline(seed: int = 0, *, echo: Callable[[str], None] | None = print) -> dict:
-    """Train → compile → tune → quantise → run on each backend; returns {backend: (c_float, c_quantised)}.
+#: Inverse temperatures the warm circuits are tuned over: β ≤ 1, the theorem's regime, where p-bits and
+#: annealers sample the circuit at a fixed β.
+WARM_BETAS = np.geomspace(0.1, 1.0, 10)
+#: The cold circuits' range: tuning picks β = 10, where the circuit is nearly deterministic and fixed-β Gibbs
+#: chains freeze in whatever output state they first fall into (c ≈ 0.5 against exact 1.0).
+COLD_BETAS = np.geomspace(0.1, 10.0, 12)
 
-    ``seed`` (int >= 0 or None) seeds the sampling backends; ``echo`` is where the report goes (None: nowhere).
+
+def pipeline_runs(seed: int | None, cold: bool) -> list[tuple[str, str, dict]]:
+    """``(row name, backend, options)`` of the installed backends that run the warm or the cold circuits.
+
+    The cold circuits run on exact, gibbs and tempering (replica exchange,
+    whose hot replicas carry the chains between the frozen output states).
+
+    Examples
+    --------
+    >>> [name for name, _, _ in pipeline_runs(0, cold=True)]
+    ['exact (cold)', 'gibbs (cold)', 'tempering (cold)']
     """
-    from isingbridge.circuits import correctness, quantize_network, tune
+    names = available()
+    runs: list[tuple[str, str, dict]] = [("exact", "exact", {})]
+    if "gibbs" in names:
+        runs.append(("gibbs", "gibbs", {"num_reads": 64, "num_sweeps": 2000, "seed": seed}))
+    if cold:
+        if "tempering" in names:
+            runs.append(("tempering", "tempering", {"num_reads": 8, "num_sweeps": 1000, "seed": seed}))
+        return [(f"{name} (cold)", backend, options) for name, backend, options in runs]
+    if "anneal" in names:
+        runs.append(("anneal", "anneal", {"num_reads": 500, "num_sweeps": 200, "seed": seed}))
+    if "statevector" in names:
+        runs.append(("statevector", "statevector", {}))
+    return runs
+
+
+def tuned_circuits(network: Any, X: np.ndarray, Y: np.ndarray, betas: np.ndarray) -> tuple[Any, Any]:
+    """The network's float circuit tuned over ``betas`` and its OPTQ quantisation to integers in [−4, 4]."""
+    from isingbridge.circuits import quantize_network, tune
+
+    return tune(network, X, Y, betas=betas), quantize_network(network, X, Y, q=4, method="optq", betas=betas)
+
+
+def run_pipeline(seed: int = 0, *, echo: Callable[[str], None] | None = print) -> dict:
+    """Train → compile → tune → quantise → run on each backend; returns {row: (c_float, c_quantised)}.
+
+    Rows are the backends running the warm circuits (tuned at β ≤ 1) and,
+    named ``"<backend> (cold)"``, exact, gibbs and tempering running the cold
+    circuits (tuned up to β = 10).  ``seed`` (int >= 0 or None) seeds the
+    sampling backends; ``echo`` is where the report goes (None: nowhere).
+    Measured (seed 0): c = 1.0 exact and tempering, 0.499 gibbs for the cold
+    float circuit at β = 10 (``tests/test_tempering_everywhere.py`` checks it).
+    """
+    from isingbridge.circuits import correctness
 
     seed = check_seed(seed)
     check_echo(echo)
     X, Y = full_adder()
     network = train_tanh(X, Y)
-    # β ≤ 1, the theorem's regime: warm circuits that p-bits and annealers can sample
-    # (colder ones freeze their chains, and sampled averages then disagree with exact ones)
-    betas = np.geomspace(0.1, 1.0, 10)
-    tuned = tune(network, X, Y, betas=betas)
-    quantized = quantize_network(network, X, Y, q=4, method="optq", betas=betas)
-    runs: list[tuple[str, Any, dict]] = [("exact", "exact", {})]
-    names = available()
-    if "gibbs" in names:
-        runs.append(("gibbs", "gibbs", {"num_reads": 64, "num_sweeps": 2000, "seed": seed}))
-    if "anneal" in names:
-        runs.append(("anneal", "anneal", {"num_reads": 500, "num_sweeps": 200, "seed": seed}))
-    if "statevector" in names:
-        runs.append(("statevector", "statevector", {}))
-    results = {}
-    for name, backend, options in runs:
-        results[name] = tuple(correctness(c, X, Y, backend=backend, **options).worst for c in (tuned.circuit, quantized.circuit))
+    results, seconds, circuits = {}, {}, {}
+    for cold, betas in ((False, WARM_BETAS), (True, COLD_BETAS)):
+        circuits[cold] = tuned_circuits(network, X, Y, betas)
+        for name, backend, options in pipeline_runs(seed, cold):
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the frozen cold Gibbs chains warn about R-hat, as they should
+                results[name] = tuple(correctness(c.circuit, X, Y, backend=backend, **options).worst
+                                      for c in circuits[cold])
+            seconds[name] = time.perf_counter() - start
     if echo is not None:
-        lines = [
-            "",
-            "pipeline: full adder (3 inputs -> sum, carry), 3-4-2 tanh network trained with numpy",
-            f"  network correct on all 8 inputs: {bool(np.all(network.predict(X) == Y))}",
-            f"  tuned float circuit: beta={tuned.circuit.beta:.3g}, lambda={tuned.circuit.lam:.3g}",
-            f"  quantised (OPTQ, integers in [-4, 4], largest {quantized.max_integer}): runs at beta={quantized.circuit.beta:.3g}",
-            "",
-            f"{'backend':<14}{'c float':>10}{'c integer':>12}",
-        ]
-        lines += [f"{name:<14}{cf:>10.4f}{cq:>12.4f}" for name, (cf, cq) in results.items()]
-        lines.append("c = worst case over inputs and output bits of y*<s> (> 0: the circuit computes the adder;")
-        lines.append("    sampling backends add their sampling noise to <s>)")
-        echo("\n".join(lines))
+        echo(format_pipeline(network, X, Y, circuits, results, seconds))
     return results
+
+
+def format_pipeline(network: Any, X: np.ndarray, Y: np.ndarray, circuits: dict, results: dict, seconds: dict) -> str:
+    """The pipeline's report as text."""
+    (tuned, quantized), (cold, cold_quantized) = circuits[False], circuits[True]
+    lines = [
+        "",
+        "pipeline: full adder (3 inputs -> sum, carry), 3-4-2 tanh network trained with numpy",
+        f"  network correct on all 8 inputs: {bool(np.all(network.predict(X) == Y))}",
+        f"  tuned float circuit: beta={tuned.circuit.beta:.3g}, lambda={tuned.circuit.lam:.3g}",
+        f"  quantised (OPTQ, integers in [-4, 4], largest {quantized.max_integer}): runs at beta={quantized.circuit.beta:.3g}",
+        f"  cold circuits (tuned up to beta = {COLD_BETAS[-1]:g}): float at beta={cold.circuit.beta:.3g}, "
+        f"lambda={cold.circuit.lam:.3g}; quantised at beta={cold_quantized.circuit.beta:.3g}",
+        "",
+        f"{'backend':<18}{'c float':>10}{'c integer':>12}{'time [s]':>10}",
+    ]
+    lines += [f"{name:<18}{cf:>10.4f}{cq:>12.4f}{seconds[name]:>10.2f}" for name, (cf, cq) in results.items()]
+    lines.append("c = worst case over inputs and output bits of y*<s> (> 0: the circuit computes the adder;")
+    lines.append("    sampling backends add their sampling noise to <s>). Cold circuits freeze fixed-beta Gibbs")
+    lines.append("    chains in the output state they first reach (c ~ 0.5); tempering's hot replicas free them.")
+    return "\n".join(lines)

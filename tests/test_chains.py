@@ -105,3 +105,15 @@ def test_chains_errors():
     chains.run(_layered(0), seed=0)
     chains.reset()
     assert chains.states is None
+
+
+def test_backends_that_draw_fresh_samples_take_their_run_length_once():
+    """Tempering cannot continue chains: continuation() asks nothing of it, and chains() takes its rounds once."""
+    tempering = get("tempering")
+    assert not tempering.continues_chains and tempering.continuation(3, np.ones((2, 4))) == {}
+    assert get("gibbs").continuation(3) == {"num_sweeps": 3}
+    chains = tempering.chains(4, num_sweeps=60)
+    drawn = chains.run(_layered(0, nv=4, nh=3), num_sweeps=1, seed=0)  # a run's num_sweeps is not used here
+    assert drawn.states.shape == (4, 7) and drawn.info["num_sweeps"] == 60
+    with pytest.raises(TypeError, match="belong to each run"):
+        get("gibbs").chains(4, num_sweeps=3)

@@ -983,14 +983,18 @@ class Backend(dimod.Sampler):
         return "initial_states" in parameters and "num_sweeps" in parameters
 
     def continuation(self, num_sweeps: int, initial_states: Any = None) -> dict:
-        """The options of :meth:`sample` that run ``num_sweeps`` sweeps from ``initial_states``, as far as it takes them.
+        """The options of :meth:`sample` that run ``num_sweeps`` sweeps from ``initial_states``.
 
-        Empty for a backend that takes neither; ``initial_states`` None leaves
-        the starting states to the backend.
+        Empty for a backend that does not continue chains
+        (:attr:`continues_chains`): it then draws fresh samples with its own
+        settings, since a few sweeps of it from random states (a tempering
+        ladder's first rounds, say) would not be samples of the model.
+        ``initial_states`` None leaves the starting states to the backend.
         """
-        parameters = self.parameters
-        options = {"num_sweeps": num_sweeps} if "num_sweeps" in parameters else {}
-        if initial_states is not None and "initial_states" in parameters:
+        if not self.continues_chains:
+            return {}
+        options: dict[str, Any] = {"num_sweeps": num_sweeps}
+        if initial_states is not None:
             options["initial_states"] = initial_states
         return options
 

@@ -60,23 +60,26 @@ class Chains:
         int8 spins ``(num_reads, N)`` after the last run (None before the first).
     continues : bool
         Whether the backend continues chains; if not, each run is a fresh
-        sample of its model and ``num_sweeps`` / starting states are not used.
+        sample of its model and ``num_sweeps`` / starting states given to
+        :meth:`run` are not used (a ``num_sweeps`` given to ``chains()`` is:
+        the length of every fresh run, e.g. a tempering backend's rounds).
     """
 
-    def __init__(self, backend: "Backend", num_reads: int, conditionals: Any = None, **options: Any):
+    def __init__(self, backend: Backend, num_reads: int, conditionals: Any = None, **options: Any):
         self.backend = backend
         self.num_reads = check_positive_int(num_reads, "num_reads")
         self.conditionals = conditionals
-        misplaced = sorted(set(options) & set(PER_RUN))
+        self.continues = backend.continues_chains
+        # a backend that draws fresh samples every run may be given its run length once, for every run
+        misplaced = sorted(set(options) & set(PER_RUN) - (set() if self.continues else {"num_sweeps"}))
         if misplaced:
             raise TypeError(f"{misplaced} belong to each run: give them to Chains.run(model, ...), not to chains()")
         backend._check_options(options)
         self.options = options
         self.states: np.ndarray | None = None
-        self.continues = backend.continues_chains
 
     def run(self, model: Any, *, num_sweeps: int = 1, beta: float = 1.0, seed: Any = None,
-            initial_states: Any = None) -> "Samples":
+            initial_states: Any = None) -> Samples:
         """Advance the chains ``num_sweeps`` sweeps on ``model`` at inverse temperature ``beta``.
 
         Parameters
@@ -104,7 +107,7 @@ class Chains:
         self.states = drawn.states
         return drawn
 
-    def _run(self, model: Any, num_sweeps: int, beta: float, seed: Any, initial_states: Any) -> "Samples":
+    def _run(self, model: Any, num_sweeps: int, beta: float, seed: Any, initial_states: Any) -> Samples:
         """One run through :meth:`~isingbridge.backends.base.Backend.sample_states` (backends override for more)."""
         options = dict(self.options)
         if self.continues:
