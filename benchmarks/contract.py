@@ -85,7 +85,7 @@ def step_rows(repeats: int) -> list[list]:
     for chains in (10, 100):
         starts = np.where(rng.random((chains, VISIBLE + HIDDEN)) < 0.5, 1, -1).astype(np.int8)
 
-        def private() -> None:
+        def private(chains=chains, starts=starts) -> None:
             negated = np.negative(W)
             engine = gibbs.layer_chains(layers, [[(1, negated)], [(0, negated.T)]], [-b, -c], 1.0, chains,
                                         np.random.default_rng(1))
@@ -94,13 +94,13 @@ def step_rows(repeats: int) -> list[list]:
                 engine.run(1)
                 engine.conditional_means(1), engine.states()
 
-        def public() -> None:
+        def public(chains=chains, starts=starts) -> None:
             gibbs.sample_states(CompiledBQM.bipartite(np.negative(W), -b, -c, copy=False), num_reads=chains,
                                 initial_states=starts, num_sweeps=1, seed=1, conditionals=hidden)
 
         persistent = gibbs.chains(chains, conditionals=hidden)
 
-        def kept() -> None:
+        def kept(persistent=persistent) -> None:
             persistent.run(CompiledBQM.bipartite(np.negative(W), -b, -c, copy=False), num_sweeps=1, seed=1)
 
         private(), public(), kept()  # numba kernels compiled (or loaded) untimed
@@ -125,7 +125,7 @@ def epoch_rows(repeats: int) -> list[list]:
                                random_state=0, dtype="float32")
             rbm.partial_fit(X[:200])  # compile and warm up
             trainers.append(rbm)
-        t_private, t_public = interleaved(lambda: trainers[0].partial_fit(X), lambda: trainers[1].partial_fit(X),
+        t_private, t_public = interleaved(lambda rbm=trainers[0]: rbm.partial_fit(X), lambda rbm=trainers[1]: rbm.partial_fit(X),
                                           repeats=repeats)
         ratios = np.array(t_private) / np.array(t_public)
         rows.append([f"PCD-1 epoch, batch {batch}, float32", f"{np.median(t_private):.3f} s", "",

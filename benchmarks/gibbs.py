@@ -339,7 +339,8 @@ def main() -> None:
                 if gpu:
                     row.append(f"{ours_gpu / peer_rate:.1f}x")
                 if peer == "dwave-samplers" and name.startswith("(a)"):
-                    checks.append(f"    dwave-samplers energy per spin {energy_per_spin(result[1], n):.4f} after {peer_sweeps} sweeps")
+                    checks.append(f"    dwave-samplers energy per spin {energy_per_spin(result[1], n):.4f} "
+                                  f"after {peer_sweeps} sweeps")
             except Exception as error:  # a peer's failure is a table entry, not a crash
                 row += [f"failed: {type(error).__name__}"] + ["-"] * (int(ours_core is not None) + int(gpu))
         rows.append(row)

@@ -45,7 +45,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(__file__))
 import dimod  # noqa: E402

@@ -89,17 +89,17 @@ def main() -> None:
     X, _ = load_mnist_subset()
     rows = []
     for batch in args.batch_size:
-        def sklearn_rbm():
+        def sklearn_rbm(batch=batch):
             return BernoulliRBM(n_components=args.hidden, batch_size=batch, learning_rate=0.01, n_iter=1, random_state=0)
 
-        def ours(estimator, dtype="float64"):
+        def ours(estimator, dtype="float64", batch=batch):
             return lambda: BoltzmannRBM(n_hidden=args.hidden, estimator=estimator(), batch_size=batch,
                                         learning_rate=0.01, random_state=0, dtype=dtype)
 
         contenders = {"sklearn": (sklearn_rbm, sklearn_epoch),
                       "CD-1": (ours(lambda: CD(1, "gibbs")), our_epoch),
-                      "PCD-1": (ours(lambda: PCD(1, batch, "gibbs")), our_epoch),
-                      "PCD-1 float32": (ours(lambda: PCD(1, batch, "gibbs"), "float32"), our_epoch)}
+                      "PCD-1": (ours(lambda batch=batch: PCD(1, batch, "gibbs")), our_epoch),
+                      "PCD-1 float32": (ours(lambda batch=batch: PCD(1, batch, "gibbs"), "float32"), our_epoch)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             seconds = interleaved_epochs(contenders, X, args.epochs)

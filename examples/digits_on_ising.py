@@ -86,7 +86,8 @@ def main() -> None:
     largest = max(abs(v) for v in itertools.chain(quantized.bqm.linear.values(), quantized.bqm.quadratic.values()))
     start = time.perf_counter()
     quantized_accuracy = circuit_accuracy(quantized, X_test, y_test, args.reads, args.sweeps, args.seed, "quantised circuit")
-    print(f"quantised circuit (mean-field training accuracy {score[0]:.4f}; integers in [-{args.q}, {args.q}], largest {largest:.0f}; grid {grid:.3g}, "
+    print(f"quantised circuit (mean-field training accuracy {score[0]:.4f}; integers in [-{args.q}, {args.q}], "
+          f"largest {largest:.0f}; grid {grid:.3g}, "
           f"lambda1 {lam1:.3g}, k {k}, beta {quantized.beta:.3g}) on gibbs: test accuracy {quantized_accuracy:.4f} "
           f"({time.perf_counter() - start:.0f} s)")
     print()

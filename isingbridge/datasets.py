@@ -28,7 +28,8 @@ import numpy as np
 
 from isingbridge.validation import as_rng, check_array, check_choice, check_int, check_positive_int, check_real
 
-__all__ = ["bars_and_stripes", "bars", "negation_closed_split", "load_digits_binary", "load_mnist_subset", "load_mnist_idx", "binarize", "downsample"]
+__all__ = ["bars_and_stripes", "bars", "negation_closed_split", "load_digits_binary", "load_mnist_subset", "load_mnist_idx",
+           "binarize", "downsample"]
 
 
 _MAX_SIDE = 16  # 2^17 images of 256 pixels: larger sets would not fit in memory

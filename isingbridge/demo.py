@@ -101,7 +101,8 @@ def _row(name: str, moments: Moments, reference: Moments, seconds: float, note: 
     )
 
 
-def run_demo(seed: int = 0, *, num_spins: int = 10, beta: float = 1.0, echo: Callable[[str], None] | None = print) -> list[DemoRow]:
+def run_demo(seed: int = 0, *, num_spins: int = 10, beta: float = 1.0,
+             echo: Callable[[str], None] | None = print) -> list[DemoRow]:
     """Sample the demo model on every installed backend and compare with exact.
 
     Parameters
@@ -128,11 +129,14 @@ def run_demo(seed: int = 0, *, num_spins: int = 10, beta: float = 1.0, echo: Cal
     exact = get("exact")
     runs.append(("exact", lambda: exact.moments(bqm, beta=beta, clamp=clamp), "reference"))
     if "anneal" in names:
-        runs.append(("anneal", lambda: get("anneal").moments(bqm, beta=beta, clamp=clamp, seed=seed, num_reads=2000), "2000 reads x 1000 sweeps"))
+        runs.append(("anneal", lambda: get("anneal").moments(bqm, beta=beta, clamp=clamp, seed=seed, num_reads=2000),
+                     "2000 reads x 1000 sweeps"))
     if "gibbs" in names:
-        runs.append(("gibbs", lambda: get("gibbs").moments(bqm, beta=beta, clamp=clamp, seed=seed, num_reads=256, num_sweeps=2000), "256 chains x 2000 sweeps"))
+        runs.append(("gibbs", lambda: get("gibbs").moments(bqm, beta=beta, clamp=clamp, seed=seed, num_reads=256,
+                                                           num_sweeps=2000), "256 chains x 2000 sweeps"))
     if "statevector" in names:
-        runs.append(("statevector", lambda: get("statevector").moments(bqm, temperature=1.0 / beta, clamp=clamp), "thermal state, T = 1/beta"))
+        runs.append(("statevector", lambda: get("statevector").moments(bqm, temperature=1.0 / beta, clamp=clamp),
+                     "thermal state, T = 1/beta"))
     mock = _mock_annealer()
     if mock is not None:
         def on_mock() -> Moments:

@@ -488,7 +488,7 @@ class CompiledBQM:
 
     # -- construction from arrays ------------------------------------------
     @classmethod
-    def from_arrays(cls, h: Any, J: Any, offset: float = 0.0, variables: Iterable | None = None) -> "CompiledBQM":
+    def from_arrays(cls, h: Any, J: Any, offset: float = 0.0, variables: Iterable | None = None) -> CompiledBQM:
         """A spin model ``E(s) = h·s + Σ_{i<j} J_ij s_i s_j + offset`` from arrays, without dimod.
 
         Parameters
@@ -533,7 +533,7 @@ class CompiledBQM:
 
     @classmethod
     def bipartite(cls, W: Any, visible_bias: Any, hidden_bias: Any, offset: float = 0.0, *,
-                  visible: Iterable | None = None, hidden: Iterable | None = None, copy: bool = True) -> "CompiledBQM":
+                  visible: Iterable | None = None, hidden: Iterable | None = None, copy: bool = True) -> CompiledBQM:
         """Two layers coupled only across: ``E(v, h) = b·v + c·h + vᵀ W h + offset`` (an RBM's energy, dimod's sign).
 
         The variables are the visible units, then the hidden ones; the model
@@ -719,7 +719,7 @@ class CompiledBQM:
         return s @ self.h + 0.5 * np.einsum("ki,ki->k", s, (self.J @ s.T).T) + self.offset
 
     # -- derived models ------------------------------------------------------
-    def restrict(self, positions: Any) -> "CompiledBQM":
+    def restrict(self, positions: Any) -> CompiledBQM:
         """The model on the variables at ``positions`` only: their fields and mutual couplings, the same offset.
 
         Couplings to the other variables are dropped (not folded into fields);
@@ -746,7 +746,7 @@ class CompiledBQM:
         J.sort_indices()
         return CompiledBQM(variables, self.h[positions].copy(), J, self.offset, colors)
 
-    def condition(self, clamp: Mapping[Hashable, int]) -> "CompiledBQM":
+    def condition(self, clamp: Mapping[Hashable, int]) -> CompiledBQM:
         """The model of the other spins given ``clamp`` ``{label: ±1}`` (validated): couplings to clamped spins
         become fields, their energy goes into the offset; the free spins keep their order.
 
@@ -765,7 +765,7 @@ class CompiledBQM:
         model.offset = float(self.offset + values @ self.h[clamped] + 0.5 * values @ inner)
         return model
 
-    def add_fields(self, positions: Any, values: Any) -> "CompiledBQM":
+    def add_fields(self, positions: Any, values: Any) -> CompiledBQM:
         """A model with ``values`` added to the fields at ``positions`` (couplings and colouring shared).
 
         >>> CompiledBQM.from_arrays([0.5, 0.0], [[0.0, 1.0], [1.0, 0.0]]).add_fields([1], [2.0]).h.tolist()
@@ -831,7 +831,7 @@ class _Positions(tuple):
 
 
 @functools.lru_cache(maxsize=8)
-def _positions(n: int) -> "_Positions":
+def _positions(n: int) -> _Positions:
     """The labels ``0 … n−1`` (immutable, so one tuple per size serves every model: trainers build one per step)."""
     return _Positions(range(n))
 

@@ -167,7 +167,8 @@ OR_Y = np.array([[-1], [1], [1], [1]])
 #: Bad values of a 2-D data matrix X (4 columns).
 BAD_X: dict[str, Any] = {
     "[]": [], "[[]]": [[]], "zeros((0, 4))": np.zeros((0, 4)), "1-D": np.array([1, 0, 1, 0]),
-    "3-D": np.ones((2, 2, 4)), "NaN entry": np.where(SPIN_DATA == 1, np.nan, 0.0), "inf entry": np.where(SPIN_DATA == 1, np.inf, 0.0),
+    "3-D": np.ones((2, 2, 4)), "NaN entry": np.where(SPIN_DATA == 1, np.nan, 0.0),
+    "inf entry": np.where(SPIN_DATA == 1, np.inf, 0.0),
     "strings": np.array([["a", "b", "c", "d"]] * 8), "complex": SPIN_DATA + 1j, "None": None, "'abc'": "abc",
     "wrong width": SPIN_DATA[:, :3], "object rows": np.array([[1, [0], 1, 0]] * 8, dtype=object),
 }

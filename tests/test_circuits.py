@@ -149,10 +149,13 @@ def test_quantized_circuit_is_integer_and_correct_where_the_recipe_allows():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: FeedForward([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], "relu"), ValueError, "activation must be one of 'tanh', 'sign'; got 'relu'"),
-        (lambda: FeedForward([(np.ones((2, 3)), np.zeros(2)), (np.ones((1, 4)), np.zeros(1))]), ValueError, "takes 4 inputs but layer 0 has 2"),
+        (lambda: FeedForward([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], "relu"), ValueError,
+         "activation must be one of 'tanh', 'sign'; got 'relu'"),
+        (lambda: FeedForward([(np.ones((2, 3)), np.zeros(2)), (np.ones((1, 4)), np.zeros(1))]), ValueError,
+         "takes 4 inputs but layer 0 has 2"),
         (lambda: compile_network([(np.ones((2, 2)), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))], lam=0.0), ValueError, "lam"),
-        (lambda: compile_network([(np.ones((2, 2)), np.zeros(2))] * 2 + [(np.ones((1, 2)), np.zeros(1))]), ValueError, "tanh network with 2 hidden layers"),
+        (lambda: compile_network([(np.ones((2, 2)), np.zeros(2))] * 2 + [(np.ones((1, 2)), np.zeros(1))]), ValueError,
+         "tanh network with 2 hidden layers"),
         (lambda: compile_network("net"), TypeError, "cannot compile a str"),
     ],
 )
@@ -202,7 +205,8 @@ def test_sign_network_runs_on_an_embedded_mock_dwave_sampler():
     assert agreement >= 0.9
     assert run.worst == run.per_bit.min() and run.per_bit.shape == (len(X), 2)
     # chains are reported: every input row has a break fraction in [0, 1], the embedding covers the free spins
-    assert run.chain_break_fraction.shape == (len(X),) and np.all((run.chain_break_fraction >= 0) & (run.chain_break_fraction <= 1))
+    assert run.chain_break_fraction.shape == (len(X),)
+    assert np.all((run.chain_break_fraction >= 0) & (run.chain_break_fraction <= 1))
     assert run.qubits >= 5 and run.max_chain_length >= 1
     plain = circuit.to_hardware(X[:2], "anneal", num_reads=5)  # no embedding: no chain figures
     assert np.all(np.isnan(plain.chain_break_fraction)) and plain.qubits is None and plain.worst is None

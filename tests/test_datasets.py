@@ -34,7 +34,8 @@ def test_binarize_and_downsample():
     images = np.arange(16, dtype=float).reshape(1, 16) / 15
     assert binarize(images).sum() == 8
     small = downsample(images, 4, 2)
-    np.testing.assert_allclose(small, [[(0 + 1 + 4 + 5) / 60, (2 + 3 + 6 + 7) / 60, (8 + 9 + 12 + 13) / 60, (10 + 11 + 14 + 15) / 60]])
+    np.testing.assert_allclose(small, [[(0 + 1 + 4 + 5) / 60, (2 + 3 + 6 + 7) / 60,
+                                        (8 + 9 + 12 + 13) / 60, (10 + 11 + 14 + 15) / 60]])
     with pytest.raises(ValueError, match="4×4"):
         downsample(np.ones((1, 15)), 4)
     with pytest.raises(ValueError, match="divisible"):

@@ -20,7 +20,8 @@ def random_model(n, seed, x=True, xx=True, labels=None):
     bqm = random_bqm(n, seed, labels=labels)
     labels = list(bqm.variables)
     fields = {v: rng.normal(0, 0.7) for v in labels} if x else None
-    couplings = {(labels[i], labels[j]): rng.normal(0, 0.5) for i, j in itertools.combinations(range(n), 2) if rng.random() < 0.6} if xx else None
+    pairs = itertools.combinations(range(n), 2)
+    couplings = {(labels[i], labels[j]): rng.normal(0, 0.5) for i, j in pairs if rng.random() < 0.6} if xx else None
     return TransverseIsing(bqm, fields, couplings)
 
 

@@ -737,7 +737,10 @@ class Batch(_Request):
         return (2 * states - 1 if self.vartype is dimod.BINARY else states).astype(np.int8)
 
     def conditional_means(self, states: np.ndarray, positions: np.ndarray, beta: float) -> np.ndarray:
-        """``E[s_i | rest]`` at ``positions`` of full states ``(B, R, N)``, each row's fields included; clamped spins at their values."""
+        """``E[s_i | rest]`` at ``positions`` of full states ``(B, R, N)``.
+
+        Each row's fields are included; clamped spins sit at their values.
+        """
         B, R, n = states.shape
         fields, _ = self.spin_fields()
         local = self.compiled().local_fields(states.reshape(B * R, n), positions).reshape(B, R, -1)
@@ -830,7 +833,7 @@ class Backend(dimod.Sampler):
         ('anneal', False, True)
         >>> properties["parameters"]["mode"]
         '{"boltzmann", "anneal"}: Fixed-β sampling (``beta``) or annealing toward ground states (``beta_range``; a ``beta`` is then not used, see the module docstring).'
-        """
+        """  # noqa: E501 (a doctest's expected output is one line)
         return {"name": self.name, "exact": self.exact, "limits": self.limits(), "parameters": self.parameter_docs()}
 
     def parameter_docs(self) -> dict[str, str]:

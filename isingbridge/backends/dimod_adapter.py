@@ -237,7 +237,8 @@ class DimodSamplerBackend(Backend, dimod.Composite):
             )
         return fitted, realized
 
-    def _submit(self, bqm: dimod.BinaryQuadraticModel, num_reads: int, rng: np.random.Generator, options: dict) -> dimod.SampleSet:
+    def _submit(self, bqm: dimod.BinaryQuadraticModel, num_reads: int, rng: np.random.Generator,
+                options: dict) -> dimod.SampleSet:
         parameters = self.sampler.parameters
         kwargs = dict(self.sampler_kwargs)
         kwargs.update(options)

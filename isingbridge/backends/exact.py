@@ -75,9 +75,9 @@ def spin_table(num_bits: int, first: int = 0, count: int | None = None) -> np.nd
 def _assemble_row(row: np.ndarray, base: float, e_low: np.ndarray) -> float:
     """row[l] += base + e_low[l] in place; return the row's minimum."""
     lowest = np.inf
-    for l in range(row.size):
-        e = row[l] + base + e_low[l]
-        row[l] = e
+    for lo in range(row.size):
+        e = row[lo] + base + e_low[lo]
+        row[lo] = e
         lowest = min(lowest, e)
     return lowest
 
@@ -101,10 +101,10 @@ def _boltzmann_weights(energies: np.ndarray, beta: float, reference: float, row_
     for r in numba.prange(rows):
         total = 0.0
         weighted = 0.0
-        for l in range(cols):
-            e = energies[r, l]
+        for lo in range(cols):
+            e = energies[r, lo]
             w = math.exp(-beta * (e - reference))
-            energies[r, l] = w
+            energies[r, lo] = w
             total += w
             weighted += w * e
         row_sum[r] = total
@@ -120,11 +120,11 @@ def _row_energies(shared: np.ndarray, high_terms: np.ndarray, low_terms: np.ndar
     for r in numba.prange(rows):
         for b in range(batch):
             lowest[r, b] = np.inf
-        for l in range(cols):
-            base = shared[r, l]
+        for lo in range(cols):
+            base = shared[r, lo]
             for b in range(batch):
-                e = base + high_terms[r, b] + low_terms[l, b]
-                energies[r, l, b] = e
+                e = base + high_terms[r, b] + low_terms[lo, b]
+                energies[r, lo, b] = e
                 if e < lowest[r, b]:
                     lowest[r, b] = e
 
@@ -138,11 +138,11 @@ def _row_weights(energies: np.ndarray, beta: float, reference: np.ndarray, row_s
         for b in range(batch):
             row_sum[r, b] = 0.0
             row_energy[r, b] = 0.0
-        for l in range(cols):
+        for lo in range(cols):
             for b in range(batch):
-                e = energies[r, l, b]
+                e = energies[r, lo, b]
                 w = math.exp(-beta * (e - reference[b]))
-                energies[r, l, b] = w
+                energies[r, lo, b] = w
                 row_sum[r, b] += w
                 row_energy[r, b] += w * e
 
@@ -449,8 +449,8 @@ def ground_states(model: CompiledBQM, max_states: int = 1024, rtol: float = 1e-9
         if count == found.shape[0]:
             continue
         flat = np.flatnonzero(energies.ravel() <= best + tolerance)[: found.shape[0] - count]
-        r, l = np.divmod(flat, energies.shape[1])
-        found[count:count + flat.size, : split.m] = split.s_low[l]
+        r, lo = np.divmod(flat, energies.shape[1])
+        found[count:count + flat.size, : split.m] = split.s_low[lo]
         found[count:count + flat.size, split.m:] = s_high[r]
         count += flat.size
     return found[:count].copy(), best

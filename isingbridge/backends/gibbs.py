@@ -255,7 +255,8 @@ def batch_layout(rows: int, reads: int) -> tuple[int, int]:
     if reads <= MAX_BLOCK:
         return reads, reads * min(rows, MAX_BLOCK // reads)
     spans = -(-reads // MAX_BLOCK)
-    block = -(-(-(-reads // spans)) // 8) * 8  # ceil(reads / spans), rounded up to the vector width
+    per_span = -(-reads // spans)  # ceil(reads / spans)
+    block = -(-per_span // 8) * 8  # rounded up to the vector width
     return spans * block, block
 
 
@@ -460,7 +461,8 @@ class GibbsBackend(Backend):
             device = "cuda" if usable else "cpu"
         self.device = device
         self.dense_precision = dense_precision
-        self.num_threads = numba.config.NUMBA_NUM_THREADS if num_threads is None else check_positive_int(num_threads, "num_threads")
+        self.num_threads = (numba.config.NUMBA_NUM_THREADS if num_threads is None
+                            else check_positive_int(num_threads, "num_threads"))
         self.num_threads = min(self.num_threads, numba.config.NUMBA_NUM_THREADS)
 
     def limits(self) -> str:

@@ -33,9 +33,9 @@ __all__ = ["GibbsChains", "last_layer_means"]
 class GibbsChains(Chains):
     """:class:`~isingbridge.backends.chains.Chains` of the Gibbs backend (see the module docstring)."""
 
-    backend: "GibbsBackend"
+    backend: GibbsBackend
 
-    def __init__(self, backend: "GibbsBackend", num_reads: int, conditionals: Any = None, **options: Any):
+    def __init__(self, backend: GibbsBackend, num_reads: int, conditionals: Any = None, **options: Any):
         super().__init__(backend, num_reads, conditionals, **options)
         self._engine = None
         self._shape: tuple | None = None  # (layer sizes, variables) the engine was built for

@@ -819,7 +819,7 @@ class LayerChains:
 
     @classmethod
     def from_layers(cls, groups: list[np.ndarray], blocks: list[list], fields: list[np.ndarray], beta: float,
-                    num_chains: int, rng: np.random.Generator) -> "LayerChains":
+                    num_chains: int, rng: np.random.Generator) -> LayerChains:
         """Build directly from layer arrays, skipping the BQM (trainers' fast path).
 
         ``groups[c]`` are the variable indices of layer c, ``blocks[c]`` the

@@ -370,7 +370,7 @@ class CudaLayerChains:
 
     @classmethod
     def from_layers(cls, groups: list[np.ndarray], blocks: list[list], fields: list[np.ndarray], beta: float,
-                    num_chains: int, rng: np.random.Generator, precision: str = "half") -> "CudaLayerChains":
+                    num_chains: int, rng: np.random.Generator, precision: str = "half") -> CudaLayerChains:
         """Build directly from layer arrays (as :meth:`~isingbridge.backends.gibbs_cpu.LayerChains.from_layers`)."""
         chains = cls.__new__(cls)
         chains._setup(groups, blocks, fields, beta, num_chains, rng, precision)

@@ -226,7 +226,7 @@ class TrotterModel:
     inverse: np.ndarray
 
     @classmethod
-    def build(cls, qubits: CompiledBQM, drive: np.ndarray, beta: float, slices: int) -> "TrotterModel":
+    def build(cls, qubits: CompiledBQM, drive: np.ndarray, beta: float, slices: int) -> TrotterModel:
         """The classical model of the qubits' Z/ZZ terms with transverse fields ``drive`` (Γ_i ≥ 0) at ``beta``."""
         n, m = qubits.num_variables, slices
         site = _sites(drive > 0, m)

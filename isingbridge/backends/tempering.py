@@ -351,7 +351,7 @@ class _Record:
     listed: np.ndarray
 
     @classmethod
-    def empty(cls, num_ladders: int, n: int, listed: np.ndarray, num_records: int) -> "_Record":
+    def empty(cls, num_ladders: int, n: int, listed: np.ndarray, num_records: int) -> _Record:
         batch_of, batches = record_plan(num_records)
         return cls(batch_of, np.zeros((num_ladders, batches, n), dtype=np.int64),
                    np.zeros((num_ladders, batches, len(listed)), dtype=np.int64), listed)

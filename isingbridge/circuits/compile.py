@@ -198,7 +198,7 @@ class IsingCircuit:
         return self.to_hardware(x, sampler, num_reads=num_reads, **options).outputs
 
     def to_hardware(self, x: Any, sampler: Any, targets: Any = None, *, num_reads: int = 100,
-                    **options: Any) -> "HardwareRun":
+                    **options: Any) -> HardwareRun:
         """Run the clamped circuit on a dimod sampler (an annealer, a QPU) for each input row.
 
         The sampler is used through the adapter of :func:`isingbridge.backends.get`:
@@ -275,7 +275,7 @@ class IsingCircuit:
         }
 
     @classmethod
-    def from_serializable(cls, data: Any) -> "IsingCircuit":
+    def from_serializable(cls, data: Any) -> IsingCircuit:
         """Inverse of :meth:`to_serializable` (labels written as lists come back as tuples, as dimod's do).
 
         Raises
@@ -297,7 +297,8 @@ class IsingCircuit:
         try:
             bqm = dimod.BinaryQuadraticModel.from_serializable(data["bqm"])
         except Exception as error:  # dimod raises several types for malformed input
-            raise ValueError(f"the circuit's 'bqm' entry is not a dimod-serialised BQM ({type(error).__name__}: {error})") from None
+            raise ValueError(f"the circuit's 'bqm' entry is not a dimod-serialised BQM "
+                             f"({type(error).__name__}: {error})") from None
         roles = {}
         for key in ("inputs", "hidden", "outputs"):
             if not isinstance(data[key], list):
@@ -305,7 +306,7 @@ class IsingCircuit:
             roles[key] = [decode_label(v) for v in data[key]]
         return cls(bqm, roles["inputs"], roles["hidden"], roles["outputs"], data["beta"], data.get("lam"))
 
-    def scaled(self, factor: float) -> "IsingCircuit":
+    def scaled(self, factor: float) -> IsingCircuit:
         """The same Boltzmann distribution with energies × ``factor`` and β / ``factor`` (``factor`` > 0)."""
         factor = check_positive(factor, "factor")
         bqm = self.bqm.copy()

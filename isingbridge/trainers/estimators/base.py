@@ -132,7 +132,7 @@ class GradientEstimator(BaseEstimator):
             params.update(getattr(self, "options", {}))
         return params
 
-    def set_params(self, **params: Any) -> "GradientEstimator":
+    def set_params(self, **params: Any) -> GradientEstimator:
         """Change settings, validated as ``__init__`` validates them; persistent state (chains) is forgotten."""
         if not params:
             return self
@@ -146,7 +146,7 @@ class GradientEstimator(BaseEstimator):
         self.__dict__.update(vars(fresh))
         return self
 
-    def __sklearn_clone__(self) -> "GradientEstimator":
+    def __sklearn_clone__(self) -> GradientEstimator:
         """A new estimator with equal settings and no state; the backend object is shared, not copied."""
         return type(self)(**self.get_params(deep=False))
 

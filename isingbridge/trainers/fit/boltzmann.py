@@ -253,7 +253,7 @@ class BoltzmannRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Trainer):
         """Features ``transform`` gives: one per hidden unit."""
         return self._fitted().n_hidden
 
-    def partial_fit(self, X: Any, y: Any = None) -> "BoltzmannRBM":
+    def partial_fit(self, X: Any, y: Any = None) -> BoltzmannRBM:
         """One epoch over ``X`` in mini-batches (``y`` is ignored: the data is the target)."""
         self._check_params()
         fresh = not hasattr(self, "model_")
@@ -264,7 +264,7 @@ class BoltzmannRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Trainer):
         return self
 
     def fit(self, X: Any, y: Any = None, *, checkpoint: str | Path | None = None,
-            callback=None) -> "BoltzmannRBM":
+            callback=None) -> BoltzmannRBM:
         """Train for ``n_epochs`` epochs (continuing a fitted model when ``warm_start`` is True).
 
         Parameters
@@ -394,7 +394,7 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
         return index
 
     def fit(self, X: Any, y: Any, *, checkpoint: str | Path | None = None,
-            callback=None) -> "BoltzmannClassifier":
+            callback=None) -> BoltzmannClassifier:
         """Train for ``n_epochs`` epochs.
 
         ``warm_start``, ``checkpoint`` and ``callback`` work as in :meth:`BoltzmannRBM.fit`.

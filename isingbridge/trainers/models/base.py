@@ -21,7 +21,7 @@ The log-likelihood gradient of the mean NLL β⟨F⟩_data + log Z is then
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import dimod
 import numpy as np
@@ -107,7 +107,7 @@ class BoltzmannModel:
         """Floating type of the parameters (and of the states trainers build for this model)."""
         return np.dtype(np.float64)
 
-    def astype(self, dtype) -> "BoltzmannModel":
+    def astype(self, dtype) -> BoltzmannModel:
         """A copy with parameters of ``dtype`` (float32 training); models that cannot say so."""
         if np.dtype(dtype) == np.float64:
             return self
@@ -122,7 +122,7 @@ class BoltzmannModel:
         """(visible rows, hidden rows or None) of full states."""
         return states[:, : self.n_visible], (states[:, self.n_visible:] if self.n_hidden else None)
 
-    def sampling_model(self) -> "dimod.BinaryQuadraticModel | CompiledBQM":
+    def sampling_model(self) -> dimod.BinaryQuadraticModel | CompiledBQM:
         """What backends sample: a model whose Boltzmann distribution at ``beta`` is this one's.
 
         Its variables are :meth:`labels`, in that order, or their positions

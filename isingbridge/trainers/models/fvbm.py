@@ -52,7 +52,7 @@ class FullyVisibleBM(BoltzmannModel):
         self.beta = check_beta(self.beta)
 
     @classmethod
-    def random(cls, n_visible: int, *, scale: float = 0.1, seed=None, beta: float = 1.0) -> "FullyVisibleBM":
+    def random(cls, n_visible: int, *, scale: float = 0.1, seed=None, beta: float = 1.0) -> FullyVisibleBM:
         """Couplings drawn from N(0, ``scale``²), zero biases."""
         n_visible = check_positive_int(n_visible, "n_visible")
         return cls(symmetric_random(n_visible, check_nonnegative(scale, "scale"), as_rng(seed)), np.zeros(n_visible),

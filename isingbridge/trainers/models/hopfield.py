@@ -75,7 +75,7 @@ class LayeredHopfield:
         self.rho, self.rho_slope, self.rho_curvature = ACTIVATIONS[self.activation]
 
     @classmethod
-    def random(cls, sizes: list[int], *, activation: str = "hard_sigmoid", seed=None) -> "LayeredHopfield":
+    def random(cls, sizes: list[int], *, activation: str = "hard_sigmoid", seed=None) -> LayeredHopfield:
         """Glorot-uniform weights, zero biases."""
         sizes = check_layer_sizes(sizes, "sizes")
         if len(sizes) < 2:
@@ -214,7 +214,7 @@ class HopfieldNetwork:
 
     @classmethod
     def random(cls, n_inputs: int, n_free: int, n_outputs: int, *, density: float = 0.5, input_density: float = 1.0,
-               activation: str = "hard_sigmoid", seed=None) -> "HopfieldNetwork":
+               activation: str = "hard_sigmoid", seed=None) -> HopfieldNetwork:
         """Random symmetric connectivity of the given density, uniform ±1/√fan-in weights, zero biases."""
         n_inputs, n_free = check_int(n_inputs, "n_inputs", minimum=0), check_positive_int(n_free, "n_free")
         density = check_real(density, "density", low=0.0, high=1.0)

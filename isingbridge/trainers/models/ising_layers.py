@@ -40,7 +40,7 @@ class IsingLayers:
         self.beta = check_beta(self.beta, "beta")
 
     @classmethod
-    def random(cls, sizes: list[int], *, seed: Any = None, beta: float = 1.0) -> "IsingLayers":
+    def random(cls, sizes: list[int], *, seed: Any = None, beta: float = 1.0) -> IsingLayers:
         """Uniform weights in ±1/√fan_in, zero biases."""
         sizes = check_layer_sizes(sizes, "sizes")
         if len(sizes) < 2:

@@ -100,7 +100,7 @@ class PatternRBM(_PatternBuilt, RBM):
 
     @classmethod
     def from_patterns(cls, xi_v: np.ndarray, xi_h: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False,
-                      centered: bool = False) -> "PatternRBM":
+                      centered: bool = False) -> PatternRBM:
         xi_v, xi_h = check_array(xi_v, "xi_v", ndim=2).copy(), check_array(xi_h, "xi_h", ndim=2).copy()
         if xi_v.shape[0] != xi_h.shape[0] or 0 in xi_v.shape + xi_h.shape:
             raise ValueError(f"patterns must be K × n_visible and K × n_hidden with the same K; got {xi_v.shape} "
@@ -112,7 +112,7 @@ class PatternRBM(_PatternBuilt, RBM):
 
     @classmethod
     def random(cls, n_visible: int, n_hidden: int, *, n_patterns: int = 8, seed=None, beta: float = 1.0,
-               learn_biases: bool = False, centered: bool = False, **_) -> "PatternRBM":
+               learn_biases: bool = False, centered: bool = False, **_) -> PatternRBM:
         """Random ±1 patterns (the paper's initialisation)."""
         n_patterns = check_positive_int(n_patterns, "n_patterns")
         n_visible, n_hidden = check_positive_int(n_visible, "n_visible"), check_positive_int(n_hidden, "n_hidden")
@@ -190,13 +190,13 @@ class PatternBM(_PatternBuilt, FullyVisibleBM):
         self.refresh()
 
     @classmethod
-    def from_patterns(cls, xi: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False) -> "PatternBM":
+    def from_patterns(cls, xi: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False) -> PatternBM:
         n = check_array(xi, "xi", ndim=2).shape[1]
         return cls(np.zeros((n, n)), np.zeros(n), beta, xi=xi, learn_biases=learn_biases)
 
     @classmethod
     def random(cls, n_visible: int, *, n_patterns: int = 4, seed=None, beta: float = 1.0,
-               learn_biases: bool = False, **_) -> "PatternBM":
+               learn_biases: bool = False, **_) -> PatternBM:
         n_patterns, n_visible = check_positive_int(n_patterns, "n_patterns"), check_positive_int(n_visible, "n_visible")
         return cls.from_patterns(random_patterns(n_patterns, n_visible, as_rng(seed)), beta=beta,
                                  learn_biases=learn_biases)

@@ -39,7 +39,7 @@ class QuantumNetwork:
 
     @classmethod
     def layered(cls, n_inputs: int, n_hidden: int, n_outputs: int = 1, *, connect_hidden: bool = False,
-                scale: float = 0.5, seed=None) -> "QuantumNetwork":
+                scale: float = 0.5, seed=None) -> QuantumNetwork:
         n_inputs, n_hidden = check_positive_int(n_inputs, "n_inputs"), check_positive_int(n_hidden, "n_hidden")
         n_outputs = check_positive_int(n_outputs, "n_outputs")
         connect_hidden, scale = check_bool(connect_hidden, "connect_hidden"), check_nonnegative(scale, "scale")

@@ -134,7 +134,7 @@ class RBM(BoltzmannModel):
     def dtype(self) -> np.dtype:
         return self.W.dtype
 
-    def astype(self, dtype) -> "RBM":
+    def astype(self, dtype) -> RBM:
         """A copy with ``W``, ``b``, ``c`` in ``dtype`` (float32 halves the memory traffic and BLAS time)."""
         return dataclasses.replace(self, W=self.W.astype(dtype), b=self.b.astype(dtype), c=self.c.astype(dtype))
 
