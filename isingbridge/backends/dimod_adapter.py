@@ -44,9 +44,10 @@ import scipy.sparse as sp
 
 from isingbridge.backends.base import (
     Backend, Batch, Moments, as_rng, check_beta, check_positive_int, check_reads_memory, concatenate_rows,
-    moments_from_samples, stack_moments, stacklevel_outside,
+    moments_from_samples, stack_moments,
 )
 from isingbridge.ir import CompiledBQM, clamp_bqm, check_clamp, as_spin_bqm
+from isingbridge.backends.ocean import stacklevel_outside
 from isingbridge.validation import int_seed
 
 __all__ = ["DimodSamplerBackend", "NotReproducibleWarning", "hardware_ranges", "fit_scale", "sampler_name"]
