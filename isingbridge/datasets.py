@@ -87,7 +87,8 @@ def negation_closed_split(images: np.ndarray, n_test: int, *, seed=0) -> tuple[n
         raise ValueError(f"n_test must be an even number between 0 and {images.shape[0]}, got {n_test!r}")
     rng = as_rng(seed)
     keys = {row.tobytes(): i for i, row in enumerate(images)}
-    pairs, seen = [], set()
+    pairs: list[tuple[int, int]] = []
+    seen: set[int] = set()
     for i, row in enumerate(images):
         j = keys.get((1 - row).astype(images.dtype).tobytes())
         if j is None:

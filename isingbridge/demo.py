@@ -20,13 +20,16 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dimod
 import numpy as np
 
-from isingbridge.backends import Backend, Moments, available, get
+from isingbridge.backends import Moments, available, get
 from isingbridge.validation import as_rng, check_beta, check_int
+
+if TYPE_CHECKING:
+    from isingbridge.backends.dimod_adapter import DimodSamplerBackend
 
 __all__ = ["demo_model", "run_demo", "run_pipeline", "DemoRow", "DEMO_SPINS"]
 
@@ -72,7 +75,7 @@ class DemoRow:
     note: str = ""
 
 
-def _mock_annealer() -> Backend | None:
+def _mock_annealer() -> DimodSamplerBackend | None:
     """An embedded MockDWaveSampler whose substitute samples at a fixed temperature."""
     try:
         from dwave.samplers import SimulatedAnnealingSampler
@@ -85,7 +88,11 @@ def _mock_annealer() -> Backend | None:
         proposal_acceptance_criteria="Gibbs", randomize_order=True,
     )
     mock = MockDWaveSampler(substitute_sampler=SimulatedAnnealingSampler(), substitute_kwargs=schedule, exact_solver_cutoff=0)
-    return get(EmbeddingComposite(mock), chain_strength=1.5)
+    from isingbridge.backends.dimod_adapter import DimodSamplerBackend
+
+    backend = get(EmbeddingComposite(mock), chain_strength=1.5)
+    assert isinstance(backend, DimodSamplerBackend)  # what get makes of a dimod sampler
+    return backend
 
 
 def _row(name: str, moments: Moments, reference: Moments, seconds: float, note: str = "") -> DemoRow:
@@ -101,7 +108,7 @@ def _row(name: str, moments: Moments, reference: Moments, seconds: float, note: 
     )
 
 
-def run_demo(seed: int = 0, *, num_spins: int = 10, beta: float = 1.0,
+def run_demo(seed: int | None = 0, *, num_spins: int = 10, beta: float = 1.0,
              echo: Callable[[str], None] | None = print) -> list[DemoRow]:
     """Sample the demo model on every installed backend and compare with exact.
 
@@ -144,7 +151,7 @@ def run_demo(seed: int = 0, *, num_spins: int = 10, beta: float = 1.0,
             return mock.moments(bqm, beta=beta, clamp=clamp, seed=seed, num_reads=2000)
         runs.append(("MockDWaveSampler", on_mock, "embedded; chains bias finite-beta statistics"))
     rows: list[DemoRow] = []
-    reference = None
+    reference: Moments | None = None
     for name, run, note in runs:
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -154,9 +161,11 @@ def run_demo(seed: int = 0, *, num_spins: int = 10, beta: float = 1.0,
         if reference is None:
             reference = moments
         if name == "MockDWaveSampler":
+            assert mock is not None
             note += f" (beta_eff={mock.beta_eff:.3f})"
         rows.append(_row(name, moments, reference, elapsed, note))
     if echo is not None:
+        assert reference is not None  # runs starts with the exact reference
         echo(format_table(rows, num_spins, beta, reference))
     return rows
 
@@ -246,7 +255,7 @@ def tuned_circuits(network: Any, X: np.ndarray, Y: np.ndarray, betas: np.ndarray
     return tune(network, X, Y, betas=betas), quantize_network(network, X, Y, q=4, method="optq", betas=betas)
 
 
-def run_pipeline(seed: int = 0, *, echo: Callable[[str], None] | None = print) -> dict:
+def run_pipeline(seed: int | None = 0, *, echo: Callable[[str], None] | None = print) -> dict:
     """Train → compile → tune → quantise → run on each backend; returns {row: (c_float, c_quantised)}.
 
     Rows are the backends running the warm circuits (tuned at β ≤ 1) and,

@@ -51,13 +51,14 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]
     pipe) is written directly, since it cannot be replaced.
     """
     target = Path(os.path.realpath(check_writable(path)))
+    encoding = None if "b" in mode else "utf-8"
     if target.exists() and not target.is_file():
-        with open(target, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+        with open(target, mode, encoding=encoding) as handle:
             yield handle
         return
     _remove_stale_temporaries(target.parent, target.name)
     handle = tempfile.NamedTemporaryFile(mode, dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False, **({} if "b" in mode else {"encoding": "utf-8"}))
+                                         delete=False, encoding=encoding)
     try:
         with handle:
             yield handle

@@ -78,7 +78,7 @@ import types
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dimod
 import numpy as np
@@ -199,6 +199,7 @@ class _Encoder:
         number = self._ids[id(value)] = len(self._ids)
         self._alive.append(value)
         kind = type(value)
+        node: dict[str, Any]
         if kind is list:
             node = {"$list": [self.encode(item, f"{path}[{i}]") for i, item in enumerate(value)]}
         elif kind is dict:
@@ -236,8 +237,9 @@ class _Encoder:
         return dtype.str
 
     def _function(self, function: Any, path: str) -> dict:
-        if isinstance(function, np.ufunc) and getattr(np, function.__name__, None) is function:
-            return {"$ufunc": function.__name__}
+        name = function.__name__ if isinstance(function, np.ufunc) else None
+        if name is not None and getattr(np, name, None) is function:
+            return {"$ufunc": name}
         if function in _storable_functions():
             return {"$function": _reference(function)}
         raise TypeError(f"cannot save {path}: the function {getattr(function, '__qualname__', function)!r} is "
@@ -251,7 +253,8 @@ class _Encoder:
     @staticmethod
     def _bqm_state(bqm: dimod.BinaryQuadraticModel) -> dict:
         variables = list(bqm.variables)
-        linear, quadratic, offset = bqm.to_numpy_vectors(variables)
+        vectors = bqm.to_numpy_vectors(variables)  # dimod types the result as a union with the labelled form
+        linear, quadratic, offset = vectors.linear_biases, vectors.quadratic, vectors.offset
         return {"vartype": bqm.vartype.name, "variables": variables, "linear": linear,
                 "quadratic": tuple(quadratic), "offset": float(offset)}
 
@@ -380,7 +383,7 @@ class _Decoder:
         array = self._decode_array({"$array": node["$scalar"]})
         if array.ndim != 0:
             raise _Malformed(f"scalar entry {node['$scalar']!r} has shape {array.shape}")
-        return array[()]
+        return cast(np.generic, array[()])  # a 0-d array's item is a numpy scalar
 
     def _decode_dtype(self, node: dict) -> np.dtype:
         if not isinstance(node["$dtype"], str):

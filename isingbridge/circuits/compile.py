@@ -36,6 +36,7 @@ import numpy as np
 
 from isingbridge import validation
 from isingbridge.backends import get
+from isingbridge.backends.exact import ExactBackend
 from isingbridge.circuits.network import FeedForward, as_network, read_classes
 from isingbridge.validation import check_beta, check_positive, check_positive_int
 
@@ -260,6 +261,7 @@ class IsingCircuit:
         """Output spins of the clamped ground state for each input row (exact enumeration)."""
         rows = check_spins(x, len(self.inputs), "x")
         exact = get("exact")
+        assert isinstance(exact, ExactBackend)
         out = np.empty((rows.shape[0], len(self.outputs)))
         for r, row in enumerate(rows):
             sample = exact.ground_states(self.bqm, clamp=dict(zip(self.inputs, map(int, row))), max_states=1).first.sample
@@ -316,7 +318,7 @@ class IsingCircuit:
 
 def layer_labels(sizes: list[int]) -> list[list]:
     """Spin labels of every layer, input first."""
-    labels = [[("in", i) for i in range(sizes[0])]]
+    labels: list[list] = [[("in", i) for i in range(sizes[0])]]
     for depth, width in enumerate(sizes[1:-1], start=1):
         labels.append([("hidden", depth, j) for j in range(width)])
     labels.append([("out", k) for k in range(sizes[-1])])
@@ -374,7 +376,8 @@ def compile_network(net: Any, *, beta: float = 1.0, lam: float = 0.1, activation
                 for i, source in enumerate(labels[depth - 1]):
                     if W[j, i] != 0:
                         bqm.add_quadratic(source, target, -scale * W[j, i])
-    linear, (_, _, quadratic), _ = bqm.to_numpy_vectors()
+    vectors = bqm.to_numpy_vectors()  # dimod types the result as a union with the labelled form
+    linear, quadratic = vectors.linear_biases, vectors.quadratic[2]
     if not (np.all(np.isfinite(linear)) and np.all(np.isfinite(quadratic))):
         raise ValueError("the weights times lam^(l-1) overflow to infinity; rescale the network or choose lam closer to 1")
     hidden = [label for layer in labels[1:-1] for label in layer]

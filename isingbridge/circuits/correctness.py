@@ -167,7 +167,7 @@ def _grid_point(network: FeedForward, X: np.ndarray, Y: np.ndarray, beta: float,
 
 
 def correctness_map(net: Any, X: Any, Y: Any, betas: Any, lams: Any, *, backend: Any = "exact",
-                    n_jobs: int = 1, activation: str | None = None, **options: Any) -> CorrectnessMap:
+                    n_jobs: int | None = 1, activation: str | None = None, **options: Any) -> CorrectnessMap:
     """Worst-case correctness of the compiled network at every (β, λ) of a grid.
 
     ``backend="mean-field"`` uses the naive mean-field surrogate instead of a

@@ -286,7 +286,11 @@ def _leaf_kind(name: str, module: Any) -> str:
 
 def _from_torch(model: Any) -> FeedForward:
     """A torch-like module whose forward runs its leaves in order: Linear, (Tanh | sign, Linear)*, [Softmax]."""
-    layers, activation, pending, final, first = [], None, None, None, None
+    layers: list[tuple[np.ndarray, np.ndarray]] = []
+    activation: str | None = None
+    pending: str | None = None
+    final: str | None = None
+    first: Any = None
     for name, module in _leaves(model):
         kind = _leaf_kind(name, module)
         if kind == "skip":

@@ -263,7 +263,7 @@ def refine_integers(first: Any, second: Any, k: int, q: int, X: Any, Y: Any, bet
     max_passes = check_int(max_passes, "max_passes", minimum=0)
     bounds = (q // k, q)
     layers = [first.copy(), second.copy()]
-    worst, beta = _enumerated_worst(*layers, k, X, Y, betas, softness)
+    worst, beta = _enumerated_worst(layers[0], layers[1], k, X, Y, betas, softness)
     for _ in range(max_passes):
         best_move = None
         for index, layer in enumerate(layers):
@@ -273,7 +273,7 @@ def refine_integers(first: Any, second: Any, k: int, q: int, X: Any, Y: Any, bet
                     if abs(value) > bounds[index]:
                         continue
                     layer[position] = value
-                    trial = _enumerated_worst(*layers, k, X, Y, betas, softness)
+                    trial = _enumerated_worst(layers[0], layers[1], k, X, Y, betas, softness)
                     layer[position] = value - step
                     if trial[0] > worst + 1e-12 and (best_move is None or trial[0] > best_move[0][0]):
                         best_move = (trial, index, position, value)
@@ -281,7 +281,7 @@ def refine_integers(first: Any, second: Any, k: int, q: int, X: Any, Y: Any, bet
             break
         (worst, beta), index, position, value = best_move
         layers[index][position] = value
-    worst, beta = _enumerated_worst(*layers, k, X, Y, betas)
+    worst, beta = _enumerated_worst(layers[0], layers[1], k, X, Y, betas)
     return layers[0], layers[1], worst, beta
 
 
@@ -336,7 +336,7 @@ def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "opt
         raise ValueError("no quantised candidate kept any output coupling; raise q or widen the grids")
 
     candidates.sort(key=lambda c: c[0], reverse=True)
-    best = None
+    best: tuple[float, IsingCircuit, Any, Any, Any] | None = None
     for rank, (_, grid, lam1, k, beta, first, second) in enumerate(candidates[:confirm]):
         if refine and rank < REFINED_CANDIDATES:
             first, second, _, integer_beta = refine_integers(first, second, k, q, X, Y,
@@ -347,6 +347,7 @@ def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "opt
         if best is None or worst > best[0]:
             best = (worst, circuit, grid, lam1, k)
     float_worst = correctness(float_circuit, X, Y, backend=backend, **options).worst if float_circuit is not None else math.nan
+    assert best is not None  # candidates is not empty and confirm >= 1, so the loop ran
     worst, circuit, grid, lam1, k = best
     return QuantizedCircuit(circuit, worst, float_worst, float(grid), float(lam1), int(k), method,
                             info={"candidates": len(candidates)})

@@ -76,4 +76,5 @@ def tune(net: Any, X: Any, Y: Any, *, betas: Any = None, lams: Any = None, backe
         confirmed.append((beta, lam, predicted, worst))
         if best is None or worst > best[0]:
             best = (worst, circuit)
+    assert best is not None  # points always holds the isotherm's six, so the loop ran
     return TuneResult(best[1], best[0], surrogate, confirmed)

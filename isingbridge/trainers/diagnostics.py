@@ -81,6 +81,7 @@ def reconstruction_error(model: RBM, X: np.ndarray, known_mask: np.ndarray, *, n
 
 def _energy_ratio(model: RBM, states: np.ndarray) -> float:
     v, h = model.split(states)
+    assert h is not None  # an RBM's states have hidden columns
     return float(np.min(model.energy(v, h)) / model.ground_energy())
 
 
@@ -165,8 +166,9 @@ def generation_quality(samples: np.ndarray, train: np.ndarray, held_out: np.ndar
     threshold = float(np.quantile(real, quantile))
     distance, index = nearest_images(samples, train)
     realistic = distance <= threshold
-    out = {"realistic": float(realistic.mean()), "threshold": threshold, "median_distance": float(np.median(distance)),
-           "held_out_median": float(np.median(real)), "copies": float(np.mean(distance == 0.0))}
+    out: dict[str, Any] = {"realistic": float(realistic.mean()), "threshold": threshold,
+                           "median_distance": float(np.median(distance)),
+                           "held_out_median": float(np.median(real)), "copies": float(np.mean(distance == 0.0))}
     if train_labels is not None:
         train_labels = np.asarray(train_labels)
         if train_labels.shape != (np.atleast_2d(train).shape[0],):

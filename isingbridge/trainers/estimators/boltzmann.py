@@ -59,8 +59,12 @@ class BoltzmannEstimator(GradientEstimator):
     after every pass over the data.
     """
 
-    needs_sampler = False
     last_states: np.ndarray | None = None  # full states of the last negative phase, where there are any
+
+    @property
+    def needs_sampler(self) -> bool:
+        """Whether the negative phase draws samples (exact estimators enumerate instead)."""
+        return False
 
     def gradient(self, model: BoltzmannModel, X: np.ndarray, targets: Any = None, *,
                  rng: np.random.Generator | None = None) -> Gradient:
@@ -106,10 +110,14 @@ class ExactGradient(BoltzmannEstimator):
 
 
 class _Sampling(BoltzmannEstimator):
-    _transient = ("_chains", "_chains_key")  # the backend's chains (an engine): made again on first use
+    _transient: tuple = ("_chains", "_chains_key")  # the backend's chains (an engine): made again on first use
+    _chains_key: tuple[int, int]  # (reads, width) the cached ``_chains`` were made for
     #: whether the negative phase averages ⟨h | v⟩ (``last_means``) rather than sampled hidden units
     rao_blackwell = False
-    needs_sampler = True
+
+    @property
+    def needs_sampler(self) -> bool:
+        return True
 
     def __init__(self, k: int, backend: Any, **options: Any):
         self.k = check_positive_int(k, "k")
@@ -142,6 +150,7 @@ class _Sampling(BoltzmannEstimator):
         return self.last_states
 
     def _n_chains(self, starts: np.ndarray | None) -> int:
+        assert starts is not None, "estimators that run from the last states override _n_chains"
         return starts.shape[0]
 
     def _chains_for(self, model: BoltzmannModel, count: int):

@@ -100,7 +100,7 @@ def gradient_vector(gradient: Gradient, keys: Any = None) -> np.ndarray:
     return np.array([values["J"][key] if kind == "J" else values["h"][key] for kind, key in keys], dtype=float)
 
 
-def _check_problem(bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping):
+def _check_problem(bqm: dimod.BinaryQuadraticModel, inputs: Mapping, targets: Mapping | None):
     bqm = as_spin_bqm(bqm)
     if not isinstance(inputs, Mapping):
         raise TypeError(f"inputs must be a dict {{input label: -1 or +1}}, got {type(inputs).__name__} {inputs!r}")
@@ -321,6 +321,7 @@ class LayeredIsingEqProp(GradientEstimator):
                             "(free_outputs gives the free phase alone)")
         X, D = _check_rows(model, X, targets, "targets")
         free, nudged = self.sample_phases(model, X, D, as_rng(rng, "rng"))
+        assert nudged is not None  # D is given, so the nudged phase ran
         outputs = free[:, model.free_slices()[-1]].reshape(len(X), self.num_reads, -1).mean(axis=1)
         gradients = self._difference(model, X, free, nudged)
         return Gradient(gradients, float(np.mean((outputs - D) ** 2)), outputs)

@@ -114,7 +114,7 @@ class QuantumEqProp(GradientEstimator):
             raise type(error)(f"state must be 'ground' or an eigenstate index >= 0, got {state!r}") from None
 
     @staticmethod
-    def _check_fields(model: TransverseIsing, values: Mapping, what: str, bounded: bool) -> dict:
+    def _check_fields(model: TransverseIsing, values: Mapping | None, what: str, bounded: bool) -> dict:
         """Fields or targets on qubits of ``model`` (qubit labels, finite values; targets in [−1, 1])."""
         return check_field_values(values, what, model.bqm.variables, bounded=bounded,
                                   unit=f"a qubit of the model {model.variables}", mean="⟨Z⟩")

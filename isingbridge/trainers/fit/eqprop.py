@@ -280,7 +280,7 @@ class EqPropClassifier(LayeredEqPropTrainer):
         self.epochs_done_ = 0
         self.history_: list[dict] = []
 
-    def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float:
+    def _train_batch(self, X: np.ndarray, D: np.ndarray) -> float | None:
         result = self.estimator_.gradient(self.network_, X, D)
         step_layers(self.optimizers_, self.network_.parameters(), result.values)
         return result.cost

@@ -45,6 +45,12 @@ class Checkpointing:
     """
 
     _transient = ("_cores",)  # measures this process's CPU use: never saved
+    # set by the trainer's __init__ (parameters) and fit (fitted state); declared here for the type checker only
+    n_epochs: int
+    warm_start: bool
+    progress: bool
+    epochs_done_: int
+    history_: list[dict]
 
     def _step_threads(self) -> contextlib.AbstractContextManager:
         """The context for one training step: BLAS at the cores other processes leave free.

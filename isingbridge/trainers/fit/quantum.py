@@ -148,9 +148,10 @@ class QuantumEqPropClassifier(LayeredEqPropTrainer):
         fields = -np.outer(self.scales_, x).ravel()
         return dict(zip(self.network_.inputs, fields))
 
-    def _train_batch(self, X: np.ndarray, targets: np.ndarray) -> list[float]:
+    def _train_batch(self, X: np.ndarray, targets: np.ndarray) -> list[float | None]:
         """The mean gradient of the batch's rows, one optimizer step; the free-state cost of every row."""
-        network, costs = self.network_, []
+        network = self.network_
+        costs: list[float | None] = []
         total = {name: np.zeros_like(value) for name, value in network.parameters().items()}
         model = network.to_model()
         for x, d in zip(X, targets):

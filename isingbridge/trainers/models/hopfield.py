@@ -22,6 +22,7 @@ symmetric graph.  The gradient rules that use them are in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,9 +58,13 @@ def tanh_curvature(s: np.ndarray) -> np.ndarray:
     return -2.0 * t * (1.0 - t * t)
 
 
+_Activation = Callable[[np.ndarray], np.ndarray]
+
 #: name → (ρ, ρ', ρ'')
-ACTIVATIONS = {"hard_sigmoid": (hard_sigmoid, hard_sigmoid_slope, hard_sigmoid_curvature),
-               "tanh": (np.tanh, tanh_slope, tanh_curvature)}
+ACTIVATIONS: dict[str, tuple[_Activation, _Activation, _Activation]] = {
+    "hard_sigmoid": (hard_sigmoid, hard_sigmoid_slope, hard_sigmoid_curvature),
+    "tanh": (np.tanh, tanh_slope, tanh_curvature),
+}
 
 
 @dataclass
@@ -131,12 +136,14 @@ class LayeredHopfield:
                         raise ValueError("fixed-point relaxation is exact for the hard sigmoid only; "
                                          "use method='gradient' for tanh")
                     if k == last and nudge:
+                        assert targets is not None, "a nudged relaxation needs targets"
                         new = self.rho((h + nudge * targets) / (1.0 + nudge))
                     else:
                         new = self.rho(h)
                 else:
                     force = states[k] - self.rho_slope(states[k]) * h
                     if k == last and nudge:
+                        assert targets is not None, "a nudged relaxation needs targets"
                         force = force + nudge * (states[k] - targets)
                     new = states[k] - step * force
                 change = max(change, float(np.max(np.abs(new - states[k]))))
@@ -278,11 +285,13 @@ class HopfieldNetwork:
             if method == "fixed_point":
                 target = self.rho(h)
                 if nudge:
+                    assert targets is not None, "a nudged relaxation needs targets"
                     target[:, out] = self.rho((h[:, out] + nudge * targets) / (1.0 + nudge))
                 new = s + self.damping * (target - s)
             else:
                 force = s - self.rho_slope(s) * h
                 if nudge:
+                    assert targets is not None, "a nudged relaxation needs targets"
                     force[:, out] += nudge * (s[:, out] - targets)
                 new = s - step * force
             change = float(np.max(np.abs(new - s))) if new.size else 0.0

@@ -103,8 +103,9 @@ class IsingLayers:
             block = -self.W[k].T if (k - 1) % 2 == 0 else -self.W[k]  # rows: the even layer
             rows, cols = (below, above) if (k - 1) % 2 == 0 else (above, below)
             couplings[np.ix_(row[np.arange(rows.start, rows.stop)], column[np.arange(cols.start, cols.stop)])] = block
-        labels = {"visible": even, "hidden": odd} if len(slices) > 2 else {}
-        return CompiledBQM.bipartite(couplings, h[even], h[odd], copy=False, **labels)
+        labelled = len(slices) > 2
+        return CompiledBQM.bipartite(couplings, h[even], h[odd], copy=False,
+                                     visible=even if labelled else None, hidden=odd if labelled else None)
 
     def input_fields(self, X: np.ndarray) -> np.ndarray:
         """The first hidden layer's field from clamped inputs ``X``, per example, in dimod's sign: ``−X W₀ᵀ``."""

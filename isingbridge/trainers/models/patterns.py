@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,6 +48,12 @@ def pattern_spins(xi: np.ndarray) -> np.ndarray:
 
 class _PatternBuilt:
     """What both pattern-built machines share: K and the Hopfield load K/N."""
+
+    if TYPE_CHECKING:  # supplied by the machine this is mixed into
+        @property
+        def width(self) -> int: ...
+
+        def patterns(self) -> np.ndarray: ...
 
     def astype(self, dtype):
         """float64 only: the weights are rebuilt from the patterns after every step."""
