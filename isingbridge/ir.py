@@ -38,7 +38,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import dimod
 import numba
@@ -125,7 +125,25 @@ def check_finite(bqm: dimod.BinaryQuadraticModel) -> None:
 
 
 def energy_bound(bqm: dimod.BinaryQuadraticModel | CompiledBQM) -> float:
-    """Σ|h| + Σ|J| + |offset|: no state's energy exceeds it in absolute value."""
+    """``Σ|h| + Σ|J| + |offset|``: no state's energy exceeds it in absolute value.
+
+    Parameters
+    ----------
+    bqm : dimod.BinaryQuadraticModel or CompiledBQM
+        The model.
+
+    Returns
+    -------
+    float
+        The bound (``inf`` when the sum overflows).
+
+    Examples
+    --------
+    >>> import dimod
+    >>> from isingbridge.ir import energy_bound
+    >>> energy_bound(dimod.BQM({"a": 0.5, "b": -1.0}, {("a", "b"): -2.0}, 0.25, "SPIN"))
+    3.75
+    """
     if isinstance(bqm, CompiledBQM):
         couplings = bqm.layers[2] if bqm.layers is not None and bqm._J is None else bqm.J.data / 2
         return _abs_sum(bqm.h) + _abs_sum(couplings) + abs(float(bqm.offset))
@@ -252,7 +270,7 @@ def _batch_pair(value: Any, name: str, what: str) -> tuple[Any, Any]:
     return value[0], value[1]
 
 
-def _batch_labels(bqm: dimod.BinaryQuadraticModel, labels: Any, name: str) -> list:
+def _batch_labels(bqm: dimod.BinaryQuadraticModel | CompiledBQM, labels: Any, name: str) -> list:
     """``labels`` as a list of distinct variables of ``bqm``."""
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
         raise TypeError(f"{name} labels must be a sequence of variables, got {type(labels).__name__} {labels!r}")
@@ -295,7 +313,7 @@ def _row_values(values: Any, name: str, width: int) -> np.ndarray:
     return array
 
 
-def check_clamp_rows(bqm: dimod.BinaryQuadraticModel, clamp: Any) -> tuple[list, np.ndarray]:
+def check_clamp_rows(bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Any) -> tuple[list, np.ndarray]:
     """Validate a batch clamp ``(labels, values)``; return the labels and ``int8`` spins ``(B, k)``.
 
     ``values`` is an integer array of shape ``(B, len(labels))``: row ``b``
@@ -326,7 +344,7 @@ def check_clamp_rows(bqm: dimod.BinaryQuadraticModel, clamp: Any) -> tuple[list,
     return labels, check_spins(array, "clamp values", binary=vartype_of(bqm) is dimod.BINARY)
 
 
-def check_field_rows(bqm: dimod.BinaryQuadraticModel, fields: Any) -> tuple[list, np.ndarray]:
+def check_field_rows(bqm: dimod.BinaryQuadraticModel | CompiledBQM, fields: Any) -> tuple[list, np.ndarray]:
     """Validate batch field offsets ``(labels, values)``; return the labels and ``float64`` values ``(B, k)``.
 
     Row ``b`` adds ``values[b]`` to the linear biases of ``labels`` (in the
@@ -594,8 +612,12 @@ class CompiledBQM:
     # -- properties ----------------------------------------------------------
     @property
     def J(self) -> sp.csr_matrix:
+        """Symmetric coupling matrix (CSR, zero diagonal, sorted indices): ``E(s) = h·s + ½ sᵀJs + offset``.
+
+        A bipartite model builds it from ``layers`` on first use and keeps it.
+        """
         if self._J is None:
-            visible, hidden, W = self.layers
+            visible, hidden, W = cast(tuple, self.layers)  # built without J: a bipartite model
             block = sp.coo_matrix(W)
             rows, cols = visible[block.row], hidden[block.col]
             n = self.num_variables
@@ -607,23 +629,26 @@ class CompiledBQM:
 
     @property
     def num_variables(self) -> int:
+        """Number of variables N."""
         return self.h.size
 
     @property
     def num_interactions(self) -> int:
+        """Number of nonzero couplings, each pair counted once."""
         if self._J is None:
-            return int(np.count_nonzero(self.layers[2]))
+            return int(np.count_nonzero(cast(tuple, self.layers)[2]))
         return self.J.nnz // 2
 
     @property
     def num_colors(self) -> int:
+        """Number of colours in ``colors`` (0 for a model without variables)."""
         return int(self.colors.max()) + 1 if self.colors.size else 0
 
     @property
     def max_abs_coupling(self) -> float:
         """``max |J_ij|`` (0 without couplings), computed once."""
         if self._max_abs_coupling is None:
-            values = self.layers[2] if self._J is None else self.J.data
+            values = cast(tuple, self.layers)[2] if self._J is None else self.J.data
             self._max_abs_coupling = largest_magnitude(values)
         return self._max_abs_coupling
 
@@ -648,7 +673,7 @@ class CompiledBQM:
         """The coupling matrix as a dense symmetric ``(N, N)`` array (cached)."""
         if self._dense is None:
             if self._J is None:
-                visible, hidden, W = self.layers
+                visible, hidden, W = cast(tuple, self.layers)  # built without J: a bipartite model
                 self._dense = np.zeros((self.num_variables,) * 2)
                 self._dense[np.ix_(visible, hidden)] = W
                 self._dense[np.ix_(hidden, visible)] = W.T
@@ -666,7 +691,7 @@ class CompiledBQM:
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         if self._J is not None:
             return self.J[rows][:, cols]
-        visible, hidden, W = self.layers
+        visible, hidden, W = cast(tuple, self.layers)  # built without J: a bipartite model
         side = np.full(self.num_variables, -1, dtype=np.int64)
         side[visible], side[hidden] = np.arange(visible.size), np.arange(hidden.size)
         is_visible = np.zeros(self.num_variables, dtype=bool)
@@ -693,7 +718,7 @@ class CompiledBQM:
         positions = np.arange(self.num_variables) if positions is None else np.asarray(positions, dtype=np.int64)
         if self._J is not None:
             return np.asarray(self.J[:, positions].T @ s.T).T + self.h[positions]
-        visible, hidden, W = self.layers
+        visible, hidden, W = cast(tuple, self.layers)  # built without J: a bipartite model
         out = np.empty((s.shape[0], positions.size))
         if positions.size == self.num_variables and np.array_equal(positions, np.arange(self.num_variables)):
             out[:, visible] = s[:, hidden] @ W.T  # every variable: W as it is, no gathered copies
@@ -714,7 +739,7 @@ class CompiledBQM:
         if s.shape[1] != self.num_variables:
             raise ValueError(f"states have {s.shape[1]} columns; the model has {self.num_variables} variables")
         if self._J is None:
-            visible, hidden, W = self.layers
+            visible, hidden, W = cast(tuple, self.layers)  # built without J: a bipartite model
             return s @ self.h + np.einsum("ki,ki->k", s[:, visible] @ W, s[:, hidden]) + self.offset
         return s @ self.h + 0.5 * np.einsum("ki,ki->k", s, (self.J @ s.T).T) + self.offset
 
@@ -736,7 +761,7 @@ class CompiledBQM:
         colors = np.unique(self.colors[positions], return_inverse=True)[1].astype(np.int32).reshape(-1)
         variables = tuple(self.variables[i] for i in positions)
         if self._J is None:
-            visible, hidden, W = self.layers
+            visible, hidden, W = cast(tuple, self.layers)  # built without J: a bipartite model
             new = np.full(self.num_variables, -1, dtype=np.int64)
             new[positions] = np.arange(positions.size)
             keep_v, keep_h = new[visible] >= 0, new[hidden] >= 0
@@ -785,7 +810,8 @@ class CompiledBQM:
         upper = sp.triu(self.J, k=1).tocoo()
         order = None if index_labels else list(self.variables)
         return dimod.BinaryQuadraticModel.from_numpy_vectors(
-            self.h, (upper.row, upper.col, upper.data), self.offset, dimod.SPIN, variable_order=order
+            self.h, (upper.row, upper.col, upper.data), self.offset, dimod.SPIN,
+            variable_order=order,  # type: ignore[arg-type]  # dimod's default is None; its annotation omits it
         )
 
 

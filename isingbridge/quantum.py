@@ -2,7 +2,8 @@
 
     H = Σ_i h_i Z_i + Σ_{i<j} J_ij Z_i Z_j + offset  +  Σ_i g_i X_i + Σ_{i<j} a_ij X_i X_j
 
-The diagonal part is a SPIN BQM read with s = +1 ↔ |0⟩ ↔ Z = +1 (DESIGN §1), so
+The diagonal part is a SPIN BQM read with s = +1 ↔ |0⟩ ↔ Z = +1 (see the user
+guide, "The IR and its conventions"), so
 for a BQM with no transverse terms the diagonal of H is the BQM's energy of
 every basis state.  Qubit ``q`` carries label ``variables[q]``; qiskit is
 little-endian, so qubit 0 is the rightmost character of a bitstring and bit
@@ -103,6 +104,7 @@ class TransverseIsing:
 
     @property
     def num_qubits(self) -> int:
+        """Number of qubits: the BQM's variables."""
         return self.bqm.num_variables
 
     def qubit(self, label: Hashable) -> int:
@@ -114,6 +116,7 @@ class TransverseIsing:
 
     @property
     def has_transverse(self) -> bool:
+        """True when the model has any X or XX term (otherwise it is diagonal: a classical BQM)."""
         return bool(self.x or self.xx)
 
     @property

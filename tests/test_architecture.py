@@ -1,4 +1,4 @@
-"""The layers of docs/ARCHITECTURE.md, checked on every module's imports (read with ast, nothing imported).
+"""The layers of docs/guide/architecture.md, checked on every module's imports (read with ast, nothing imported).
 
 Foundations (validation, files, cores, spins) → IR (ir, quantum) → backends →
 models → estimators → fit / circuits → CLI.  A module may import its own layer

@@ -1,4 +1,4 @@
-"""The docs/CLUSTER.md recipes on a one-worker in-process Dask cluster.
+"""The docs/guide/parallel.md recipes on a one-worker in-process Dask cluster.
 
 Grid searches and restarts through joblib's Dask backend, ``client.map`` over backend calls.
 """

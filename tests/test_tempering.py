@@ -18,7 +18,7 @@ from test_gibbs_annealing import planar_pm_j
 
 
 def gaussian_model(seed: int, n: int = 10) -> dimod.BinaryQuadraticModel:
-    """The hard small models of the issue: dense, J ~ N(0, 1), h ~ N(0, 1) (fixed-β Gibbs: z-score std 4–12)."""
+    """Hard small models: dense, J ~ N(0, 1), h ~ N(0, 1) (fixed-β Gibbs: z-score std 4–12)."""
     rng = np.random.default_rng(seed)
     return dimod.BQM({i: rng.normal() for i in range(n)},
                      {(i, j): rng.normal() for i, j in itertools.combinations(range(n), 2)}, 0.0, "SPIN")
@@ -123,7 +123,7 @@ def z_scores(m, exact) -> np.ndarray:
 
 
 def test_default_moments_on_hard_dense_models_have_honest_errors():
-    """The issue's target: z-scores of <s_i>, <s_i s_j> against exact with std <= 1.2 at default settings."""
+    """The target: z-scores of <s_i>, <s_i s_j> against exact with std <= 1.2 at default settings."""
     tempering, exact = get("tempering"), get("exact")
     z = np.concatenate([z_scores(tempering.moments(gaussian_model(seed), beta=1.0, seed=seed),
                                  exact.moments(gaussian_model(seed), beta=1.0)) for seed in range(4)])

@@ -63,6 +63,7 @@ class AnnealBackend(Backend):
         self._sampler = SimulatedAnnealingSampler()
 
     def limits(self) -> str:
+        """One line on the sizes this backend handles (for ``isingbridge backends``)."""
         return "any size (sparse or dense); Boltzmann accuracy limited by mixing"
 
     def _settle_request(self, beta: Any, seed: Any, options: dict) -> tuple[Any, dict]:
@@ -70,7 +71,9 @@ class AnnealBackend(Backend):
         beta = _mode_beta(beta, options)
         return beta, ({"beta": None} if options["mode"] == "anneal" else {})
 
-    def _sample_free(
+    # lists its options by name where the contract has **options (hence ignore[override]): Backend._check_options
+    # lets only this backend's own options through
+    def _sample_free(  # type: ignore[override]
         self,
         model: CompiledBQM,
         beta: float,

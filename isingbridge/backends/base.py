@@ -1,4 +1,4 @@
-"""The backend contract (DESIGN.md §3): one base class, one result type.
+"""The backend contract: one base class, one result type (the user guide, "Backends", explains it).
 
 Every backend is a :class:`dimod.Sampler` (so it has ``sample_ising`` and
 ``sample_qubo``, works inside dimod composites and passes ``dimod.testing``)
@@ -55,9 +55,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import dimod
 import numpy as np
@@ -82,6 +82,9 @@ from isingbridge.ir import (
     vartype_of,
 )
 
+if TYPE_CHECKING:
+    from isingbridge.quantum import TransverseIsing
+
 __all__ = [
     "Backend", "Batch", "Moments", "Problem", "Samples", "check_log_z", "check_beta", "check_positive_int", "as_rng",
     "check_reads_memory", "concatenate_rows", "stack_moments",
@@ -91,6 +94,11 @@ __all__ = [
 #: statistics, the copies dimod makes for a SampleSet); generous on purpose: it guards, it does not budget.
 BYTES_PER_SPIN_READ = 16
 BYTES_PER_READ = 64
+
+#: What :meth:`Backend.sample`, :meth:`Backend.sample_states` and :meth:`Backend.moments` take: a BQM or a
+#: :class:`~isingbridge.ir.CompiledBQM` (every backend), or a :class:`~isingbridge.quantum.TransverseIsing`
+#: (the quantum backends, statevector and sqa; the others refuse it with a ``TypeError``).
+Model: TypeAlias = "dimod.BinaryQuadraticModel | CompiledBQM | TransverseIsing"
 
 
 @dataclass
@@ -142,9 +150,9 @@ class Moments:
 
     variables: list
     mean: np.ndarray
-    corr: np.ndarray
-    energy: float
-    log_z: float | None = None
+    corr: np.ndarray | None
+    energy: float | np.ndarray
+    log_z: float | np.ndarray | None = None
     stderr: np.ndarray | None = None
     corr_stderr: np.ndarray | None = None
     ess: np.ndarray | None = None
@@ -195,7 +203,7 @@ class Moments:
         if i == j:
             return _scalar(np.ones(self.mean.shape[:-1]))
         column = self._pair_index().get((min(i, j), max(i, j)))
-        if column is None:
+        if column is None or self.pair_corr is None:
             raise KeyError(f"<s_u s_v> of ({u!r}, {v!r}) was not accumulated; ask the backend for it with "
                            f"pairs=[({u!r}, {v!r}), ...] or pairs='all'")
         return _scalar(self.pair_corr[..., column])
@@ -239,7 +247,7 @@ def stack_moments(rows: list[Moments]) -> Moments:
     A statistic that some row lacks is ``None``; ``info`` keeps what the rows
     agree on, lists what differs, and stacks ``final_states`` to ``(B, R, N)``.
     """
-    values = {}
+    values: dict[str, Any] = {}
     for name in _field_names():
         items = [getattr(m, name) for m in rows]
         values[name] = None if any(item is None for item in items) else np.stack([np.asarray(i) for i in items])
@@ -252,9 +260,9 @@ def merge_info(infos: list[dict]) -> dict:
 
     ``final_states`` are stacked into one array (rows first).
     """
-    merged = {}
+    merged: dict[str, Any] = {}
     for key in infos[0]:
-        values = [info.get(key) for info in infos]
+        values: list[Any] = [info.get(key) for info in infos]
         if key == "final_states" and all(isinstance(v, np.ndarray) for v in values):
             merged[key] = np.stack(values)
         elif all(_same(values[0], v) for v in values[1:]):
@@ -380,6 +388,7 @@ class Problem(_Request):
 
     @property
     def num_free(self) -> int:
+        """Number of free (unclamped) spins: the variables of :attr:`free`."""
         return self.free.num_variables
 
     def free_initial_states(self, initial_states: Any, num_reads: int | None) -> np.ndarray:
@@ -502,7 +511,7 @@ def _sampleset_columns(sampleset: dimod.SampleSet, variables: list) -> np.ndarra
     return np.asarray(sampleset.record.sample)[:, columns]
 
 
-def _conditional_positions(labels: Any, variables: list, index_of: Callable[[], Mapping]) -> tuple[list, np.ndarray]:
+def _conditional_positions(labels: Any, variables: Sequence, index_of: Callable[[], Mapping]) -> tuple[list, np.ndarray]:
     """The labels asked for in ``conditionals`` as a list, and their positions in ``variables`` (``index_of()`` maps them)."""
     if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
         raise TypeError(f"conditionals must be a list of variable labels, got {type(labels).__name__}")
@@ -568,11 +577,11 @@ class Batch(_Request):
         self.variables = list(self.bqm.variables)
         self._cache = cache
         self.clamp_labels, self.clamp_values = self._clamp(bqm, clamp)
-        self.field_labels, self.field_values = check_field_rows(bqm, fields) if fields is not None else ([], None)
-        self.size = self._rows()
+        field_values: np.ndarray | None
+        self.field_labels, field_values = check_field_rows(bqm, fields) if fields is not None else ([], None)
+        self.size = self._rows(field_values)
         self.clamp_values = np.ascontiguousarray(np.broadcast_to(self.clamp_values, (self.size, len(self.clamp_labels))))
-        if self.field_values is None:
-            self.field_values = np.zeros((self.size, 0))
+        self.field_values: np.ndarray = np.zeros((self.size, 0)) if field_values is None else field_values
         if labels_are_positions(self.bqm.variables):  # labels 0 … N−1 are their own positions (kept as marked)
             self.clamp_positions = np.array(self.clamp_labels, dtype=np.int64)
             self.field_positions = np.array(self.field_labels, dtype=np.int64)
@@ -591,11 +600,11 @@ class Batch(_Request):
             return list(spins), np.array([list(spins.values())], dtype=np.int8).reshape(1, len(spins))
         return check_clamp_rows(bqm, clamp)
 
-    def _rows(self) -> int:
+    def _rows(self, field_values: np.ndarray | None) -> int:
         clamp_rows = self.clamp_values.shape[0]
-        if self.field_values is None:
+        if field_values is None:
             return clamp_rows
-        field_rows = self.field_values.shape[0]
+        field_rows = field_values.shape[0]
         if clamp_rows != 1 and clamp_rows != field_rows:  # a dict clamp (one row) holds in every row
             raise ValueError(
                 f"clamp has {clamp_rows} rows but fields has {field_rows}; give one row of each per problem"
@@ -607,10 +616,11 @@ class Batch(_Request):
 
     @property
     def num_free(self) -> int:
+        """Number of free spins every row shares (``F``, the size of :attr:`free_positions`)."""
         return self.free_positions.size
 
-    def row_bqm(self, b: int) -> dimod.BinaryQuadraticModel:
-        """Row ``b``'s model before clamping: the caller's BQM with that row's field offsets added."""
+    def row_bqm(self, b: int) -> dimod.BinaryQuadraticModel | CompiledBQM:
+        """Row ``b``'s model before clamping: the caller's model (BQM or CompiledBQM) with that row's field offsets added."""
         if not self.field_labels:
             return self.source
         if isinstance(self.source, CompiledBQM):
@@ -681,6 +691,7 @@ class Batch(_Request):
         """
         if isinstance(initial_states, dimod.SampleSet) and "clamp_row" in initial_states.record.dtype.names:
             initial_states = self._by_clamp_row(initial_states)
+        shape: tuple[int, ...]
         try:
             shape = () if isinstance(initial_states, dimod.SampleSet) else np.shape(initial_states)
         except ValueError:  # ragged: the one-set validation says so
@@ -766,6 +777,21 @@ class Batch(_Request):
                        info=dict(info or {}))
 
 
+def classical_model(model: Model) -> dimod.BinaryQuadraticModel | CompiledBQM:
+    """``model`` itself when it is a BQM or a :class:`~isingbridge.ir.CompiledBQM`, what every backend takes.
+
+    Raises
+    ------
+    TypeError
+        For anything else, a :class:`~isingbridge.quantum.TransverseIsing`
+        included (only the quantum backends take one), with the message of
+        :func:`~isingbridge.ir.as_model`.
+    """
+    if isinstance(model, (dimod.BinaryQuadraticModel, CompiledBQM)):
+        return model
+    return as_model(model)  # not a classical model: as_model raises its TypeError
+
+
 def check_rows_memory(first: Moments, rows: int) -> None:
     """Refuse, after the first row, a batch of moments whose stacked arrays would not fit in memory."""
     per_row = sum(v.nbytes for v in vars(first).values() if isinstance(v, np.ndarray))
@@ -815,6 +841,12 @@ class Backend(dimod.Sampler):
     # -- dimod.Sampler API -------------------------------------------------
     @property
     def parameters(self) -> dict:
+        """The keyword arguments of :meth:`sample` as dimod lists them, ``{name: []}``.
+
+        The contract's ``beta``, ``num_reads``, ``clamp``, ``fields`` and
+        ``seed``, then this backend's :attr:`extra_parameters`;
+        :attr:`properties` describes each of them.
+        """
         names = ("beta", "num_reads", "clamp", "fields", "seed") + tuple(self.extra_parameters)
         return {name: [] for name in names}
 
@@ -853,17 +885,17 @@ class Backend(dimod.Sampler):
         check_int(num_variables, "num_variables", minimum=0)
 
     # -- the contract ------------------------------------------------------
-    def prepare(self, bqm: dimod.BinaryQuadraticModel, clamp: Mapping | None = None) -> Problem:
+    def prepare(self, bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Mapping | None = None) -> Problem:
         """Validate ``bqm`` and ``clamp`` and compile the free part (cached)."""
         return Problem(bqm, clamp, self._cache)
 
-    def prepare_batch(self, bqm: dimod.BinaryQuadraticModel, clamp: Any = None, fields: Any = None) -> Batch:
+    def prepare_batch(self, bqm: dimod.BinaryQuadraticModel | CompiledBQM, clamp: Any = None, fields: Any = None) -> Batch:
         """Validate a batched request (``clamp=(labels, values)`` and/or ``fields=(labels, values)``)."""
         return Batch(bqm, clamp, fields, self._cache)
 
     def sample(
         self,
-        bqm: dimod.BinaryQuadraticModel | CompiledBQM,
+        bqm: Model,
         *,
         beta: float = 1.0,
         num_reads: int | None = None,
@@ -880,7 +912,8 @@ class Backend(dimod.Sampler):
             SPIN or BINARY; samples come back in the same vartype.  A
             :class:`~isingbridge.ir.CompiledBQM` (e.g. from
             :meth:`~isingbridge.ir.CompiledBQM.from_arrays`, no dimod object
-            built) is a SPIN model.
+            built) is a SPIN model.  The quantum backends (statevector, sqa)
+            also take a :class:`~isingbridge.quantum.TransverseIsing`.
         beta : float
             Inverse temperature (positive, finite).
         num_reads : int, optional
@@ -915,7 +948,7 @@ class Backend(dimod.Sampler):
 
     def sample_states(
         self,
-        bqm: dimod.BinaryQuadraticModel | CompiledBQM,
+        bqm: Model,
         *,
         beta: float = 1.0,
         num_reads: int | None = None,
@@ -958,6 +991,7 @@ class Backend(dimod.Sampler):
         beta, extra = self._settle_request(beta, seed, options)
         target, beta, num_reads, rng = self._sampling_request(bqm, beta, num_reads, clamp, fields, seed, options)
         labels, positions = (None, None) if conditionals is None else target.conditional_positions(conditionals)
+        energy_of: Callable[[np.ndarray], np.ndarray]
         if isinstance(target, Batch):
             states, info, means = self._states_batch(target, beta, num_reads, rng, positions, **options)
             energy_of = target.row_energies
@@ -1028,7 +1062,8 @@ class Backend(dimod.Sampler):
         """
         return beta, {}
 
-    def _sampling_request(self, bqm, beta, num_reads, clamp, fields, seed, options: dict):
+    def _sampling_request(self, bqm: Model, beta: Any, num_reads: int | None, clamp: Any, fields: Any, seed: Any,
+                          options: dict) -> tuple[Problem | Batch, float, int, np.random.Generator]:
         """Validate what :meth:`sample` and :meth:`sample_states` take; ``(Problem or Batch, beta, num_reads, rng)``.
 
         ``options["initial_states"]`` is replaced by its validated free-spin columns.
@@ -1039,17 +1074,18 @@ class Backend(dimod.Sampler):
         rng = as_rng(seed)
         self._check_options(options)
         batched = is_batched(clamp, fields)
-        target = self.prepare_batch(bqm, clamp, fields) if batched else self.prepare(bqm, clamp)
+        model = classical_model(bqm)
+        target: Problem | Batch = self.prepare_batch(model, clamp, fields) if batched else self.prepare(model, clamp)
         if options.get("initial_states") is not None:
             options["initial_states"] = target.free_initial_states(options["initial_states"], num_reads)
             num_reads = num_reads or options["initial_states"].shape[1 if batched else 0]
         num_reads = self.default_num_reads if num_reads is None else num_reads
-        check_reads_memory((target.size if batched else 1) * num_reads, len(target.variables))
+        check_reads_memory((target.size if isinstance(target, Batch) else 1) * num_reads, len(target.variables))
         return target, beta, num_reads, rng
 
     def moments(
         self,
-        bqm: dimod.BinaryQuadraticModel | CompiledBQM,
+        bqm: Model,
         *,
         beta: float = 1.0,
         clamp: Any = None,
@@ -1070,15 +1106,16 @@ class Backend(dimod.Sampler):
             options["num_reads"] = check_positive_int(options["num_reads"], "num_reads")
         rng = as_rng(seed)
         self._check_options(options, allow_num_reads=True)
+        model = classical_model(bqm)
         if is_batched(clamp, fields):
-            batch = self.prepare_batch(bqm, clamp, fields)
+            batch = self.prepare_batch(model, clamp, fields)
             if options.get("initial_states") is not None:
                 options["initial_states"] = batch.free_initial_states(options["initial_states"],
                                                                       options.get("num_reads"))
             result = self._moments_batch(batch, beta, rng, **options)
             result.info = {**result.info, "beta": beta, "backend": self.name, **extra}
             return result
-        problem = self.prepare(bqm, clamp)
+        problem = self.prepare(model, clamp)
         if options.get("initial_states") is not None:
             options["initial_states"] = problem.free_initial_states(options["initial_states"], options.get("num_reads"))
         free = self._moments_free(problem.free, beta, rng, **options)

@@ -208,9 +208,15 @@ class DimodSamplerBackend(Backend, dimod.Composite):
 
     @property
     def extra_parameters(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The wrapped sampler's own parameters, passed on to it: its ``parameters`` but ``num_reads`` and ``seed``.
+
+        The contract sets those two itself: ``num_reads`` from the call, and
+        ``seed`` from the call's generator when the sampler takes one (:attr:`takes_seed`).
+        """
         return tuple(p for p in self.sampler.parameters if p not in ("num_reads", "seed"))
 
     def limits(self) -> str:
+        """One line on the sizes this backend handles (for ``isingbridge backends``)."""
         ranges = f"h_range={self.h_range}, j_range={self.j_range}" if self.h_range or self.j_range else "no range limits"
         return f"whatever {type(self.sampler).__name__} accepts ({ranges})"
 

@@ -234,7 +234,7 @@ def enumerate_model(model: CompiledBQM, beta: float, *, corr: bool = True, row_w
         if corr:
             corr_hl += s_high.T @ (weights @ split.s_low)
             corr_hh += (s_high * row_sum[:, None]).T @ s_high
-        if row_logs is not None:
+        if row_logs is not None and row_reference is not None:
             with np.errstate(divide="ignore"):
                 row_logs[codes] = np.log(row_sum)
             row_reference[codes] = reference
@@ -248,7 +248,7 @@ def enumerate_model(model: CompiledBQM, beta: float, *, corr: bool = True, row_w
         full_corr[m:, m:] = corr_hh
         full_corr /= total
         np.fill_diagonal(full_corr, 1.0)
-    if row_logs is not None:
+    if row_logs is not None and row_reference is not None:
         # relative to the ground energy: -beta * E itself may overflow where differences do not
         with np.errstate(over="ignore"):
             row_logs -= beta * (row_reference - reference)
@@ -296,8 +296,11 @@ def enumerate_rows(model: CompiledBQM, shift: np.ndarray, const: np.ndarray, bet
     """
     blocks = [_enumerate_block(model, shift[start:start + ROW_BLOCK], const[start:start + ROW_BLOCK], beta, corr)
               for start in range(0, shift.shape[0], ROW_BLOCK)]
-    return _Rows(*(None if blocks[0][k] is None else np.concatenate([block[k] for block in blocks])
-                   for k in range(5)))
+
+    def joined(k: int) -> np.ndarray:
+        return np.concatenate([block[k] for block in blocks])
+
+    return _Rows(joined(0), joined(1), None if blocks[0][2] is None else joined(2), joined(3), joined(4))
 
 
 def rows_memory(num_spins: int, num_rows: int, corr: bool = True) -> float:
@@ -358,12 +361,12 @@ def _enumerate_block(model: CompiledBQM, shift: np.ndarray, const: np.ndarray, b
         energy_sum += row_energies.sum(axis=0)
         col_total += weights.sum(axis=0)
         mean_high += s_high.T @ row_sums
-        if corr:
+        if pairs_high is not None and high_low is not None:
             pairs_high += (s_high[:, :, None] * s_high[:, None, :]).reshape(codes.size, -1).T @ row_sums
             high_low += (s_high.T @ weights.reshape(codes.size, -1)).reshape(high_low.shape)
     mean = np.concatenate([s_low.T @ col_total, mean_high]).T / total[:, None]
     full_corr = None
-    if corr:
+    if pairs_high is not None and high_low is not None:
         full_corr = np.empty((rows, n, n))
         pairs_low = (s_low[:, :, None] * s_low[:, None, :]).reshape(s_low.shape[0], -1)
         full_corr[:, :m, :m] = (pairs_low.T @ col_total).T.reshape(rows, m, m)
@@ -383,6 +386,7 @@ def exact_samples(model: CompiledBQM, beta: float, num_reads: int, rng: np.rando
         return np.zeros((num_reads, 0), dtype=np.int8), -beta * model.offset
     result = enumerate_model(model, beta, corr=False, row_weights=True)
     split = _Split(model, min(n, LOW_BITS))
+    assert result.row_log_weights is not None  # asked for with row_weights=True
     p_rows = np.exp(result.row_log_weights - result.log_total)
     rows = rng.choice(p_rows.size, size=num_reads, p=p_rows / p_rows.sum())
     states = np.empty((num_reads, n), dtype=np.int8)
@@ -525,6 +529,7 @@ class ExactBackend(Backend):
         self.max_variables = check_positive_int(max_variables, "max_variables")
 
     def limits(self) -> str:
+        """One line on the sizes this backend handles (for ``isingbridge backends``)."""
         return f"up to {self.max_variables} free spins (2^N time, O(N^2) memory)"
 
     def check_size(self, num_variables: int) -> None:
@@ -603,4 +608,6 @@ class ExactBackend(Backend):
 
     def log_partition(self, bqm: dimod.BinaryQuadraticModel, *, beta: float = 1.0, clamp: dict | None = None) -> float:
         """log Z of ``bqm`` at ``beta`` (conditional on ``clamp``)."""
-        return float(self.moments(bqm, beta=beta, clamp=clamp).log_z)
+        log_z = self.moments(bqm, beta=beta, clamp=clamp).log_z
+        assert log_z is not None  # exact moments always carry log Z
+        return float(log_z)

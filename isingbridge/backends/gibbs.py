@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
-from types import SimpleNamespace
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numba
@@ -240,7 +240,7 @@ def chain_moments(model: CompiledBQM, sums: ChainSums, requested: np.ndarray | N
                 _symmetric(n, requested, moments.pair_corr_stderr, 0.0)
     moments.info = dict(info, num_samples=samples, batches=batches, energy_stderr=energy_stderr,
                         rhat_threshold=RHAT_THRESHOLD, frozen=int(frozen.sum()))
-    _warn_if_unconverged(model, moments, frozen)
+    _warn_if_unconverged(model.variables, rhat, frozen)
     return moments
 
 
@@ -308,18 +308,19 @@ def _symmetric(n: int, pairs: np.ndarray, values: np.ndarray, diagonal: float) -
     return out
 
 
-def _warn_if_unconverged(model: CompiledBQM, moments: Moments, frozen: np.ndarray) -> None:
+def _warn_if_unconverged(variables: Sequence, rhat: np.ndarray, frozen: np.ndarray) -> None:
+    """Warn when a spin never changed (``frozen``) or its R-hat is above the threshold; ``variables`` name them."""
     threshold = RHAT_THRESHOLD
     problems = []
     if frozen.any():
-        first = model.variables[int(np.argmax(frozen))]
+        first = variables[int(np.argmax(frozen))]
         problems.append(f"{int(frozen.sum())} spin(s) (first: {first!r}) never changed in any chain, so their "
                         "stderr is inf")
-    high = np.nan_to_num(moments.rhat, nan=1.0) > threshold
+    high = np.nan_to_num(rhat, nan=1.0) > threshold
     if high.any():
-        worst = int(np.argmax(np.nan_to_num(moments.rhat, nan=1.0)))
-        problems.append(f"{int(high.sum())} spin(s) have R-hat above {threshold} (worst {moments.rhat[worst]:.4f} "
-                        f"for {model.variables[worst]!r}): the chains disagree")
+        worst = int(np.argmax(np.nan_to_num(rhat, nan=1.0)))
+        problems.append(f"{int(high.sum())} spin(s) have R-hat above {threshold} (worst {rhat[worst]:.4f} "
+                        f"for {variables[worst]!r}): the chains disagree")
     if problems:
         warnings.warn("; ".join(problems) + ". The chains have not converged and the error bars cannot be "
                       "trusted: raise num_sweeps and burn_in, or num_reads", ConvergenceWarning, stacklevel=5)
@@ -461,11 +462,12 @@ class GibbsBackend(Backend):
             device = "cuda" if usable else "cpu"
         self.device = device
         self.dense_precision = dense_precision
-        self.num_threads = (numba.config.NUMBA_NUM_THREADS if num_threads is None
-                            else check_positive_int(num_threads, "num_threads"))
-        self.num_threads = min(self.num_threads, numba.config.NUMBA_NUM_THREADS)
+        most: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # numba.config sets its names at run time
+        self.num_threads = most if num_threads is None else check_positive_int(num_threads, "num_threads")
+        self.num_threads = min(self.num_threads, most)
 
     def limits(self) -> str:
+        """One line on the sizes this backend handles (for ``isingbridge backends``)."""
         return "any size; memory N x num_reads bytes (sparse) or 4 N x num_reads (dense; 2 N x num_reads on GPU)"
 
     def __repr__(self) -> str:
@@ -505,6 +507,7 @@ class GibbsBackend(Backend):
                 scan: str, method: str, initial_states: np.ndarray | None):
         if method == "auto":
             method = choose_method(model) if scan == "chromatic" else "sparse"
+        engine: LayerChains | SparseChains | gibbs_cuda.CudaLayerChains | gibbs_cuda.CudaSparseChains
         if self.device == "cuda":
             if method == "dense":
                 engine = gibbs_cuda.CudaLayerChains(model, beta, num_chains, rng, scan, self.dense_precision)
@@ -557,9 +560,12 @@ class GibbsBackend(Backend):
             means = last_layer_means(engine, conditionals)
         return states, {"num_sweeps": num_sweeps, "method": method, "device": self.device}, means
 
-    def _moments_free(self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
-                      initial_states=None, scan="chromatic", method="auto", compute_corr=True,
-                      pairs="auto", beta_schedule=None) -> Moments:
+    # lists its options by name where the contract has **options (hence ignore[override]): Backend._check_options
+    # lets only this backend's own options through
+    def _moments_free(  # type: ignore[override]
+        self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1, initial_states=None,
+        scan="chromatic", method="auto", compute_corr=True, pairs="auto", beta_schedule=None,
+    ) -> Moments:
         _refuse_schedule(beta_schedule)
         num_sweeps, burn_in, thin = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         if initial_states is not None and num_reads is None:
@@ -617,6 +623,7 @@ class GibbsBackend(Backend):
         Returns ``(engine, slots, block)``: row ``b``'s chains are ``b·slots … b·slots + reads − 1``.
         """
         shift, _ = batch.row_terms(full)
+        engine: LayerChains | SparseChains
         if method == "dense":  # per-chain fields are a column per chain: no padding to whole blocks
             slots, block = reads, None
             engine = LayerChains(free, beta, batch.size * reads, rng, field_offsets=np.repeat(shift, reads, axis=0).T)
@@ -665,6 +672,7 @@ class GibbsBackend(Backend):
         real = (np.arange(batch.size * slots) % slots) < num_reads
         states = _row_states(batch, states[real].reshape(batch.size, num_reads, -1))
         if means is not None:
+            assert free_positions is not None  # means come only for the conditionals asked for
             means = np.array(means[real].reshape(batch.size, num_reads, -1), dtype=np.float64)
             clamped = free_positions < 0
             means[:, :, clamped] = states[:, :, conditionals[clamped]]
@@ -712,8 +720,7 @@ class GibbsBackend(Backend):
         _, constant = batch.row_terms(full)
         moments = _full_rows(batch, stats, stats["energy"] + constant, requested, all_pairs, info)
         labels = [_RowLabel(v, b) for b in range(batch.size) for v in free.variables]
-        _warn_if_unconverged(SimpleNamespace(variables=labels), SimpleNamespace(rhat=stats["rhat"].ravel()),
-                             stats["frozen"].ravel())
+        _warn_if_unconverged(labels, stats["rhat"].ravel(), stats["frozen"].ravel())
         return moments
 
 
@@ -750,7 +757,7 @@ def _full_rows(batch, stats: dict, energy: np.ndarray, requested: np.ndarray | N
     F, C = batch.free_positions, batch.clamp_positions
     rows, n = batch.size, len(batch.variables)
     corr = corr_stderr = None
-    if all_pairs:
+    if requested is not None and all_pairs:  # every pair was requested
         corr = np.stack([_symmetric(F.size, requested, values, 1.0) for values in stats["pair_corr"]])
         free_stderr = np.stack([_symmetric(F.size, requested, values, 0.0) for values in stats["pair_corr_stderr"]])
         corr_stderr = np.zeros((rows, n, n))

@@ -37,11 +37,11 @@ class GibbsChains(Chains):
 
     def __init__(self, backend: GibbsBackend, num_reads: int, conditionals: Any = None, **options: Any):
         super().__init__(backend, num_reads, conditionals, **options)
-        self._engine = None
+        self._engine: LayerChains | None = None
         self._shape: tuple | None = None  # (layer sizes, variables) the engine was built for
         self._positions: np.ndarray | None = None
         self._labels: list | None = None
-        self._variables: list | None = None
+        self._variables: list = []
 
     def _run(self, model, num_sweeps, beta, seed, initial_states) -> Samples:
         method = self.options.get("method", "auto")
@@ -57,44 +57,47 @@ class GibbsChains(Chains):
     def _run_engine(self, model: CompiledBQM, num_sweeps: int, beta: float, rng: np.random.Generator,
                     initial_states: Any) -> Samples:
         """Sweeps of the kept engine (built on the first run, or when the model's shape changes)."""
+        assert model.layers is not None  # _run sends only layered models here
         shape = (tuple(len(g) for g in model.layers[:2]), model.variables)
         starts = None if initial_states is None else _initial_columns(initial_states, list(model.variables),
                                                                      dimod.SPIN, None, self.num_reads)
+        means: np.ndarray | None
         with self.backend.threads():
-            if self._engine is None or shape != self._shape:
-                self._start(model, shape, beta, rng, self.states if starts is None else starts)
+            engine = self._engine
+            if engine is None or shape != self._shape:
+                engine = self._start(model, shape, beta, rng, self.states if starts is None else starts)
             else:
-                self._engine.update(model, beta)
-                self._engine.reseed(rng)
+                engine.update(model, beta)
+                engine.reseed(rng)
                 if starts is not None:
-                    self._engine.load(starts)
-            self._engine.run(num_sweeps)
-            states = self._engine.states()
+                    engine.load(starts)
+            engine.run(num_sweeps)
+            states = engine.states()
             if self._whole_last_layer:  # an RBM's hidden units: the update's own probabilities, no look-ups
-                means = self._engine.conditional_means(len(self._engine.groups) - 1)
+                means = engine.conditional_means(len(engine.groups) - 1)
             else:
-                means = last_layer_means(self._engine, self._positions)
+                means = last_layer_means(engine, self._positions)
         if means is None and self._positions is not None:  # not the layer updated last: from the local fields
             means = -np.tanh(beta * model.local_fields(states, self._positions))
         info = {"num_sweeps": num_sweeps, "method": "dense", "device": "cpu", "beta": beta, "backend": self.backend.name}
         return Samples(self._variables, states, info, self._labels, means, _energy_of=model.energies)
 
     def _start(self, model: CompiledBQM, shape: tuple, beta: float, rng: np.random.Generator,
-               starts: np.ndarray | None) -> None:
-        """A new engine (as the backend builds one for ``sample_states``) and the label work done once per shape."""
+               starts: np.ndarray | None) -> LayerChains:
+        """A new engine (as the backend builds one for ``sample_states``) and the label work done once per shape; the engine."""
         check_reads_memory(self.num_reads, model.num_variables)
         if starts is not None and starts.shape[1] != model.num_variables:
             starts = None  # the last run's states are of another model: start afresh
-        self._engine = LayerChains(model, beta, self.num_reads, rng)
-        self._engine.load(random_spins(rng, (self.num_reads, model.num_variables)) if starts is None else starts)
+        self._engine = engine = LayerChains(model, beta, self.num_reads, rng)
+        engine.load(random_spins(rng, (self.num_reads, model.num_variables)) if starts is None else starts)
         self._shape, self._variables = shape, list(model.variables)
         if self.conditionals is None:
             self._labels, self._positions = None, None
         else:
             self._labels, self._positions = _conditional_positions(self.conditionals, model.variables,
                                                                    lambda: model.index)
-        self._whole_last_layer = self._positions is not None and np.array_equal(self._positions,
-                                                                                self._engine.groups[-1])
+        self._whole_last_layer = self._positions is not None and np.array_equal(self._positions, engine.groups[-1])
+        return engine
 
 
 def last_layer_means(engine, conditionals: np.ndarray | None) -> np.ndarray | None:

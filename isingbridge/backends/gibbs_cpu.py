@@ -35,6 +35,7 @@ uniform draws.  Neighbour loops are 30–60× slower there.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numba
@@ -445,7 +446,7 @@ def per_chain_fields(fields: np.ndarray, size: int, num_chains: int, width: int,
     if fields.shape != (size, num_chains):
         raise ValueError(f"a layer of {size} units needs fields shaped ({size},) or ({size}, {num_chains}), "
                          f"got {fields.shape}")
-    padded = np.empty((size, width), dtype=dtype)
+    padded: np.ndarray = np.empty((size, width), dtype=dtype)
     padded[:, :num_chains] = fields
     padded[:, num_chains:] = fields[:, :1]
     return padded
@@ -477,6 +478,7 @@ def layer_arrays(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list
 
 def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list], list[np.ndarray]]:
     """:func:`layer_arrays` of a bipartite model: its layers, ``W`` and ``Wᵀ`` (a view: BLAS takes it as it is)."""
+    assert model.layers is not None  # layer_arrays sends only bipartite models here
     visible, hidden, W = model.layers
     levels = largest_magnitude(model.h) + model.max_abs_coupling * max(W.shape)  # a bound from the extremes: no |W| temporary
     if levels > FLOAT32_FIELD_LIMIT:
@@ -576,7 +578,8 @@ class SparseChains:
         levels = float((fields + couplings).max()) if self.n else 0.0
         q = integer_quantum(model, offsets=offsets)
         self.integer = q is not None
-        if self.integer:
+        dtype: type
+        if q is not None:
             self._top = int(round(levels / q))
             self.jint = np.round(model.J.data / q).astype(np.int16)
             self.hint = (np.round(model.h / q) + self._top).astype(np.int16)  # table offset folded into h
@@ -647,7 +650,7 @@ class SparseChains:
                                    float(self.offset_scale))
         return energies.reshape(-1)[: self.num_chains]
 
-    def chain_states(self, chains: np.ndarray) -> np.ndarray:
+    def chain_states(self, chains: Sequence[int] | np.ndarray) -> np.ndarray:
         """``(len(chains), N)`` int8 spins of the listed chains (no copy of the others)."""
         chains = np.asarray(chains, dtype=np.int64)
         return np.ascontiguousarray(self.spins[chains // self.block, :, chains % self.block])
@@ -707,10 +710,12 @@ class SparseChains:
         if not self.integer:
             self._kernel(num_sweeps, num_sweeps, 1, *recording, beta_scale=scale)
             return
-        chunk = max(1, TABLE_ENTRIES // (self._distinct.size * (2 * self._top + 1)))
+        distinct = self._distinct
+        assert distinct is not None  # set_betas keeps the integer path's inverse temperatures
+        chunk = max(1, TABLE_ENTRIES // (distinct.size * (2 * self._top + 1)))
         for start in range(0, num_sweeps, chunk):
             part = scale[start:start + chunk]
-            self._kernel(part.size, part.size, 1, *recording, thresholds=self._tables(part[:, None] * self._distinct))
+            self._kernel(part.size, part.size, 1, *recording, thresholds=self._tables(part[:, None] * distinct))
 
     def record(self, burn: int, thin: int, batch_of: np.ndarray, num_batches: int, pairs: np.ndarray,
                spin_batches: int | None = None, groups: np.ndarray | None = None) -> ChainSums:
@@ -745,7 +750,7 @@ class SparseChains:
         group_ptr, group_lanes = self._group_arrays(groups)
         lengths = _batch_lengths(batch_of, num_batches)
         coarse = _batch_lengths(np.where(batch_of >= 0, batch_of * spin_batches // max(num_batches, 1), -1), spin_batches)
-        spin_sums = np.zeros((nb, spin_batches, n, B), dtype=spin_sum_dtype(coarse))
+        spin_sums: np.ndarray = np.zeros((nb, spin_batches, n, B), dtype=spin_sum_dtype(coarse))
         pair_sums = np.zeros((len(groups), num_batches, len(pairs)), dtype=np.int64)
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         windows = np.zeros((nb, n, B), dtype=np.int8)
@@ -858,11 +863,13 @@ class LayerChains:
         self.fields = [per_chain_fields(f, g.size, num_chains, width) for f, g in zip(fields, groups)]
 
     def load(self, states: np.ndarray) -> None:
+        """Set the chains from ``(num_chains, N)`` spins (padding chains copy chain 0)."""
         for layer, g in zip(self.layers, self.groups):
             layer[:, : self.num_chains] = states[:, g].T
             layer[:, self.num_chains:] = states[:1, g].T
 
     def states(self) -> np.ndarray:
+        """Current ``(num_chains, N)`` int8 spins."""
         out = np.empty((self.num_chains, self.n), dtype=np.int8)
         for layer, g in zip(self.layers, self.groups):
             out[:, g] = layer[:, : self.num_chains].T
@@ -874,6 +881,7 @@ class LayerChains:
         return self.num_chains
 
     def run(self, num_sweeps: int) -> None:
+        """Advance every chain by ``num_sweeps`` sweeps, each colour class in turn."""
         with np.errstate(over="ignore"):  # exp overflowing to inf is the intended P(+1) = 0, not an error
             self._sweeps(num_sweeps)
 

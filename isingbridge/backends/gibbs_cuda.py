@@ -312,7 +312,7 @@ class CudaSparseChains:
         cp = _cupy()
         q = integer_quantum(model, max_levels=127)  # byte-SIMD fields must fit int8
         unit = q is not None and bool(np.all(np.abs(np.abs(model.J.data) / q - 1) < 1e-9))
-        if unit:
+        if q is not None and unit:
             top = 127
             k = np.arange(-top, top + 1, dtype=np.float64)
             p_up = 0.5 * (1.0 - np.tanh(beta * q * k))
@@ -397,6 +397,7 @@ class CudaLayerChains:
         self.sweep = 0
 
     def load(self, states: np.ndarray) -> None:
+        """Set the chains from ``(num_chains, N)`` host spins (padding chains copy chain 0)."""
         cp = _cupy()
         for c, g in enumerate(self.groups):
             host = np.empty((g.size, self.width), dtype=np.float32)
@@ -405,12 +406,14 @@ class CudaLayerChains:
             self.layers[c] = cp.asarray(host, dtype=self.dtype)
 
     def states(self) -> np.ndarray:
+        """Current ``(num_chains, N)`` int8 spins, copied to the host."""
         out = np.empty((self.num_chains, self.n), dtype=np.int8)
         for layer, g in zip(self.layers, self.groups):
             out[:, g] = layer[:, : self.num_chains].get().T
         return out
 
     def run(self, num_sweeps: int) -> None:
+        """Advance every chain by ``num_sweeps`` sweeps, each colour class in turn (one kernel launch per class)."""
         cp = _cupy()
         quads = self.width // 4
         for _ in range(num_sweeps):

@@ -4,7 +4,7 @@ Ocean tools read a sampler's ``properties["parameters"]`` as one line of
 text per parameter (:func:`docstring_parameters` takes it from numpy-style
 docstrings), and Ocean samplers warn about what they ignore at the user's
 line, not deep inside a composite (:func:`stacklevel_outside`).  See
-``docs/OCEAN.md``.
+``docs/guide/ocean.md``.
 """
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dimod
 import numpy as np
 
 from isingbridge.backends.base import check_positive_int
@@ -66,7 +67,8 @@ class AdiabaticResult:
     depth: int
 
 
-def adiabatic_ground_state(model, *, total_time: float = 10.0, steps: int = 50) -> AdiabaticResult:
+def adiabatic_ground_state(model: TransverseIsing | dimod.BinaryQuadraticModel, *, total_time: float = 10.0,
+                           steps: int = 50) -> AdiabaticResult:
     """Prepare the ground state of ``model`` by a Trotterised adiabatic sweep on AerSimulator.
 
     Parameters
@@ -83,9 +85,9 @@ def adiabatic_ground_state(model, *, total_time: float = 10.0, steps: int = 50) 
     from qiskit.synthesis import LieTrotter
     from qiskit_aer import AerSimulator
 
-    from isingbridge.backends import get
+    from isingbridge.backends.statevector import StatevectorBackend
 
-    model: TransverseIsing = as_transverse_ising(model)
+    model = as_transverse_ising(model)
     steps = check_positive_int(steps, "steps")
     if not total_time > 0:
         raise ValueError(f"total_time must be positive, got {total_time}")
@@ -102,7 +104,7 @@ def adiabatic_ground_state(model, *, total_time: float = 10.0, steps: int = 50) 
     simulator = AerSimulator(method="statevector")
     compiled = transpile(circuit, simulator)
     prepared = np.asarray(simulator.run(compiled).result().get_statevector())
-    exact = get("statevector").eigenstates(model)
+    exact = StatevectorBackend().eigenstates(model)
     ground = exact.ground_state
     fidelity = float(abs(np.vdot(ground, prepared)) ** 2)
     energy = float(np.real(np.vdot(prepared, problem.to_matrix(sparse=True) @ prepared)))

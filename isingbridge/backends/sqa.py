@@ -64,7 +64,7 @@ import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import dimod
 import numpy as np
@@ -424,6 +424,7 @@ class SQABackend(Backend):
         self._gibbs = GibbsBackend(num_threads=num_threads)  # the engines' thread and BLAS budget
 
     def limits(self) -> str:
+        """One line on the sizes this backend handles (for ``isingbridge backends``)."""
         return "Z/ZZ terms and X fields of any sign (no XX); memory trotter_slices x N x num_reads bytes"
 
     # -- requests ----------------------------------------------------------------------
@@ -454,10 +455,15 @@ class SQABackend(Backend):
         batch = self.prepare_batch(model.bqm if quantum else model, clamp, fields)
         for b in range(batch.size):
             row = batch.row_bqm(b)
-            yield (TransverseIsing(row, model.x, model.xx) if quantum else row), batch.row_clamp(b)
+            if quantum:  # the rows of a TransverseIsing's diagonal part (a BQM) are BQMs
+                yield TransverseIsing(cast(dimod.BinaryQuadraticModel, row), model.x, model.xx), batch.row_clamp(b)
+            else:
+                yield row, batch.row_clamp(b)
 
     # -- thermal moments ---------------------------------------------------------------
-    def moments(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
+    # moments, sample and sample_states name their first argument model (it may be a TransverseIsing) where the
+    # contract says bqm, hence their ignore[override]; every caller passes it by position
+    def moments(self, model: Any, *, beta: float | None = None, temperature: float | None = None,  # type: ignore[override]
                 clamp: Any = None, fields: Any = None, seed: Any = None, **options: Any) -> Moments:
         """⟨Z_i⟩, ⟨Z_iZ_j⟩, ⟨X_i⟩ and ⟨H⟩ of the thermal state, with standard errors.
 
@@ -484,7 +490,7 @@ class SQABackend(Backend):
         return problem.full_moments(free)
 
     # -- samples -------------------------------------------------------------------------
-    def sample(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
+    def sample(self, model: Any, *, beta: float | None = None, temperature: float | None = None,  # type: ignore[override]
                num_reads: int | None = None, clamp: Any = None, fields: Any = None, seed: Any = None,
                **options: Any) -> dimod.SampleSet:
         """Z-basis states from an anneal toward the ground state, or from the thermal state.
@@ -526,7 +532,7 @@ class SQABackend(Backend):
         info.update(backend=self.name, mode=mode, beta=beta, trotter_slices=slices, slices=how)
         return problem.sampleset(states, info, **vectors)
 
-    def sample_states(self, model: Any, *, conditionals: Any = None, **kwargs: Any) -> Samples:
+    def sample_states(self, model: Any, *, conditionals: Any = None, **kwargs: Any) -> Samples:  # type: ignore[override]
         """:meth:`sample`'s states in array form (``(B, num_reads, N)`` for a batch); ``conditionals`` is refused.
 
         With transverse fields a qubit's Z value has no classical law given the others'.
@@ -732,6 +738,8 @@ def _symmetric(n: int, pairs: np.ndarray, values: np.ndarray, diagonal: float) -
 
 
 def _warn_if_unconverged(moments: Moments) -> None:
+    if moments.rhat is None:  # no per-chain statistics to judge
+        return
     rhat = np.nan_to_num(moments.rhat, nan=1.0)
     if rhat.size and rhat.max() > RHAT_THRESHOLD:
         worst = int(np.argmax(rhat))

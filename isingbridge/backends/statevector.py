@@ -18,7 +18,7 @@ Correlators are vectorised: a state enters only through the probabilities
 transform (for ⟨X_i⟩, ⟨X_iX_j⟩), which are reduced against tables of ±1 rows
 in chunks by matrix products.
 
-Conventions (DESIGN §1): s = +1 ↔ |0⟩ ↔ Z = +1; qubit q is bit q of a basis
+Conventions (the user guide, "The IR and its conventions"): s = +1 ↔ |0⟩ ↔ Z = +1; qubit q is bit q of a basis
 index (qiskit little-endian).
 
 Examples
@@ -40,7 +40,7 @@ import math
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import dimod
 import numba
@@ -295,6 +295,7 @@ class Eigenstates:
 
     @property
     def ground_state(self) -> np.ndarray:
+        """The lowest eigenvector, ``vectors[:, 0]``, shape ``(2^n,)`` (one of them when the ground space is degenerate)."""
         return self.vectors[:, 0]
 
 
@@ -316,6 +317,7 @@ class ThermalState:
 
     @property
     def energy(self) -> float:
+        """⟨H⟩ = Σ_k w_k E_k over the kept eigenstates."""
         return float(self.weights @ self.energies)
 
 
@@ -382,6 +384,7 @@ class StatevectorBackend(Backend):
         self.dense_qubits = check_positive_int(dense_qubits, "dense_qubits", minimum=0)
 
     def limits(self) -> str:
+        """One line on the sizes this backend handles (for ``isingbridge backends``)."""
         return f"up to {self.max_qubits} qubits (ground states); thermal states by dense eigh, ~14 qubits"
 
     # -- preparing a request ------------------------------------------------------
@@ -395,7 +398,8 @@ class StatevectorBackend(Backend):
                 f"cannot clamp qubit(s) {', '.join(touched)}: they carry X or XX terms, so they are not Z eigenstates; "
                 "drive them with Z fields instead (TransverseIsing.with_fields)"
             )
-        free = TransverseIsing(problem.free_bqm, model.x, model.xx) if problem.clamp else model
+        free_bqm = cast(dimod.BinaryQuadraticModel, problem.free_bqm)  # the free part of a BQM is a BQM
+        free = TransverseIsing(free_bqm, model.x, model.xx) if problem.clamp else model
         return problem, free
 
     def _rows(self, model: Any, clamp: Any, fields: Any):
@@ -407,7 +411,7 @@ class StatevectorBackend(Backend):
         source = model if isinstance(model, dimod.BinaryQuadraticModel) else quantum.bqm
         batch = self.prepare_batch(source, clamp, fields)
         for b in range(batch.size):
-            bqm = batch.row_bqm(b)
+            bqm = cast(dimod.BinaryQuadraticModel, batch.row_bqm(b))  # the rows of a BQM are BQMs
             yield (bqm if source is model else TransverseIsing(bqm, quantum.x, quantum.xx)), batch.row_clamp(b)
 
     # -- eigenstates ---------------------------------------------------------------
@@ -545,7 +549,9 @@ class StatevectorBackend(Backend):
             p_x = x_amplitudes @ weights / amplitudes.shape[0]  # W/√2^n is the normalised transform
         return p_z, p_x, energy, log_z, info
 
-    def moments(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
+    # moments, sample and sample_states name their first argument model (it may be a TransverseIsing) where the
+    # contract says bqm, hence their ignore[override]; every caller passes it by position
+    def moments(self, model: Any, *, beta: float | None = None, temperature: float | None = None,  # type: ignore[override]
                 clamp: Any = None, seed: Any = None, state: Any = "ground",
                 v0: np.ndarray | None = None, previous: Eigenstates | None = None, fields: Any = None,
                 **options: Any) -> Moments:
@@ -583,7 +589,7 @@ class StatevectorBackend(Backend):
         free_moments = Moments(list(free.variables), mean, corr, energy, log_z, x_mean=x_mean, x_corr=x_corr, info=info)
         return problem.full_moments(free_moments)
 
-    def sample(self, model: Any, *, beta: float | None = None, temperature: float | None = None,
+    def sample(self, model: Any, *, beta: float | None = None, temperature: float | None = None,  # type: ignore[override]
                num_reads: int | None = None, clamp: Any = None, seed: Any = None,
                state: Any = "ground", fields: Any = None, **options: Any) -> dimod.SampleSet:
         """Computational-basis measurements of the state (s = +1 for |0⟩), as a SampleSet.
@@ -616,7 +622,7 @@ class StatevectorBackend(Backend):
         info = {"backend": self.name, "temperature": temperature, "state": state}
         return problem.sampleset(states, info)
 
-    def sample_states(self, model: Any, *, conditionals: Any = None, **kwargs: Any) -> Samples:
+    def sample_states(self, model: Any, *, conditionals: Any = None, **kwargs: Any) -> Samples:  # type: ignore[override]
         """:meth:`sample`'s measurements in array form (int8 spins, ``(B, num_reads, N)`` for a batch).
 
         ``conditionals`` is refused: with transverse terms a spin has no

@@ -427,6 +427,7 @@ class TemperingBackend(Backend):
         self._gibbs = GibbsBackend(num_threads=num_threads)
 
     def limits(self) -> str:
+        """One line on the sizes this backend handles (for ``isingbridge backends``)."""
         return "any size; memory N x num_reads x num_replicas bytes"
 
     def _sample_free(self, model, beta, num_reads, rng, **options):
@@ -488,7 +489,9 @@ class _Best:
     """The lowest energy any replica reached, its state, and when it improved."""
 
     def __init__(self, model: CompiledBQM, num_ladders: int):
-        self.offset, self.energy, self.state, self.trace = float(model.offset), math.inf, None, []
+        self.offset, self.energy = float(model.offset), math.inf
+        self.state: np.ndarray | None = None
+        self.trace: list[tuple[int, float, float]] = []  # (round, seconds, energy) at each improvement
         self.variables = model.variables
         self.clock = time.perf_counter()
 

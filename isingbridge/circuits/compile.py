@@ -1,4 +1,4 @@
-"""Compile a feed-forward network into an Ising circuit (DESIGN §6).
+"""Compile a feed-forward network into an Ising circuit.
 
 One spin per neuron; inputs are clamped; between unit i of layer ℓ−1 and unit
 j of layer ℓ the coupling is J_ij = −λ^(ℓ−1)·W^ℓ_ji and the field of j is

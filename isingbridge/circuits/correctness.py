@@ -39,6 +39,7 @@ class Correctness:
 
     @property
     def correct(self) -> bool:
+        """Whether every (input, bit) is correct: ``worst`` > 0."""
         return self.worst > 0
 
 

@@ -84,6 +84,7 @@ class FeedForward:
 
     @property
     def depth(self) -> int:
+        """Number of weight layers (hidden layers + 1)."""
         return len(self.layers)
 
     def inputs(self, x: Any) -> np.ndarray:

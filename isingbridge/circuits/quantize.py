@@ -54,9 +54,24 @@ def optq(weights: Any, inputs: Any, limit: int, damping: float = 0.01) -> np.nda
 
     Parameters
     ----------
-    weights : (n_out, n_in) array already scaled to the integer grid
-    inputs : (N, n_in) calibration inputs of this layer
-    limit : largest allowed |integer|
+    weights : ndarray, shape (n_out, n_in)
+        Weights already scaled to the integer grid.
+    inputs : ndarray, shape (N, n_in)
+        Calibration inputs of this layer.
+    limit : int
+        Largest allowed absolute value of an integer.
+    damping : float, default 0.01
+        Added to the Hessian's diagonal, relative to its mean diagonal entry.
+
+    Returns
+    -------
+    ndarray, shape (n_out, n_in)
+        Integers in [−limit, limit] (as floats).
+
+    Raises
+    ------
+    ValueError
+        When the calibration Hessian overflows or is singular.
     """
     W = check_array(weights, "weights", ndim=2).copy()
     A = check_array(inputs, "inputs", ndim=2, min_rows=1, columns=W.shape[1])
@@ -102,6 +117,7 @@ class QuantizedCircuit:
 
     @property
     def max_integer(self) -> int:
+        """The largest absolute value among the circuit's fields and couplings (0 for an empty circuit)."""
         values = list(self.circuit.bqm.linear.values()) + list(self.circuit.bqm.quadratic.values())
         return int(max(abs(v) for v in values)) if values else 0
 
@@ -293,18 +309,27 @@ def quantize_network(net: Any, X: Any, Y: Any, *, q: int = 4, method: str = "opt
 
     Parameters
     ----------
-    net : a shallow tanh network (see :func:`compile_network`)
-    X, Y : truth table (±1 rows); X also calibrates OPTQ
+    net : network
+        A shallow tanh network (see :func:`compile_network`).
+    X, Y : ndarray
+        Truth table (±1 rows); ``X`` also calibrates OPTQ.
     q : int
-        Largest allowed |coupling| and |field| (≥ 1).
+        Largest allowed absolute value of a coupling or field (≥ 1).
     method : {"optq", "rtn"}
-    betas, lam1s, ks, grids : search grids (sensible defaults)
-    backend : where candidates are confirmed ("exact", "gibbs", ...)
-    float_circuit : the float circuit to compare with (for ``retained``)
-    confirm : how many of the best mean-field candidates are confirmed on ``backend``
+        The quantiser: OPTQ (:func:`optq`) or rounding (:func:`round_to_nearest`).
+    betas, lam1s, ks, grids : array_like, optional
+        Search grids (sensible defaults).
+    backend : str or Backend, default "exact"
+        Where candidates are confirmed ("exact", "gibbs", ...).
+    float_circuit : IsingCircuit, optional
+        The float circuit to compare with (for ``retained``).
+    confirm : int, default 8
+        How many of the best mean-field candidates are confirmed on ``backend``.
     refine : bool
         Follow the quantiser with :func:`refine_integers` (exact enumeration;
         hidden + output spins ≤ 20) on each confirmed candidate.
+    **options
+        Passed to :func:`correctness` when candidates are confirmed.
 
     Returns
     -------

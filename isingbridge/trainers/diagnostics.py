@@ -114,9 +114,34 @@ def nearest_images(images: np.ndarray, reference: np.ndarray, *, chunk: int = 51
     """For each row of ``images``, the ink distance to, and index of, the nearest row of ``reference``.
 
     Pixels are "ink" where positive (±1 spins or 0/1 bits).  The ink
-    distance is the Dice dissimilarity 1 − 2|A ∩ B| / (|A| + |B|): 0 for the
+    distance is the Dice dissimilarity ``1 − 2|A ∩ B| / (|A| + |B|)``: 0 for the
     same strokes, 1 for no shared stroke, and unlike a Hamming distance it
     does not call a blank or a thin image close to every thin digit.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, n_pixels)
+        The images to match (one per row; a single image is accepted).
+    reference : ndarray, shape (m, n_pixels)
+        The images to match them against.
+    chunk : int, default 512
+        Rows of ``images`` compared at a time (bounds the memory used).
+
+    Returns
+    -------
+    distance : ndarray, shape (n,)
+        Ink distance to the nearest reference image.
+    index : ndarray of int, shape (n,)
+        Row of ``reference`` that is nearest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isingbridge.trainers.diagnostics import nearest_images
+    >>> reference = np.array([[1, 1, 0, 0], [0, 0, 1, 1]])
+    >>> distance, index = nearest_images(np.array([[0, 1, 1, 1]]), reference)
+    >>> distance.round(2), index
+    (array([0.2]), array([1]))
     """
     images = check_data(np.atleast_2d(check_array(images, "images")), "images")
     reference = check_data(np.atleast_2d(check_array(reference, "reference")), "reference")

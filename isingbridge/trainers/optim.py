@@ -59,7 +59,24 @@ def check_step(finite: bool, name: str, learning_rate: float) -> None:
 
 
 class SGD:
-    """Stochastic gradient descent with (heavy-ball) momentum."""
+    """Stochastic gradient descent with (heavy-ball) momentum.
+
+    Parameters
+    ----------
+    learning_rate : float, default 0.01
+        Step size (> 0).
+    momentum : float, default 0.0
+        Heavy-ball momentum in [0, 1); 0 is plain SGD.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isingbridge.trainers import SGD
+    >>> parameters = {"w": np.array([1.0, -2.0])}
+    >>> SGD(learning_rate=0.5).step(parameters, {"w": np.array([1.0, 1.0])})
+    >>> parameters["w"]
+    array([ 0.5, -2.5])
+    """
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
@@ -67,6 +84,20 @@ class SGD:
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        """Move every parameter named in ``gradients`` one step downhill, in place.
+
+        Parameters
+        ----------
+        parameters : dict of str to ndarray
+            The arrays to update (a model's :meth:`parameters`).
+        gradients : dict of str to ndarray
+            A gradient for some or all of them, of the same shapes.
+
+        Raises
+        ------
+        DivergedStepError
+            When the step leaves a parameter NaN or infinite.
+        """
         if not self.momentum:  # plain SGD: no velocity to keep
             for name, gradient in gradients.items():
                 check_step(descend(parameters[name], gradient, self.learning_rate), name, self.learning_rate)
@@ -79,14 +110,26 @@ class SGD:
             check_step(bool(np.all(np.isfinite(parameters[name]))), name, self.learning_rate)
 
     def state(self) -> dict:
+        """A copy of the optimizer's state (the momentum's velocities), for checkpoints."""
         return {"velocity": {k: v.copy() for k, v in self.velocity.items()}}
 
     def load_state(self, state: dict) -> None:
+        """Restore a state returned by :meth:`state`."""
         self.velocity = {k: np.array(v) for k, v in state["velocity"].items()}
 
 
 class Adam:
-    """Adam (Kingma & Ba) with bias correction."""
+    """Adam (Kingma & Ba) with bias correction.
+
+    Parameters
+    ----------
+    learning_rate : float, default 1e-3
+        Step size (> 0).
+    beta1, beta2 : float, default 0.9, 0.999
+        Decay rates of the first and second moment averages, in [0, 1).
+    eps : float, default 1e-8
+        Added to the root of the second moment (> 0).
+    """
 
     def __init__(self, learning_rate: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
@@ -98,6 +141,20 @@ class Adam:
         self.t = 0
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        """Move every parameter named in ``gradients`` one step downhill, in place.
+
+        Parameters
+        ----------
+        parameters : dict of str to ndarray
+            The arrays to update (a model's :meth:`parameters`).
+        gradients : dict of str to ndarray
+            A gradient for some or all of them, of the same shapes.
+
+        Raises
+        ------
+        DivergedStepError
+            When the step leaves a parameter NaN or infinite.
+        """
         self.t += 1
         for name, gradient in gradients.items():
             m = self.m.setdefault(name, np.zeros_like(gradient))
@@ -112,9 +169,11 @@ class Adam:
             check_step(bool(np.all(np.isfinite(parameters[name]))), name, self.learning_rate)
 
     def state(self) -> dict:
+        """A copy of the optimizer's state (moment averages and step count), for checkpoints."""
         return {"m": {k: a.copy() for k, a in self.m.items()}, "v": {k: a.copy() for k, a in self.v.items()}, "t": self.t}
 
     def load_state(self, state: dict) -> None:
+        """Restore a state returned by :meth:`state`."""
         self.m = {k: np.array(a) for k, a in state["m"].items()}
         self.v = {k: np.array(a) for k, a in state["v"].items()}
         self.t = int(state["t"])
@@ -125,6 +184,15 @@ class LangevinSGD:
 
     The slow variables of a dissipative device feel the relaxation force plus
     thermal noise of temperature ``temperature`` (0 gives plain SGD).
+
+    Parameters
+    ----------
+    learning_rate : float, default 0.01
+        η, the step size (> 0).
+    temperature : float, default 0.0
+        T, the noise temperature (≥ 0).
+    seed : int, numpy.random.Generator or None
+        Source of the noise.
     """
 
     def __init__(self, learning_rate: float = 0.01, temperature: float = 0.0, seed: Any = None):
@@ -133,6 +201,20 @@ class LangevinSGD:
         self.rng = as_rng(seed)
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        """Move every parameter named in ``gradients`` one step downhill, in place.
+
+        Parameters
+        ----------
+        parameters : dict of str to ndarray
+            The arrays to update (a model's :meth:`parameters`).
+        gradients : dict of str to ndarray
+            A gradient for some or all of them, of the same shapes.
+
+        Raises
+        ------
+        DivergedStepError
+            When the step leaves a parameter NaN or infinite.
+        """
         scale = np.sqrt(2.0 * self.learning_rate * self.temperature)
         for name, gradient in gradients.items():
             parameters[name] -= self.learning_rate * gradient
@@ -141,7 +223,9 @@ class LangevinSGD:
             check_step(bool(np.all(np.isfinite(parameters[name]))), name, self.learning_rate)
 
     def state(self) -> dict:
+        """The noise generator's state, for checkpoints."""
         return {"rng": self.rng.bit_generator.state}
 
     def load_state(self, state: dict) -> None:
+        """Restore a state returned by :meth:`state`."""
         self.rng.bit_generator.state = state["rng"]

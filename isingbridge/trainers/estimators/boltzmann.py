@@ -80,6 +80,22 @@ class BoltzmannEstimator(GradientEstimator):
         return likelihood_gradient(model, model.statistics(batch), self.negative_phase(model, batch, rng))
 
     def negative_phase(self, model: BoltzmannModel, batch: np.ndarray, rng: np.random.Generator) -> dict:
+        """The model phase: an estimate of ⟨−∂E/∂θ⟩ under the model, per parameter of the energy.
+
+        Parameters
+        ----------
+        model : BoltzmannModel
+            The model being trained.
+        batch : ndarray
+            The batch's visible rows (used by estimators whose chains start at the data).
+        rng : numpy.random.Generator
+            Source of randomness.
+
+        Returns
+        -------
+        dict of str to ndarray
+            Keyed like :meth:`~isingbridge.trainers.models.BoltzmannModel.statistics`.
+        """
         raise NotImplementedError(f"{type(self).__name__} must give negative_phase(model, batch, rng) or "
                                   "override _values(model, batch, rng)")
 
@@ -95,12 +111,26 @@ class BoltzmannEstimator(GradientEstimator):
 
 
 class ExactGradient(BoltzmannEstimator):
-    """The exact model phase by enumerating the visible layer (≤ 24 visible units)."""
+    """The exact model phase by enumerating the visible layer (≤ 24 visible units).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isingbridge.trainers import ExactGradient
+    >>> from isingbridge.trainers.models import RBM
+    >>> model = RBM.random(4, 3, seed=0)
+    >>> X = np.array([[1, 1, -1, -1], [-1, -1, 1, 1]], dtype=float)
+    >>> g = ExactGradient().gradient(model, X)
+    >>> sorted(g.values), g.values["W"].shape
+    (['W', 'b', 'c'], (4, 3))
+    """
 
     def negative_phase(self, model, batch, rng):
+        """The model's exact statistics (:meth:`~isingbridge.trainers.models.BoltzmannModel.exact_statistics`)."""
         return model.exact_statistics()
 
     def check_model(self, model):
+        """Raise ``ValueError`` when ``model`` has too many visible units to enumerate."""
         if model.n_visible > MAX_EXACT_VISIBLE:
             raise ValueError(f"ExactGradient enumerates the visible layer: {model.n_visible} visible units is more "
                              f"than {MAX_EXACT_VISIBLE}; use CD, PCD or RAPID with a sampling backend")
@@ -117,6 +147,7 @@ class _Sampling(BoltzmannEstimator):
 
     @property
     def needs_sampler(self) -> bool:
+        """True: the negative phase draws samples from the backend."""
         return True
 
     def __init__(self, k: int, backend: Any, **options: Any):
@@ -125,6 +156,7 @@ class _Sampling(BoltzmannEstimator):
         self.options = options
 
     def check_model(self, model):
+        """Raise now when the backend cannot sample a model of this width (e.g. the exact backend's limit)."""
         self.backend.check_size(model.width)  # e.g. the exact backend's enumeration limit, before any training
 
     def _run(self, model: BoltzmannModel, starts: np.ndarray | None, rng: np.random.Generator,
@@ -184,6 +216,7 @@ class _Chains(_Sampling):
         return difference_gradient(model, model.statistics_difference(v, batch, self.last_means))
 
     def negative_phase(self, model, batch, rng):
+        """The model's statistics on the chains' visible states (hidden units as ⟨h | v⟩ where the sampler gave them)."""
         return model.statistics(self._negative_visible(model, batch, rng), self.last_means)
 
 
@@ -209,7 +242,19 @@ class CD(_Chains):
 
 
 class PCD(_Chains):
-    """Persistent contrastive divergence: ``n_particles`` chains carried across gradients."""
+    """Persistent contrastive divergence: ``n_particles`` chains carried across gradients.
+
+    Parameters
+    ----------
+    k : int
+        Sweeps per gradient.
+    n_particles : int
+        Number of persistent chains (default 100).
+    backend : str, Backend or dimod.Sampler
+        Who samples the negative phase (default "gibbs").
+    **options
+        Passed to the backend's chains.
+    """
 
     _transient = _Chains._transient + ("_handed",)  # the chains as the backend's last run left them
 
@@ -219,6 +264,7 @@ class PCD(_Chains):
         self.chains: np.ndarray | None = None
 
     def reset(self) -> None:
+        """Forget the persistent chains: the next gradient starts fresh ones at random."""
         self.chains = None
 
     def _advance(self, model, rng) -> np.ndarray:
@@ -299,6 +345,7 @@ class Discriminative(BoltzmannEstimator):
         return model.chain_rule({name: -model.beta * value for name, value in difference.items()})
 
     def check_model(self, model):
+        """Raise ``TypeError`` unless ``model`` is a :class:`~isingbridge.trainers.models.ClassificationRBM`."""
         if not isinstance(model, ClassificationRBM):
             raise TypeError(f"Discriminative trains a ClassificationRBM (p(y | x)), not a {type(model).__name__}; "
                             "use BoltzmannClassifier, or CD/PCD/ExactGradient for generative training")

@@ -22,6 +22,7 @@ class Couplings(dict):
                                                  and dict.__contains__(self, (pair[1], pair[0])))
 
     def get(self, pair, default=None):
+        """The value of ``pair`` in either order, or ``default``."""
         return self[pair] if pair in self else default
 
 

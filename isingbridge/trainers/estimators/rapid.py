@@ -85,6 +85,8 @@ class RAPID(_Sampling):
         ``centered``).  Needed when the data share a large common part, as
         MNIST's background: without it every pattern is pulled towards that
         common image and the model generates one blob.
+    **options
+        Passed to the backend's chains.
     """
 
     def __init__(self, n_patterns: int = 8, discretize: str = "sign", clip: float = 1.0, gibbs_steps: int = 0,
@@ -106,6 +108,7 @@ class RAPID(_Sampling):
 
     @property
     def needs_sampler(self) -> bool:
+        """Whether the negative phase runs the backend (``gibbs_steps`` > 0)."""
         return self.k > 0
 
     def make_model(self, n_visible, n_hidden, *, rng, beta):
@@ -125,6 +128,18 @@ class RAPID(_Sampling):
         return model
 
     def check_model(self, model: BoltzmannModel) -> None:
+        """Raise ``TypeError`` unless ``model`` is pattern-built; warn when its load K/N is past the Hopfield bound.
+
+        Raises
+        ------
+        TypeError
+            When ``model`` is not a :class:`PatternRBM` or :class:`PatternBM`.
+
+        Warns
+        -----
+        HopfieldLoadWarning
+            When K/N exceeds the retrieval bound ≈ 0.138.
+        """
         if not isinstance(model, (PatternRBM, PatternBM)):
             raise TypeError(f"RAPID trains pattern-built models (PatternRBM, PatternBM), not {type(model).__name__}; "
                             "let BoltzmannRBM(estimator=RAPID(...)) build one, or use PatternRBM.random(...)")
@@ -135,6 +150,10 @@ class RAPID(_Sampling):
         super().check_model(model)
 
     def negative_phase(self, model, batch, rng):
+        """The patterns' statistics (``gibbs_steps`` = 0) or those of chains started at the patterns.
+
+        ``batch`` is not used; ``last_states`` keeps the states the phase was read from.
+        """
         if self.k == 0:
             self.last_states = model.pattern_states()
             return model.pattern_statistics()
@@ -142,12 +161,14 @@ class RAPID(_Sampling):
         return model.statistics(model.split(self.last_states)[0])
 
     def after_step(self, model):
+        """With ``discretize="clip"``, clip the patterns to [−clip, clip] in place."""
         if self.discretize == "clip":
             for name, array in model.parameters().items():
                 if name.startswith("xi"):
                     np.clip(array, -self.clip, self.clip, out=array)
 
     def after_epoch(self, model):
+        """With ``discretize="sign"``, replace the patterns by their signs (and rebuild the couplings)."""
         if self.discretize == "sign":
             model.set_patterns(pattern_spins(model.patterns()))
 

@@ -187,15 +187,23 @@ class BoltzmannRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Trainer):
     Parameters
     ----------
     n_hidden : int
+        Number of hidden units.
     estimator : BoltzmannEstimator
         ``ExactGradient()``, ``CD(k, backend)``, ``PCD(k, n_particles, backend)``,
         ``TwoLobe(...)``, ``RAPID(n_patterns, ...)`` (default ``CD(1, "gibbs")``).
         The estimator builds the model (RAPID builds a pattern-built one).
-    learning_rate, batch_size, n_epochs : the usual
+    learning_rate : float
+        Step size of the optimizer.
+    batch_size : int
+        Rows per gradient.
+    n_epochs : int
+        Passes over the data.
     random_state : None, int or numpy.random.Generator
         Seeds the initial weights, the batch order and the estimator's sampling.
-    optimizer : {"sgd", "adam"} or an optimizer object (e.g. ``LangevinSGD``)
-    momentum : float (SGD only)
+    optimizer : {"sgd", "adam"} or optimizer
+        An optimizer by name, or an optimizer object (e.g. ``LangevinSGD``).
+    momentum : float
+        Momentum of the "sgd" optimizer.
     beta : float
         Inverse temperature of the model's Boltzmann distribution.
     warm_start : bool
@@ -219,21 +227,30 @@ class BoltzmannRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Trainer):
         float32, and gradients of ±1 statistics lose nothing at float32's 1e-7
         relative precision for learning rates above ~1e-6.  RBMs only.
 
-    Attributes (after fit)
-    ----------------------
-    model_ : RBM (or PatternRBM)
+    Attributes
+    ----------
+    model_ : RBM or PatternRBM
+        The trained model (set by :meth:`fit`).
     estimator_ : BoltzmannEstimator
         The gradient estimator that trained the model: ``estimator`` itself
         (its persistent chains carry on with a warm start), or the default.
     n_features_in_ : int
-    feature_names_in_ : array of str, when X had column names
-    history_ : list of dict — what the fit callback returned, per epoch
+        Number of features seen by :meth:`fit`.
+    feature_names_in_ : ndarray of str
+        Column names of ``X``, when it had them.
+    history_ : list of dict
+        What the fit callback returned, per epoch.
 
+    Notes
+    -----
     The mini-batch estimators average their statistics over the rows of a
     batch, so ``fit`` takes no ``sample_weight``: repeat rows to weight them.
     ``transform`` gives one feature per hidden unit (``get_feature_names_out``:
     ``boltzmannrbm0``, ...), and ``set_output(transform="pandas")`` works.
 
+    Examples
+    --------
+    >>> from isingbridge.trainers import BoltzmannRBM
     >>> rbm = BoltzmannRBM(n_hidden=3, binarize=0.5, n_epochs=1, random_state=0).fit([[0.1, 0.9], [0.8, 0.2]])
     >>> rbm.get_feature_names_out().tolist()
     ['boltzmannrbm0', 'boltzmannrbm1', 'boltzmannrbm2']
@@ -347,6 +364,26 @@ class BoltzmannClassifier(ClassifierMixin, _Trainer):
     sampled), or the generative ``CD``/``PCD``/``ExactGradient`` on the joint
     p(x, y).
 
+    Parameters
+    ----------
+    n_hidden : int, default 200
+        Number of hidden units.
+    estimator : BoltzmannEstimator, optional
+        The gradient estimator (default ``Discriminative()``).
+    learning_rate, batch_size, n_epochs, optimizer, momentum, beta, random_state, warm_start, progress, dtype, binarize
+        As for :class:`BoltzmannRBM`.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels seen by :meth:`fit`, in the order of ``predict_proba``'s columns.
+    model_ : ClassificationRBM
+        The trained model.
+    estimator_ : BoltzmannEstimator
+        The gradient estimator that trained it.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from isingbridge.trainers import BoltzmannClassifier
     >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]] * 5)

@@ -64,10 +64,12 @@ class BoltzmannModel:
     # -- what a model defines -----------------------------------------------------
     @property
     def n_visible(self) -> int:
+        """Number of visible units (the data's columns)."""
         raise NotImplementedError
 
     @property
     def n_hidden(self) -> int:
+        """Number of hidden units (0 for a fully visible machine)."""
         return 0
 
     @property
@@ -97,9 +99,11 @@ class BoltzmannModel:
         return {name: np.subtract(negative[name], positive[name]) for name in negative}
 
     def labels(self) -> list:
+        """Variable labels of :meth:`to_bqm`, visible then hidden: the column order of full states."""
         raise NotImplementedError
 
     def to_bqm(self) -> dimod.BinaryQuadraticModel:
+        """SPIN BQM whose Boltzmann distribution at ``beta`` is this model's (dimod's sign, variables :meth:`labels`)."""
         raise NotImplementedError
 
     @property

@@ -53,19 +53,38 @@ class FullyVisibleBM(BoltzmannModel):
 
     @classmethod
     def random(cls, n_visible: int, *, scale: float = 0.1, seed=None, beta: float = 1.0) -> FullyVisibleBM:
-        """Couplings drawn from N(0, ``scale``²), zero biases."""
+        """Couplings drawn from N(0, scale²), zero biases.
+
+        Parameters
+        ----------
+        n_visible : int
+            Number of units.
+        scale : float, default 0.1
+            Standard deviation of the couplings.
+        seed : int, numpy.random.Generator or None
+            Source of randomness.
+        beta : float, default 1.0
+            Inverse temperature.
+
+        Returns
+        -------
+        FullyVisibleBM
+        """
         n_visible = check_positive_int(n_visible, "n_visible")
         return cls(symmetric_random(n_visible, check_nonnegative(scale, "scale"), as_rng(seed)), np.zeros(n_visible),
                    beta)
 
     @property
     def n_visible(self) -> int:
+        """Number of units (all visible)."""
         return self.W.shape[0]
 
     def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays ``W`` and ``b``, by name (views: optimizers update them in place)."""
         return {"W": self.W, "b": self.b}
 
     def energy(self, s: np.ndarray) -> np.ndarray:
+        """E(s) = −Σ_{i<j} W_ij s_i s_j − bᵀ s, one value per row of ±1 spins."""
         s = np.atleast_2d(s)
         return -0.5 * np.einsum("ri,ij,rj->r", s, self.W, s) - s @ self.b
 
@@ -80,9 +99,11 @@ class FullyVisibleBM(BoltzmannModel):
         return {"W": corr, "b": weighted_mean(v, weights)}
 
     def labels(self) -> list:
+        """Variable labels ('v', i) in the order of :meth:`to_bqm`."""
         return [("v", i) for i in range(self.n_visible)]
 
     def to_bqm(self) -> dimod.BinaryQuadraticModel:
+        """SPIN BQM whose Boltzmann distribution at ``beta`` is this model's (coupling −W_ij, field −b_i)."""
         rows, cols = np.nonzero(np.triu(self.W, 1))
         return dimod.BQM.from_numpy_vectors(-self.b, (rows, cols, -self.W[rows, cols]), 0.0, dimod.SPIN,
                                             variable_order=self.labels())

@@ -91,9 +91,11 @@ class LayeredHopfield:
 
     @property
     def sizes(self) -> list[int]:
+        """Layer sizes, input first."""
         return [self.W[0].shape[1]] + [w.shape[0] for w in self.W]
 
     def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays ``W0, W1, …`` and ``b0, b1, …``, by name (views: optimizers update them in place)."""
         return {**{f"W{k}": w for k, w in enumerate(self.W)}, **{f"b{k}": b for k, b in enumerate(self.b)}}
 
     def energy(self, x: np.ndarray, states: list) -> np.ndarray:
@@ -121,7 +123,42 @@ class LayeredHopfield:
 
     def relax(self, x: np.ndarray, *, nudge: float = 0.0, targets: np.ndarray | None = None, start: list | None = None,
               method: str = "fixed_point", tol: float = 1e-6, max_iter: int = 200, step: float = 0.2):
-        """Equilibrium of E + ``nudge``·C from ``start`` (default zeros); returns (states, iterations, converged)."""
+        """Equilibrium of E + ``nudge``·C from ``start`` (default zeros); returns (states, iterations, converged).
+
+        Parameters
+        ----------
+        x : ndarray, shape (n, sizes[0])
+            Inputs, one row per example (clamped).
+        nudge : float, default 0.0
+            Weight of the cost C = ½‖s_L − targets‖² (0: the free phase).
+        targets : ndarray, shape (n, sizes[-1]), optional
+            Required when ``nudge`` is not 0.
+        start : list of ndarray, optional
+            States of the hidden and output layers to start from.
+        method : {"fixed_point", "gradient"}
+            Fixed-point iteration (exact for the hard sigmoid only) or
+            gradient descent on E + ``nudge``·C with ``step``.
+        tol : float, default 1e-6
+            Stop when no state changes by more than this in one sweep.
+        max_iter : int, default 200
+            Most sweeps.
+        step : float, default 0.2
+            Step of the gradient method.
+
+        Returns
+        -------
+        states : list of ndarray
+            States of the hidden and output layers, one row per example.
+        iterations : int
+            Sweeps done.
+        converged : bool
+            Whether ``tol`` was reached within ``max_iter`` sweeps.
+
+        Raises
+        ------
+        ValueError
+            For ``method="fixed_point"`` with an activation other than the hard sigmoid.
+        """
         check_choice(method, "method", METHODS)
         states = [np.zeros((x.shape[0], w.shape[0])) for w in self.W] if start is None else [s.copy() for s in start]
         last = len(states) - 1
@@ -237,12 +274,15 @@ class HopfieldNetwork:
 
     @property
     def sizes(self) -> list[int]:
+        """[inputs, hidden free units, outputs]."""
         return [self.U.shape[1], self.W.shape[0] - self.n_outputs, self.n_outputs]
 
     def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays ``W``, ``U``, ``b``, by name (views: optimizers update them in place)."""
         return {"W": self.W, "U": self.U, "b": self.b}
 
     def coupling(self) -> np.ndarray:
+        """The effective symmetric coupling W̃ = mask ⊙ (W + Wᵀ)/2 (zero diagonal)."""
         return self.mask * (self.W + self.W.T) / 2
 
     def _join(self, states: list) -> np.ndarray:

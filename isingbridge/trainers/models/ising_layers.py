@@ -51,6 +51,7 @@ class IsingLayers:
 
     @property
     def sizes(self) -> list[int]:
+        """Layer sizes, input first."""
         return [self.W[0].shape[1]] + [W.shape[0] for W in self.W]
 
     def parameters(self) -> dict[str, np.ndarray]:
@@ -58,6 +59,14 @@ class IsingLayers:
         return {**{f"W{k}": W for k, W in enumerate(self.W)}, **{f"b{k}": b for k, b in enumerate(self.b)}}
 
     def free_slices(self) -> list[slice]:
+        """Each free layer's columns (hidden layers, then outputs) in the free-spin order of :meth:`sampling_model`.
+
+        Examples
+        --------
+        >>> from isingbridge.trainers.models import IsingLayers
+        >>> IsingLayers.random([4, 3, 2], seed=0).free_slices()
+        [slice(0, 3, None), slice(3, 5, None)]
+        """
         edges = np.cumsum([0] + self.sizes[1:])
         return [slice(int(a), int(z)) for a, z in zip(edges[:-1], edges[1:])]
 

@@ -38,6 +38,16 @@ HOPFIELD_CAPACITY = 0.138
 
 
 def random_patterns(n_patterns: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_patterns`` × ``width`` independent uniform ±1 entries drawn from ``rng``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isingbridge.trainers.models.patterns import random_patterns
+    >>> xi = random_patterns(3, 5, np.random.default_rng(0))
+    >>> xi.shape, sorted(set(xi.ravel().tolist()))
+    ((3, 5), [-1.0, 1.0])
+    """
     return np.where(rng.random((n_patterns, width)) < 0.5, 1.0, -1.0)
 
 
@@ -61,6 +71,7 @@ class _PatternBuilt:
 
     @property
     def n_patterns(self) -> int:
+        """K, the number of patterns."""
         return self.patterns().shape[0]
 
     @property
@@ -108,6 +119,29 @@ class PatternRBM(_PatternBuilt, RBM):
     @classmethod
     def from_patterns(cls, xi_v: np.ndarray, xi_h: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False,
                       centered: bool = False) -> PatternRBM:
+        """The machine built from given patterns, with zero biases.
+
+        Parameters
+        ----------
+        xi_v : ndarray, shape (K, n_visible)
+            The patterns' visible parts (copied).
+        xi_h : ndarray, shape (K, n_hidden)
+            The patterns' hidden parts (copied).
+        beta : float, default 1.0
+            Inverse temperature.
+        learn_biases, centered : bool, default False
+            As in the class description.
+
+        Returns
+        -------
+        PatternRBM
+            A model with W = ξ_vᵀ ξ_h / √K.
+
+        Raises
+        ------
+        ValueError
+            When the two arrays have different numbers of rows, or are empty.
+        """
         xi_v, xi_h = check_array(xi_v, "xi_v", ndim=2).copy(), check_array(xi_h, "xi_h", ndim=2).copy()
         if xi_v.shape[0] != xi_h.shape[0] or 0 in xi_v.shape + xi_h.shape:
             raise ValueError(f"patterns must be K × n_visible and K × n_hidden with the same K; got {xi_v.shape} "
@@ -120,7 +154,25 @@ class PatternRBM(_PatternBuilt, RBM):
     @classmethod
     def random(cls, n_visible: int, n_hidden: int, *, n_patterns: int = 8, seed=None, beta: float = 1.0,
                learn_biases: bool = False, centered: bool = False, **_) -> PatternRBM:
-        """Random ±1 patterns (the paper's initialisation)."""
+        """A machine built from random ±1 patterns (the paper's initialisation).
+
+        Parameters
+        ----------
+        n_visible, n_hidden : int
+            Sizes of the two layers.
+        n_patterns : int, default 8
+            K, the number of patterns.
+        seed : int, numpy.random.Generator or None
+            Source of randomness.
+        beta : float, default 1.0
+            Inverse temperature.
+        learn_biases, centered : bool, default False
+            As in the class description.
+
+        Returns
+        -------
+        PatternRBM
+        """
         n_patterns = check_positive_int(n_patterns, "n_patterns")
         n_visible, n_hidden = check_positive_int(n_visible, "n_visible"), check_positive_int(n_hidden, "n_hidden")
         rng = as_rng(seed)
@@ -139,15 +191,22 @@ class PatternRBM(_PatternBuilt, RBM):
         return np.hstack([self.xi_v, self.xi_h])
 
     def set_patterns(self, xi: np.ndarray) -> None:
+        """Overwrite the patterns with full states ``xi`` (K × width, visible then hidden) and rebuild W."""
         self.xi_v[...] = xi[:, : self.n_visible]
         self.xi_h[...] = xi[:, self.n_visible:]
         self.refresh()
 
     def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays: ``xi_v`` and ``xi_h``, plus ``b`` and ``c0`` with ``learn_biases``."""
         names = {"xi_v": self.xi_v, "xi_h": self.xi_h}
         return {**names, "b": self.b, "c0": self.c0} if self.learn_biases else names
 
     def chain_rule(self, gradient):
+        """A gradient over (W, b, c) mapped to the patterns (and biases with ``learn_biases``).
+
+        W = ξ_vᵀ ξ_h / √K gives ∂L/∂ξ_v = ξ_h G_Wᵀ / √K and ∂L/∂ξ_h = ξ_v G_W / √K;
+        with ``centered`` the hidden bias c = c0 − Wᵀμ adds its share to G_W.
+        """
         g_w = gradient["W"]
         if self.centered:  # c = c0 − Wᵀμ depends on W too
             g_w = g_w - np.outer(self.offset, gradient["c"])
@@ -158,6 +217,7 @@ class PatternRBM(_PatternBuilt, RBM):
         return out
 
     def refresh(self) -> None:
+        """Rebuild W = ξ_vᵀ ξ_h / √K and c = c0 − Wᵀμ in place from the patterns."""
         np.matmul(self.xi_v.T, self.xi_h / np.sqrt(self.xi_v.shape[0]), out=self.W)
         np.subtract(self.c0, self.offset @ self.W, out=self.c)
 
@@ -198,33 +258,83 @@ class PatternBM(_PatternBuilt, FullyVisibleBM):
 
     @classmethod
     def from_patterns(cls, xi: np.ndarray, *, beta: float = 1.0, learn_biases: bool = False) -> PatternBM:
+        """The machine built from patterns ``xi`` (K × N, copied), with zero biases.
+
+        Parameters
+        ----------
+        xi : ndarray, shape (K, N)
+            The patterns.
+        beta : float, default 1.0
+            Inverse temperature.
+        learn_biases : bool, default False
+            Train the biases ``b`` too.
+
+        Returns
+        -------
+        PatternBM
+            A model with W = ξᵀξ / √K, zero diagonal.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from isingbridge.trainers.models import PatternBM
+        >>> model = PatternBM.from_patterns(np.array([[1.0, -1.0, 1.0]]))
+        >>> model.W
+        array([[ 0., -1.,  1.],
+               [-1.,  0., -1.],
+               [ 1., -1.,  0.]])
+        """
         n = check_array(xi, "xi", ndim=2).shape[1]
         return cls(np.zeros((n, n)), np.zeros(n), beta, xi=xi, learn_biases=learn_biases)
 
     @classmethod
     def random(cls, n_visible: int, *, n_patterns: int = 4, seed=None, beta: float = 1.0,
                learn_biases: bool = False, **_) -> PatternBM:
+        """A machine built from random ±1 patterns.
+
+        Parameters
+        ----------
+        n_visible : int
+            N, the number of units.
+        n_patterns : int, default 4
+            K, the number of patterns.
+        seed : int, numpy.random.Generator or None
+            Source of randomness.
+        beta : float, default 1.0
+            Inverse temperature.
+        learn_biases : bool, default False
+            Train the biases ``b`` too.
+
+        Returns
+        -------
+        PatternBM
+        """
         n_patterns, n_visible = check_positive_int(n_patterns, "n_patterns"), check_positive_int(n_visible, "n_visible")
         return cls.from_patterns(random_patterns(n_patterns, n_visible, as_rng(seed)), beta=beta,
                                  learn_biases=learn_biases)
 
     def patterns(self) -> np.ndarray:
+        """The K patterns, K × N (the trained array itself)."""
         return self.xi
 
     def set_patterns(self, xi: np.ndarray) -> None:
+        """Overwrite the patterns with ``xi`` (K × N) and rebuild W."""
         self.xi[...] = xi
         self.refresh()
 
     def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays: ``xi``, plus ``b`` with ``learn_biases``."""
         return {"xi": self.xi, "b": self.b} if self.learn_biases else {"xi": self.xi}
 
     def chain_rule(self, gradient):
+        """A gradient over (W, b) mapped to the patterns: ∂L/∂ξ = ξ G_W / √K (plus ``b`` with ``learn_biases``)."""
         out = {"xi": self.xi @ gradient["W"] / np.sqrt(self.n_patterns)}
         if self.learn_biases:
             out["b"] = gradient["b"]
         return out
 
     def refresh(self) -> None:
+        """Rebuild W = ξᵀξ / √K (zero diagonal) in place from the patterns."""
         np.matmul(self.xi.T, self.xi / np.sqrt(self.n_patterns), out=self.W)
         np.fill_diagonal(self.W, 0.0)
 
@@ -233,4 +343,5 @@ class PatternBM(_PatternBuilt, FullyVisibleBM):
         return self.statistics(self.xi)
 
     def pattern_states(self) -> np.ndarray:
+        """The spin states nearest to the patterns (sign ξ, with 0 → +1), one row per pattern."""
         return pattern_spins(self.xi)

@@ -40,6 +40,32 @@ class QuantumNetwork:
     @classmethod
     def layered(cls, n_inputs: int, n_hidden: int, n_outputs: int = 1, *, connect_hidden: bool = False,
                 scale: float = 0.5, seed=None) -> QuantumNetwork:
+        """A layered network with random couplings: every input to every hidden qubit, every hidden to every output.
+
+        Parameters
+        ----------
+        n_inputs, n_hidden : int
+            Numbers of input and hidden qubits.
+        n_outputs : int, default 1
+            Number of output qubits.
+        connect_hidden : bool, default False
+            Also couple every pair of hidden qubits.
+        scale : float, default 0.5
+            Standard deviation of the ZZ and XX couplings (the Z fields get a tenth of it).
+        seed : int, numpy.random.Generator or None
+            Source of randomness.
+
+        Returns
+        -------
+        QuantumNetwork
+
+        Examples
+        --------
+        >>> from isingbridge.trainers.models import QuantumNetwork
+        >>> net = QuantumNetwork.layered(2, 3, seed=0)
+        >>> net.sizes, len(net.edges), net.outputs
+        ([2, 3, 1], 9, [('out', 0)])
+        """
         n_inputs, n_hidden = check_positive_int(n_inputs, "n_inputs"), check_positive_int(n_hidden, "n_hidden")
         n_outputs = check_positive_int(n_outputs, "n_outputs")
         connect_hidden, scale = check_bool(connect_hidden, "connect_hidden"), check_nonnegative(scale, "scale")
@@ -56,24 +82,33 @@ class QuantumNetwork:
 
     @property
     def sizes(self) -> list[int]:
+        """[inputs, hidden, outputs] qubit counts."""
         return [self.n_inputs, self.n_hidden, self.n_outputs]
 
     @property
     def inputs(self) -> list:
+        """Labels of the input qubits, ('in', i)."""
         return [("in", i) for i in range(self.n_inputs)]
 
     @property
     def outputs(self) -> list:
+        """Labels of the output qubits, ('out', k)."""
         return [("out", k) for k in range(self.n_outputs)]
 
     @property
     def biased(self) -> list:
+        """Labels of the qubits with a trained Z field (hidden, then outputs), in the order of ``h``."""
         return [("hid", j) for j in range(self.n_hidden)] + self.outputs
 
     def parameters(self) -> dict[str, np.ndarray]:
+        """The trainable arrays ``b`` (ZZ), ``a`` (XX) and ``h`` (Z), by name (views: optimizers update them in place)."""
         return {"b": self.b, "a": self.a, "h": self.h}
 
     def to_model(self) -> TransverseIsing:
+        """The Hamiltonian of Eq. 16 with no input fields: ZZ couplings ``b`` and fields ``h`` as a SPIN BQM, XX couplings ``a``.
+
+        Inputs are applied by the estimator as Z fields on the input qubits.
+        """
         linear = {label: 0.0 for label in self.inputs} | dict(zip(self.biased, self.h))
         bqm = dimod.BQM(linear, {edge: value for edge, value in zip(self.edges, self.b)}, 0.0, "SPIN")
         return TransverseIsing(bqm, xx={edge: value for edge, value in zip(self.edges, self.a)})

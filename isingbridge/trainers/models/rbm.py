@@ -64,7 +64,33 @@ class RBM(BoltzmannModel):
 
     @classmethod
     def random(cls, n_visible: int, n_hidden: int, *, scale: float = 0.1, seed=None, beta: float = 1.0, **extra):
-        """Weights drawn from N(0, ``scale``²), zero biases."""
+        """Weights drawn from N(0, scale²), zero biases.
+
+        Parameters
+        ----------
+        n_visible, n_hidden : int
+            Sizes of the two layers.
+        scale : float, default 0.1
+            Standard deviation of the weights.
+        seed : int, numpy.random.Generator or None
+            Source of randomness.
+        beta : float, default 1.0
+            Inverse temperature.
+        **extra
+            Further fields of the class (``n_classes`` for :class:`ClassificationRBM`).
+
+        Returns
+        -------
+        RBM
+            A model of this class.
+
+        Examples
+        --------
+        >>> from isingbridge.trainers.models import RBM
+        >>> model = RBM.random(6, 4, seed=0)
+        >>> model.n_visible, model.n_hidden, model.W.shape
+        (6, 4, (6, 4))
+        """
         n_visible = check_positive_int(n_visible, "n_visible")
         n_hidden = check_positive_int(n_hidden, "n_hidden")
         rng = as_rng(seed)
@@ -73,10 +99,12 @@ class RBM(BoltzmannModel):
 
     @property
     def n_visible(self) -> int:
+        """Number of visible units (rows of ``W``)."""
         return self.W.shape[0]
 
     @property
     def n_hidden(self) -> int:
+        """Number of hidden units (columns of ``W``)."""
         return self.W.shape[1]
 
     def parameters(self) -> dict[str, np.ndarray]:
@@ -85,10 +113,12 @@ class RBM(BoltzmannModel):
 
     # -- energies ------------------------------------------------------------------
     def energy(self, v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """E(v, h) = −vᵀ W h − bᵀ v − cᵀ h, one value per row of ``v`` and ``h`` (±1 spins)."""
         v, h = np.atleast_2d(v), np.atleast_2d(h)
         return -np.einsum("ri,ij,rj->r", v, self.W, h) - v @ self.b - h @ self.c
 
     def hidden_field(self, v: np.ndarray) -> np.ndarray:
+        """The hidden units' fields c + Wᵀv, one row per row of ``v``."""
         return self.c + np.atleast_2d(v) @ self.W
 
     def hidden_mean(self, v: np.ndarray) -> np.ndarray:
@@ -127,11 +157,13 @@ class RBM(BoltzmannModel):
         return {"W": left.T @ right, "b": left.sum(axis=0), "c": weights @ right}
 
     def complete(self, v, rng):
+        """Full states (v, h) from visible rows, h drawn from p(h | v)."""
         v = np.asarray(v, dtype=self.dtype)
         return np.hstack([v, draw_spins(self.hidden_mean(v), rng)])
 
     @property
     def dtype(self) -> np.dtype:
+        """Floating type of the parameters: float64, or float32 after :meth:`astype`."""
         return self.W.dtype
 
     def astype(self, dtype) -> RBM:
@@ -240,6 +272,7 @@ class ClassificationRBM(RBM):
 
     @property
     def n_features(self) -> int:
+        """Number of feature units: the visible units that are not label units."""
         return self.n_visible - self.n_classes
 
     def labels(self) -> list:
