@@ -16,7 +16,9 @@ or time budget and returns the energies of its reads, its wall time and, for
 the replica-exchange rows, when the ground energy was first reached.
 
 * ``gibbs SA`` — ``get("gibbs").sample(bqm, beta_range=(0.1, 3), num_sweeps=S)``
-  (heat-bath, colour-ordered sweeps, numba threads over chains);
+  (heat-bath, colour-ordered sweeps, numba threads over chains), and
+  ``gibbs SA, Metropolis`` with ``proposal_acceptance_criteria="Metropolis"``
+  (dwave SA's update rule in the same kernels);
 * ``dwave SA`` — ``SimulatedAnnealingSampler`` with the same β range and
   sweeps (Metropolis, one thread), and ``dwave SA, heat bath`` with our
   update rule (``proposal_acceptance_criteria="Gibbs"``): Metropolis accepts
@@ -148,14 +150,20 @@ def ground_energy(L: int, seed: int, bqm: dimod.BinaryQuadraticModel, pos: dict)
     return cache[key]
 
 
-def gibbs_sa(instance: Instance, sweeps: int, reads: int, seed: int) -> Result:
+def gibbs_sa(instance: Instance, sweeps: int, reads: int, seed: int, rule: str = "Gibbs") -> Result:
     from isingbridge.backends import get
 
     gibbs = get("gibbs")
-    gibbs.sample(instance.bqm, beta_range=BETA_RANGE, num_sweeps=2, num_reads=reads, seed=seed)  # compile, warm
+    options = dict(beta_range=BETA_RANGE, num_reads=reads, seed=seed, proposal_acceptance_criteria=rule)
+    gibbs.sample(instance.bqm, num_sweeps=2, **options)  # compile, warm
     start = time.perf_counter()
-    ss = gibbs.sample(instance.bqm, beta_range=BETA_RANGE, num_sweeps=sweeps, num_reads=reads, seed=seed)
+    ss = gibbs.sample(instance.bqm, num_sweeps=sweeps, **options)
     return Result(ss.record.energy, time.perf_counter() - start, reads)
+
+
+def gibbs_sa_metropolis(instance: Instance, sweeps: int, reads: int, seed: int) -> Result:
+    """gibbs SA with dwave SA's update rule (Metropolis), so that equal sweeps compare the same Markov chain."""
+    return gibbs_sa(instance, sweeps, reads, seed, rule="Metropolis")
 
 
 def dwave_sa(instance: Instance, sweeps: int, reads: int, seed: int, rule: str = "Metropolis") -> Result:
@@ -269,6 +277,7 @@ def openjij_available() -> bool:
 #: "sqa sweeps" rows the (smaller) equal sweep count of the path-integral annealers.
 CONTENDERS: dict[str, tuple[Callable, str]] = {
     "gibbs SA": (gibbs_sa, "sweeps"),
+    "gibbs SA, Metropolis": (gibbs_sa_metropolis, "sweeps"),
     "dwave SA": (dwave_sa, "sweeps"),
     "dwave SA, heat bath": (dwave_sa_gibbs, "sweeps"),
     "dwave SA (= wall)": (dwave_sa_for, "wall"),
@@ -276,7 +285,7 @@ CONTENDERS: dict[str, tuple[Callable, str]] = {
     "dwave PIA": (dwave_pia, "sqa sweeps"),
 }
 #: the row whose mean residual each row's "rho / peer" divides by.
-PEERS = {"tempering": "dwave SA", "gibbs SA": "dwave SA", "dwave SA, heat bath": "dwave SA",
+PEERS = {"tempering": "dwave SA", "gibbs SA": "dwave SA", "gibbs SA, Metropolis": "dwave SA", "dwave SA, heat bath": "dwave SA",
          "dwave SA (= wall)": "dwave SA", "sqa": "dwave PIA", "openjij SA": "dwave SA", "openjij SQA": "dwave PIA"}
 OPENJIJ_CONTENDERS: dict[str, tuple[Callable, str]] = {
     "openjij SA": (openjij_sa, "sweeps"),

@@ -341,6 +341,18 @@ def test_one_frozen_chain_reports_infinite_error_and_warns():
     assert np.all(np.abs(m.mean) == 1) and np.all(np.isinf(m.stderr)) and np.all(m.ess == 0)
 
 
+def test_one_recorded_sweep_per_chain_is_not_called_frozen():
+    """With one record per chain nothing says a spin never moves; independent chains still give honest errors."""
+    bqm = random_bqm(6, 3, field=0.5, coupling=1.0)
+    exact = get("exact").moments(bqm, beta=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        m = get("gibbs").moments(bqm, beta=0.5, num_reads=512, num_sweeps=60, burn_in=59, seed=0)
+    assert m.info["num_samples"] == 512 and not np.any(m.info["frozen"])
+    z = (m.mean - exact.mean) / m.stderr
+    assert np.all(np.isfinite(m.stderr)) and np.abs(z).max() < 5
+
+
 def test_hard_random_models_are_calibrated_or_warned_every_time():
     """J_ij ~ N(0, 1) on all pairs of 10 spins with N(0, 1) fields at beta 1, default settings."""
     for seed in range(10):

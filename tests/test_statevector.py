@@ -1,5 +1,6 @@
 """The statevector backend against dense numpy/scipy references."""
 import itertools
+import warnings
 
 import dimod
 import numpy as np
@@ -239,6 +240,57 @@ def test_too_many_qubits_is_refused_before_allocating():
         get("statevector").moments(big)
     with pytest.raises(QuantumMemoryError, match="GiB"):
         get("statevector", max_qubits=40).moments(big)
+
+
+def test_thermal_state_limit_names_the_real_limit_and_why():
+    sv = get("statevector")
+    model = TransverseIsing(dimod.BQM({i: 0.1 for i in range(17)}, {}, 0.0, "SPIN"), x={0: -0.5})
+    with pytest.raises(QuantumMemoryError, match=r"limit of 16 qubits for thermal states.*dense eigendecomposition "
+                                                 r"of the 2\^17 x 2\^17 Hamiltonian.*ground state \(temperature=0, up to 26"):
+        sv.moments(model, temperature=1.0)
+    assert "thermal states up to 16 qubits (dense eigendecomposition" in sv.limits()
+    assert sv.properties["limits"] == sv.limits()
+    small = get("statevector", max_qubits=10)  # a lower max_qubits bounds thermal states too, and says so
+    assert "thermal states up to 10 qubits" in small.limits()
+    with pytest.raises(QuantumMemoryError, match=r"limit of 10 \(max_qubits\)"):
+        small.moments(random_model(12, 3, xx=False), temperature=1.0)
+
+
+def _warning_sites(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [(w.category, w.filename) for w in caught]
+
+
+def test_ground_state_warnings_point_at_the_callers_line():
+    sv = get("statevector")
+    ring = dimod.BQM({}, {(i, (i + 1) % 4): -1.0 for i in range(4)}, 0.0, "SPIN")  # |0000> and |1111>
+    degenerate = TransverseIsing(ring, xx={(0, 2): 0.0})
+    for call in (lambda: sv.eigenstates(degenerate), lambda: sv.moments(degenerate),
+                 lambda: sv.sample(degenerate, num_reads=2, seed=0), lambda: sv.sample_ising({}, dict(ring.quadratic)),
+                 lambda: sv.moments(degenerate, fields=([1], np.zeros((2, 1))))):  # a batch: two degenerate rows
+        assert _warning_sites(call) and set(_warning_sites(call)) == {(DegenerateGroundStateWarning, __file__)}
+
+    def model(field):
+        return TransverseIsing(dimod.BQM({0: field, 1: 1.0}, {}, 0.0, "SPIN"), xx={(0, 1): -1.0})
+
+    before = sv.eigenstates(model(-2.0))
+    for call in (lambda: sv.eigenstates(model(2.0), previous=before), lambda: sv.moments(model(2.0), previous=before)):
+        assert _warning_sites(call) == [(SectorCrossingWarning, __file__)]
+
+
+def test_sample_info_beta_is_the_thermal_states_or_none():
+    sv = get("statevector")
+    model = random_model(3, 21)
+    assert sv.sample(model, num_reads=2, seed=0).info["beta"] is None  # ground state: no temperature
+    assert sv.sample(model, state=1, num_reads=2, seed=0).info["beta"] is None
+    assert sv.sample_ising({0: 0.5}, {(0, 1): -1.0}, num_reads=2, seed=0).info["beta"] is None
+    thermal = sv.sample(model, temperature=0.5, num_reads=2, seed=0).info
+    assert thermal["beta"] == 2.0 and thermal["temperature"] == 0.5
+    assert sv.sample(model, beta=3.0, num_reads=2, seed=0).info["beta"] == 3.0
+    batched = sv.sample(model.bqm, beta=0.7, clamp=([0], np.array([[1], [-1]])), num_reads=2, seed=0)
+    assert batched.info["beta"] == 0.7
 
 
 @pytest.mark.slow

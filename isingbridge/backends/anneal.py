@@ -39,8 +39,10 @@ MODES = ("boltzmann", "anneal")
 class AnnealBackend(Backend):
     """Simulated annealing (dwave-samplers) as a Boltzmann sampler or an optimiser.
 
-    Options of :meth:`sample` / :meth:`moments`
-    -------------------------------------------
+    The Other Parameters are options of :meth:`sample` and :meth:`moments`.
+
+    Other Parameters
+    ----------------
     mode : {"boltzmann", "anneal"}
         Fixed-β sampling (``beta``) or annealing toward ground states
         (``beta_range``; a ``beta`` is then not used, see the module docstring).

@@ -20,8 +20,10 @@ back into samples and moments — so that a backend implements only
 samples, :meth:`Backend._moments_free`) on a :class:`~isingbridge.ir.CompiledBQM`
 of the free spins.
 
-Batched problems
-----------------
+Notes
+-----
+**Batched problems**
+
 ``clamp=(labels, values)`` with ``values`` an int array ``(B, k)`` of ±1 (0/1
 for a BINARY model) and/or ``fields=(labels, values)`` with ``values`` a float
 array ``(B, k)`` pose ``B`` conditional problems in one call: row ``b`` clamps
@@ -39,6 +41,10 @@ The base class solves the rows one by one through :meth:`Backend._sample_free`
 cache), so every backend batches; a backend with a vectorised path overrides
 :meth:`Backend._sample_batch` / :meth:`Backend._moments_batch`, which get the
 validated :class:`Batch`.
+
+Examples
+--------
+A batched request: two problems, ``b`` clamped up in one and down in the other.
 
 >>> import dimod, numpy as np
 >>> from isingbridge.backends import get

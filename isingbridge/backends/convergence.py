@@ -9,7 +9,7 @@ vectorised over variables: every function takes draws shaped
 Two facts make them cheap for ±1 spins, which the Gibbs engines use:
 
 * a two-valued variable stays two-valued under rank normalisation and under
-  folding (|s − median| of ±1 values is constant or again two-valued), and
+  folding (``|s − median|`` of ±1 values is constant or again two-valued), and
   R̂ is invariant under affine maps, so the rank-normalised split-R̂ of a
   spin equals the plain split-R̂ of its raw values;
 * the sample variance of a ±1 sequence of length n with mean m is

@@ -414,7 +414,7 @@ def state_energies(model: CompiledBQM) -> np.ndarray:
     """Energies of all 2^N states in code order: bit k of the index set ↔ s_k = +1.
 
     Uses 8·2^N bytes; the statevector backend reads it reversed (bit k set ↔
-    s_k = −1 ↔ |1⟩) as the diagonal of a Hamiltonian.
+    s_k = −1 ↔ ``|1⟩``) as the diagonal of a Hamiltonian.
     """
     n = model.num_variables
     if n == 0:

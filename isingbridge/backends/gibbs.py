@@ -36,7 +36,7 @@ from isingbridge.backends.base import Backend, Moments, check_positive_int, chec
 from isingbridge.backends.gibbs_cuda import PRECISIONS
 from isingbridge.backends.convergence import MIN_DRAWS, ConvergenceWarning, mean_ess, rhat_from_split_sums
 from isingbridge.backends.gibbs_chains import GibbsChains, last_layer_means
-from isingbridge.backends.gibbs_cpu import MAX_BLOCK, ChainSums, LayerChains, SparseChains, choose_method
+from isingbridge.backends.gibbs_cpu import ACCEPTANCE, MAX_BLOCK, ChainSums, LayerChains, SparseChains, choose_method
 from isingbridge.cores import CoreBudget
 from isingbridge.ir import CompiledBQM
 from isingbridge.spins import random_spins
@@ -194,7 +194,8 @@ def _spin_statistics(spins: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
             stderr = np.where(var > 0, np.sqrt(var / num_chains), np.inf)
     else:
         stderr = _batch_means_stderr(spins / lengths[None, :, None])
-    frozen = np.all(np.abs(totals) == records, axis=0)
+    # one recorded sweep per chain says nothing about whether a spin moves; independent chains still give an error
+    frozen = np.all(np.abs(totals) == records, axis=0) if records >= 2 else np.zeros(mean.size, dtype=bool)
     stderr[frozen] = np.inf
     half = records // 2
     if batches >= 2 and half >= 2:
@@ -355,6 +356,10 @@ def record_on_host(engine, h: np.ndarray, burn: int, thin: int, batch_of: np.nda
 class GibbsBackend(Backend):
     """Gibbs / p-bit emulator: many chains, numba on CPU (CUDA on a GPU).
 
+    The Parameters are those of the constructor; the Other Parameters are
+    options of :meth:`sample` and :meth:`moments` (the annealing ones, of
+    :meth:`sample` only).
+
     Parameters
     ----------
     device : {"cpu", "cuda", "auto"}
@@ -371,8 +376,8 @@ class GibbsBackend(Backend):
         accumulation (tensor cores; each update's probability off by at most
         ~1e-4) or fp32 throughout.  The CPU engines always use float32.
 
-    Options of :meth:`sample` and :meth:`moments`
-    ----------------------------------------------
+    Other Parameters
+    ----------------
     num_reads : int
         Number of independent chains (default 128).
     num_sweeps : int
@@ -396,37 +401,45 @@ class GibbsBackend(Backend):
         (default) is "all" up to 512 spins or for the dense engine, else "edges".
     compute_corr : bool
         :meth:`moments` only: False is ``pairs=None`` (default True).
-
-    Annealing (:meth:`sample` only, CPU)
-    ------------------------------------
     beta_schedule : array
-        One inverse temperature per sweep, non-decreasing (hot to cold); the
-        number of sweeps is its length.  :meth:`sample` then returns the
-        final states, as an annealer does: its ``info`` has ``beta=None`` and
-        the schedule (``schedule="custom"``, ``beta_schedule``, ``beta_range``), and
+        Annealing, :meth:`sample` only (CPU): one inverse temperature per
+        sweep, non-decreasing (hot to cold); the number of sweeps is its
+        length.  :meth:`sample` then returns the final states, as an annealer
+        does: its ``info`` has ``beta=None`` and the schedule
+        (``schedule="custom"``, ``beta_schedule``, ``beta_range``), and
         ``beta`` is checked but not used (conditional means of
         :meth:`sample_states` are taken at the final β).
     beta_range : (float, float)
-        ``(hot, cold)`` end points of a generated schedule of ``num_sweeps``
-        sweeps (default 1000), instead of ``beta_schedule``.
+        Annealing, :meth:`sample` only (CPU): ``(hot, cold)`` end points of a
+        generated schedule of ``num_sweeps`` sweeps (default 1000), instead of
+        ``beta_schedule``.
     schedule : {"geometric", "linear"}
-        The shape of the ``beta_range`` schedule (default "geometric"),
-        recorded in ``info`` with ``beta_range``.
+        Annealing, :meth:`sample` only (CPU): the shape of the ``beta_range``
+        schedule (default "geometric"), recorded in ``info`` with ``beta_range``.
+    proposal_acceptance_criteria : {"Gibbs", "Metropolis"}
+        The update rule, named as in dwave-samplers' ``SimulatedAnnealingSampler``.
+        "Gibbs" (default): the heat bath above.  "Metropolis": a flip of s_i
+        is accepted with probability min(1, exp(−βΔE)), ΔE = −2 s_i f_i, so
+        flips that do not raise the energy are always taken and annealing
+        reaches lower energies in the same sweeps; fixed-β samples and
+        :meth:`moments` keep the Boltzmann law.  A spin whose local field is
+        zero then flips at every visit, a deterministic move (a spin with no
+        field and no couplings just alternates, so such chains are not
+        ergodic), as in dwave-samplers.  Neighbour-loop engine on the CPU
+        only: ``method="auto"`` takes it, ``method="dense"`` and
+        ``device="cuda"`` are refused.
+
+    Notes
+    -----
+    **Annealing** (:meth:`sample` only, CPU)
 
     Schedules run on the neighbour-loop engine (``method="dense"`` is
     refused, "auto" takes it); each sweep's β reaches its threshold tables
     (integer fields) or its float32 factor (real fields) directly, so an
-    annealing sweep costs what a fixed-β sweep costs.
+    annealing sweep costs what a fixed-β sweep costs (see the example below).
 
-    >>> import dimod
-    >>> from isingbridge.backends import get
-    >>> ring = dimod.BQM({}, {(i, (i + 1) % 8): 1.0 for i in range(8)}, 0.0, "SPIN")   # antiferromagnetic ring
-    >>> ss = get("gibbs").sample(ring, beta_range=(0.1, 5.0), num_sweeps=300, num_reads=16, seed=0)
-    >>> float(ss.first.energy), ss.info["schedule"]
-    (-8.0, 'geometric')
+    **Statistics** of :meth:`moments`
 
-    Statistics of :meth:`moments`
-    -----------------------------
     The CPU engines accumulate inside their sweep kernels: after every
     recorded sweep each chain's spins are added to one of 16 contiguous time
     batches, and the products of the listed pairs (the couplings always
@@ -440,13 +453,24 @@ class GibbsBackend(Backend):
     when max R̂ exceeds 1.05 (see ``RHAT_THRESHOLD``) or a spin never
     changed in any chain; such a spin's stderr is inf.  The CUDA engines
     copy the states to the host after each recorded sweep and sum there.
+
+    Examples
+    --------
+    An anneal (a generated geometric schedule) to the ground state of a ring:
+
+    >>> import dimod
+    >>> from isingbridge.backends import get
+    >>> ring = dimod.BQM({}, {(i, (i + 1) % 8): 1.0 for i in range(8)}, 0.0, "SPIN")   # antiferromagnetic ring
+    >>> ss = get("gibbs").sample(ring, beta_range=(0.1, 5.0), num_sweeps=300, num_reads=16, seed=0)
+    >>> float(ss.first.energy), ss.info["schedule"]
+    (-8.0, 'geometric')
     """
 
     name: ClassVar[str] = "gibbs"
     default_num_reads: ClassVar[int] = 128
     extra_parameters: ClassVar[tuple[str, ...]] = (
         "num_sweeps", "burn_in", "thin", "initial_states", "scan", "method", "compute_corr", "pairs",
-        "beta_schedule", "beta_range", "schedule",
+        "beta_schedule", "beta_range", "schedule", "proposal_acceptance_criteria",
     )
 
     def __init__(self, *, device: str = "cpu", num_threads: int | None = None, dense_precision: str = "half",
@@ -504,7 +528,7 @@ class GibbsBackend(Backend):
             yield
 
     def _engine(self, model: CompiledBQM, beta: float, num_chains: int, rng: np.random.Generator,
-                scan: str, method: str, initial_states: np.ndarray | None):
+                scan: str, method: str, initial_states: np.ndarray | None, acceptance: str = "Gibbs"):
         if method == "auto":
             method = choose_method(model) if scan == "chromatic" else "sparse"
         engine: LayerChains | SparseChains | gibbs_cuda.CudaLayerChains | gibbs_cuda.CudaSparseChains
@@ -513,8 +537,10 @@ class GibbsBackend(Backend):
                 engine = gibbs_cuda.CudaLayerChains(model, beta, num_chains, rng, scan, self.dense_precision)
             else:
                 engine = gibbs_cuda.CudaSparseChains(model, beta, num_chains, rng, scan)
+        elif method == "dense":
+            engine = LayerChains(model, beta, num_chains, rng, scan=scan)
         else:
-            engine = (LayerChains if method == "dense" else SparseChains)(model, beta, num_chains, rng, scan=scan)
+            engine = SparseChains(model, beta, num_chains, rng, scan=scan, acceptance=acceptance)
         if initial_states is None:
             initial_states = random_spins(rng, (num_chains, model.num_variables))
         engine.load(initial_states)
@@ -522,24 +548,29 @@ class GibbsBackend(Backend):
 
     def chains(self, num_reads: int, *, conditionals=None, **options) -> GibbsChains:
         """Persistent chains (see :meth:`Backend.chains`) that keep the dense layer engine of a layered model between runs."""
+        _check_acceptance(options, self.device)
         return GibbsChains(self, num_reads, conditionals, **options)
 
     def _settle_request(self, beta, seed, options: dict):
         """An annealing request (``beta_schedule``, or ``beta_range`` and ``schedule``) as one validated ``beta_schedule``.
 
         The engines then run at its final β, scaled sweep by sweep; the
-        result reports no single β, but the schedule.
+        result reports no single β, but the schedule.  Also refuses a
+        ``proposal_acceptance_criteria`` that no engine of this call runs.
         """
+        rule = _check_acceptance(options, self.device)
+        # the default rule leaves info as it always was; another is recorded, so a result says how it was drawn
+        chosen = {} if rule == "Gibbs" else {"proposal_acceptance_criteria": rule}
         schedule, recorded = annealing_schedule(options)
         if schedule is None:
-            return beta, {}
+            return beta, chosen
         if self.device == "cuda":
             raise ValueError("annealing schedules (beta_schedule, beta_range) run on the CPU engines only for now; "
                              "use get('gibbs', device='cpu')")
         if beta is not None:
             check_beta(beta)  # callers that drive every backend alike pass one: checked, not used
         options["beta_schedule"], options["num_sweeps"] = schedule, schedule.size
-        return float(schedule[-1]), {"beta": None, **recorded}
+        return float(schedule[-1]), {"beta": None, **recorded, **chosen}
 
     def _sample_free(self, model, beta, num_reads, rng, **options):
         states, info, _ = self._states_free(model, beta, num_reads, rng, None, **options)
@@ -547,14 +578,15 @@ class GibbsBackend(Backend):
 
     def _states_free(self, model, beta, num_reads, rng, conditionals, *, num_sweeps=1000, burn_in=None, thin=1,
                      initial_states=None, scan="chromatic", method="auto", compute_corr=True, pairs="auto",
-                     beta_schedule=None):
+                     beta_schedule=None, proposal_acceptance_criteria="Gibbs"):
         num_sweeps, _, _ = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         _check_pairs_option(model, pairs)  # pairs only matter to moments(), but one dict of options often serves both
-        method = _annealing_method(method, beta_schedule)
+        method = _engine_method(method, beta_schedule, proposal_acceptance_criteria)
         if model.num_variables == 0:
             return np.zeros((num_reads, 0), dtype=np.int8), {}, None
         with self.threads():
-            engine, method = self._engine(model, beta, num_reads, rng, scan, method, initial_states)
+            engine, method = self._engine(model, beta, num_reads, rng, scan, method, initial_states,
+                                          proposal_acceptance_criteria)
             _run(engine, num_sweeps, beta, beta_schedule)
             states = engine.states()
             means = last_layer_means(engine, conditionals)
@@ -565,9 +597,11 @@ class GibbsBackend(Backend):
     def _moments_free(  # type: ignore[override]
         self, model, beta, rng, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1, initial_states=None,
         scan="chromatic", method="auto", compute_corr=True, pairs="auto", beta_schedule=None,
+        proposal_acceptance_criteria="Gibbs",
     ) -> Moments:
         _refuse_schedule(beta_schedule)
         num_sweeps, burn_in, thin = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
+        method = _engine_method(method, None, proposal_acceptance_criteria)
         if initial_states is not None and num_reads is None:
             num_reads = len(initial_states)
         # Backend.moments has already matched initial_states' rows against num_reads
@@ -584,7 +618,8 @@ class GibbsBackend(Backend):
         batch_of, batches = record_plan(num_records)
         _check_statistics_memory(model.num_variables, num_chains, batches, len(listed), method == "dense")
         with self.threads():
-            engine, method = self._engine(model, beta, num_chains, rng, scan, method, initial_states)
+            engine, method = self._engine(model, beta, num_chains, rng, scan, method, initial_states,
+                                          proposal_acceptance_criteria)
             burn = burn_in + (num_sweeps - burn_in) % thin
             if hasattr(engine, "record"):
                 spin_batches = 2 if num_chains >= INDEPENDENT_CHAINS and batches >= 2 else batches
@@ -610,6 +645,7 @@ class GibbsBackend(Backend):
             return None
         full = batch.compiled()
         free = full.restrict(batch.free_positions) if batch.clamp_positions.size else full
+        method = _engine_method(method, options.get("beta_schedule"), options.get("proposal_acceptance_criteria", "Gibbs"))
         if method == "auto":
             method = choose_method(free) if scan == "chromatic" else "sparse"
         if free.num_variables == 0 or (method == "dense" and not dense):
@@ -617,7 +653,8 @@ class GibbsBackend(Backend):
         return free, full
 
     def _batch_engine(self, batch, full: CompiledBQM, free: CompiledBQM, beta: float, reads: int,
-                      rng: np.random.Generator, scan: str, initial_states, method: str = "sparse"):
+                      rng: np.random.Generator, scan: str, initial_states, method: str = "sparse",
+                      acceptance: str = "Gibbs"):
         """One engine for every row: ``reads`` chains per row, each with its row's fields (see :func:`batch_layout`).
 
         Returns ``(engine, slots, block)``: row ``b``'s chains are ``b·slots … b·slots + reads − 1``.
@@ -630,7 +667,7 @@ class GibbsBackend(Backend):
         else:
             slots, block = batch_layout(batch.size, reads)
             engine = SparseChains(free, beta, batch.size * slots, rng, scan=scan, block=block,
-                                  field_offsets=np.repeat(shift, slots, axis=0).T)
+                                  field_offsets=np.repeat(shift, slots, axis=0).T, acceptance=acceptance)
         if initial_states is None:
             engine.load(random_spins(rng, (batch.size * slots, free.num_variables)))
         else:
@@ -659,13 +696,14 @@ class GibbsBackend(Backend):
         num_sweeps, _, _ = _check_controls(options.get("num_sweeps", 1000), options.get("burn_in"),
                                            options.get("thin", 1), scan, method, options.get("compute_corr", True))
         _check_pairs_option(free, options.get("pairs", "auto"))
-        method = _annealing_method(method, options.get("beta_schedule"))
+        acceptance = options.get("proposal_acceptance_criteria", "Gibbs")
+        method = _engine_method(method, options.get("beta_schedule"), acceptance)
         if method == "auto":
             method = choose_method(free) if scan == "chromatic" else "sparse"
         free_positions = None if conditionals is None else batch.free_columns(conditionals)
         with self.threads():
             engine, slots, _ = self._batch_engine(batch, full, free, beta, num_reads, rng, scan,
-                                                  options.get("initial_states"), method)
+                                                  options.get("initial_states"), method, acceptance)
             _run(engine, num_sweeps, beta, options.get("beta_schedule"))
             states = engine.states()
             means = last_layer_means(engine, free_positions)
@@ -690,7 +728,7 @@ class GibbsBackend(Backend):
 
     def _batch_moments(self, batch, beta, rng, free, full, *, num_reads=None, num_sweeps=1000, burn_in=None, thin=1,
                        initial_states=None, scan="chromatic", method="auto", compute_corr=True,
-                       pairs="auto") -> Moments:
+                       pairs="auto", proposal_acceptance_criteria="Gibbs") -> Moments:
         num_sweeps, burn_in, thin = _check_controls(num_sweeps, burn_in, thin, scan, method, compute_corr)
         if initial_states is not None and num_reads is None:
             num_reads = initial_states.shape[1]
@@ -706,7 +744,8 @@ class GibbsBackend(Backend):
         check_memory(16.0 * len(groups) * batches * len(listed), f"pair sums of {batch.size} rows",
                      "give fewer rows per call, or ask for fewer correlations: pairs='edges' or pairs=None")
         with self.threads():
-            engine, slots, block = self._batch_engine(batch, full, free, beta, reads, rng, scan, initial_states)
+            engine, slots, block = self._batch_engine(batch, full, free, beta, reads, rng, scan, initial_states,
+                                                      acceptance=proposal_acceptance_criteria)
             spin_batches = 2 if reads >= INDEPENDENT_CHAINS and batches >= 2 else batches
             sums = engine.record(burn_in + (num_sweeps - burn_in) % thin, thin, batch_of, batches, listed,
                                  spin_batches, groups=groups)
@@ -820,13 +859,28 @@ def annealing_schedule(options: dict) -> tuple[np.ndarray | None, dict]:
     return schedule, {"schedule": shape, "beta_range": (low, high)}  # num_sweeps is in info too: no array needed
 
 
-def _annealing_method(method: str, beta_schedule: np.ndarray | None) -> str:
-    """The engine method of a run: an annealing schedule runs on the neighbour-loop engine."""
-    if beta_schedule is None:
+def _engine_method(method: str, beta_schedule: np.ndarray | None, acceptance: str = "Gibbs") -> str:
+    """The engine method of a run: annealing schedules and Metropolis updates run on the neighbour-loop engine."""
+    if beta_schedule is None and acceptance != "Metropolis":
         return method
     if method == "dense":
-        raise ValueError("annealing schedules run on the neighbour-loop engine; use method='sparse' or 'auto'")
+        what = "annealing schedules" if beta_schedule is not None else "Metropolis updates"
+        raise ValueError(f"{what} run on the neighbour-loop engine; use method='sparse' or 'auto'")
     return "sparse"
+
+
+def _check_acceptance(options: dict, device: str) -> str:
+    """The ``proposal_acceptance_criteria`` asked for; refuse one that is not a rule, or Metropolis where no engine runs it."""
+    rule = check_choice(options.get("proposal_acceptance_criteria", "Gibbs"), "proposal_acceptance_criteria", ACCEPTANCE)
+    if rule != "Metropolis":
+        return rule
+    if device == "cuda":
+        raise ValueError("proposal_acceptance_criteria='Metropolis' runs on the CPU neighbour-loop engine only; "
+                         "use get('gibbs', device='cpu') with method='sparse' (or 'auto')")
+    if options.get("method") == "dense":
+        raise ValueError("proposal_acceptance_criteria='Metropolis' runs on the neighbour-loop engine, not the dense "
+                         "layer engine; use method='sparse' (or 'auto', which then takes it)")
+    return rule
 
 
 def _run(engine, num_sweeps: int, beta: float, beta_schedule: np.ndarray | None) -> None:

@@ -47,6 +47,7 @@ class GibbsChains(Chains):
         method = self.options.get("method", "auto")
         native = (isinstance(model, CompiledBQM) and model.layers is not None and self.backend.device == "cpu"
                   and self.options.get("scan", "chromatic") == "chromatic"
+                  and self.options.get("proposal_acceptance_criteria", "Gibbs") == "Gibbs"  # the layer engine's rule
                   and (method == "dense" or (method == "auto" and choose_method(model) == "dense")))
         if not native:
             self._engine = None

@@ -27,6 +27,10 @@ Two probability paths:
 * *real fields* — float32 field accumulation and ``exp``; relative field error
   ~1e-7, far below anything a finite run can resolve.
 
+Both paths also run Metropolis updates (``acceptance="Metropolis"``, dwave-samplers'
+default rule): the same draws decide whether s_i flips, with probability
+min(1, exp(2β s_i f_i)); the integer tables then hold the probability that s_i stays, by level of s_i·f_i.
+
 :class:`LayerChains` — for graphs with few, large colour classes (RBM-like
 bipartite graphs, 784×500): each colour's fields are one dense matrix product
 (BLAS, float32) over all chains, followed by vectorised numpy ``exp`` and
@@ -43,10 +47,10 @@ import numpy as np
 from numba import prange, uint32
 
 from isingbridge.ir import CompiledBQM, largest_magnitude
-from isingbridge.validation import check_memory
+from isingbridge.validation import check_choice, check_memory
 
 __all__ = ["SparseChains", "LayerChains", "ChainSums", "choose_method", "integer_quantum", "layer_arrays", "per_chain_fields",
-           "spin_sum_dtype", "MAX_BLOCK"]
+           "spin_sum_dtype", "MAX_BLOCK", "ACCEPTANCE"]
 
 MAX_BLOCK = 128
 _M32 = 0xFFFFFFFF
@@ -58,6 +62,8 @@ _F32_MAX = float(np.finfo(np.float32).max)
 #: Threshold entries an annealing schedule's tables may hold per kernel call (4 MiB): longer schedules run in chunks.
 TABLE_ENTRIES = 1 << 20
 _NO_SCALE = np.zeros(0, dtype=np.float64)
+#: Update rules of :class:`SparseChains`, named as dwave-samplers' ``proposal_acceptance_criteria``.
+ACCEPTANCE = ("Gibbs", "Metropolis")
 
 
 def float32_arithmetic(max_field: float, beta: float) -> tuple[float, np.float32]:
@@ -200,8 +206,19 @@ def _record_sweep(sp, win, spin_sums, pair_sums, field_sums, h, offsets, scale, 
 
 
 @numba.njit(inline="always")
-def _flip_by_table(row, u, acc, table, lane_rows, B):
-    """row[r] = +1 iff u[r] < the threshold of field level acc[r] in lane r's table (one shared table: no row look-up)."""
+def _flip_by_table(row, u, acc, table, lane_rows, metropolis, kept, B):
+    """row[r] = +1 iff u[r] < the threshold of field level acc[r] in lane r's table (one shared table: no row look-up).
+
+    ``metropolis``: the tables hold P(stay) by level of s·f instead (see
+    :meth:`SparseChains._tables`): a spin at −1 reads the mirror image of its
+    level, the same look-up then says "stay" (+1) or "flip" (−1), and the
+    result is multiplied by the old spin, kept in the scratch ``kept``.
+    """
+    if metropolis:
+        mirror = table.shape[1] - 1
+        for r in range(B):
+            kept[r] = row[r]
+            acc[r] = acc[r] if row[r] > 0 else mirror - acc[r]
     if table.shape[0] == 1:
         shared = table[0]
         for r in range(B):
@@ -209,17 +226,44 @@ def _flip_by_table(row, u, acc, table, lane_rows, B):
     else:
         for r in range(B):
             row[r] = 1 if u[r] < table[lane_rows[r], acc[r]] else -1
+    if metropolis:
+        for r in range(B):
+            row[r] *= kept[r]
+
+
+@numba.njit(inline="always")
+def _uniform(u):
+    """A float32 uniform in (0, 1) from the top 24 bits of a 32-bit draw."""
+    return (np.float32(np.int32(u >> uint32(8))) + np.float32(0.5)) * np.float32(_INV_2_24)
+
+
+@numba.njit(inline="always")
+def _flip_by_exp(row, u, acc, two_beta, metropolis, B):
+    """row[r] = +1 iff u·(1 + exp(2β f)) < 1, f = acc[r] and 2β = two_beta[r] (float32, fields divided by c).
+
+    ``metropolis``: the spin flips iff u < exp(2β s f), i.e. with probability
+    min(1, exp(−β ΔE)) for ΔE = −2 s f: always when the flip does not raise the energy.
+    """
+    one = np.float32(1.0)
+    if metropolis:
+        for r in range(B):
+            s = row[r]
+            row[r] = -s if _uniform(u[r]) < math.exp(two_beta[r] * (np.float32(s) * acc[r])) else s
+    else:
+        for r in range(B):
+            row[r] = 1 if _uniform(u[r]) * (one + math.exp(two_beta[r] * acc[r])) < one else -1
 
 
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
-def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, rows, order, rng, counters, scan_states, random_scan,
-                    field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, offset_scale,
-                    pair_i, pair_j, group_ptr, group_lanes):
+def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, rows, metropolis, order, rng, counters, scan_states,
+                    random_scan, field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums,
+                    h, offset_scale, pair_i, pair_j, group_ptr, group_lanes):
     """Gibbs sweeps with integer fields: s_i = +1 iff u < thresholds[t, rows[lane], h_i + Σ_j J_ij s_j].
 
     ``thresholds`` ``(S, T, levels)`` holds one table per inverse temperature
     ``T`` of the chains (lane r of block b uses row ``rows[b, r]``) for each
-    sweep t < S (S = 1: the same tables for every sweep).
+    sweep t < S (S = 1: the same tables for every sweep).  ``metropolis``:
+    Metropolis updates instead, the tables holding P(stay) (:func:`_flip_by_table`).
     ``field_offsets`` ``(num_blocks, N, B)`` (or ``N = 0``: none) adds a
     field offset per chain (in units of the quantum) to ``hint``.  After sweep
     t ≥ ``burn``, every ``thin``-th state is added to time batch
@@ -239,6 +283,7 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, rows, order,
         fb = field_offsets[b]
         count = 0
         lane_rows = rows[b]
+        kept = np.empty(B, np.int8)
         for t in range(num_sweeps):
             table = thresholds[min(t, thresholds.shape[0] - 1)]
             index = _record_index(t, burn, thin, batch_of.size)
@@ -251,7 +296,7 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, rows, order,
                 i = sites[step]
                 _local_field(acc, sp, indptr, indices, jint, i, hint[i], fb, B)
                 c = _xorshift_block(st, c, u, B)
-                _flip_by_table(sp[i], u, acc, table, lane_rows, B)
+                _flip_by_table(sp[i], u, acc, table, lane_rows, metropolis, kept, B)
                 if fused:
                     _add_rows(win, sp, i, i + 1, B)
             if index >= 0 and batch_of[index] >= 0:
@@ -262,14 +307,15 @@ def _sweeps_integer(spins, indptr, indices, jint, hint, thresholds, rows, order,
 
 
 @numba.njit(parallel=True, fastmath=True, boundscheck=False, cache=True)
-def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, beta_scale, order, rng, counters, scan_states, random_scan,
-                 field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h, offset_scale,
-                 pair_i, pair_j, group_ptr, group_lanes):
+def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, beta_scale, metropolis, order, rng, counters, scan_states,
+                 random_scan, field_offsets, num_sweeps, burn, thin, batch_of, windows, spin_sums, pair_sums, field_sums, h,
+                 offset_scale, pair_i, pair_j, group_ptr, group_lanes):
     """Gibbs sweeps with real fields: s_i = +1 iff u·(1 + exp(2β f_i)) < 1 (recording as :func:`_sweeps_integer`).
 
     ``two_beta`` ``(num_blocks, B)`` is 2βc of each lane (float64); sweep t
     multiplies it by ``beta_scale[t]`` (none when empty) and saturates the
     product at float32's largest value (see :func:`float32_arithmetic`).
+    ``metropolis``: Metropolis updates instead (:func:`_flip_by_exp`).
     """
     num_blocks, n, B = spins.shape
     for b in prange(num_blocks):
@@ -280,8 +326,6 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, beta_scale, order, rn
         u = np.empty(B, np.uint32)
         tb = np.empty(B, np.float32)
         sites = order.copy()
-        one = np.float32(1.0)
-        scale = np.float32(_INV_2_24)
         win = windows[b]
         fb = field_offsets[b]
         count = 0
@@ -299,9 +343,7 @@ def _sweeps_real(spins, indptr, indices, jf, hf, two_beta, beta_scale, order, rn
                 i = sites[step]
                 _local_field(acc, sp, indptr, indices, jf, i, hf[i], fb, B)
                 c = _xorshift_block(st, c, u, B)
-                for r in range(B):
-                    uniform = (np.float32(np.int32(u[r] >> uint32(8))) + np.float32(0.5)) * scale
-                    sp[i, r] = 1 if uniform * (one + math.exp(tb[r] * acc[r])) < one else -1
+                _flip_by_exp(sp[i], u, acc, tb, metropolis, B)
                 if fused:
                     _add_rows(win, sp, i, i + 1, B)
             if index >= 0 and batch_of[index] >= 0:
@@ -489,7 +531,7 @@ def _bipartite_layers(model: CompiledBQM) -> tuple[list[np.ndarray], list[list],
 
 
 def _layer_parameters(model: CompiledBQM, field_offsets: np.ndarray | None) -> tuple[list, list, list, float | None]:
-    """``(groups, blocks, fields, bound)`` of the dense layer engine; ``bound`` ≥ max |field| where known for free.
+    """``(groups, blocks, fields, bound)`` of the dense layer engine; ``bound`` ≥ max ``|field|`` where known for free.
 
     ``field_offsets`` ``(N, num_chains)`` make the fields per chain.
     """
@@ -503,7 +545,7 @@ def _layer_parameters(model: CompiledBQM, field_offsets: np.ndarray | None) -> t
 
 
 def _max_field(blocks: list[list], fields: list[np.ndarray]) -> float:
-    """An upper bound of |h_i + Σ_j J_ij s_j| over the units of every layer.
+    """An upper bound of ``|h_i + Σ_j J_ij s_j|`` over the units of every layer.
 
     Only its size relative to ``FLOAT32_FIELD_LIMIT`` matters (see
     :func:`float32_arithmetic`), so a cheap bound from the largest entries
@@ -545,6 +587,11 @@ class SparseChains:
     block : int, optional
         Chains per block (at most ``MAX_BLOCK``; default from ``num_chains``):
         a caller may align blocks to its own groups of chains.
+    acceptance : {"Gibbs", "Metropolis"}
+        The update of a spin: heat bath, P(s_i = +1) = 1 / (1 + exp(2β f_i))
+        (default), or Metropolis, a flip accepted with probability
+        min(1, exp(2β s_i f_i)), so a flip that does not raise the energy is
+        always taken (a spin with zero field flips at every visit).
 
     Examples
     --------
@@ -558,7 +605,9 @@ class SparseChains:
     """
 
     def __init__(self, model: CompiledBQM, beta: float | np.ndarray, num_chains: int, rng: np.random.Generator,
-                 scan: str = "chromatic", *, field_offsets: np.ndarray | None = None, block: int | None = None):
+                 scan: str = "chromatic", *, field_offsets: np.ndarray | None = None, block: int | None = None,
+                 acceptance: str = "Gibbs"):
+        self.metropolis = check_choice(acceptance, "acceptance", ACCEPTANCE) == "Metropolis"
         self.n = model.num_variables
         self.num_chains = num_chains
         self.block = _block_size(num_chains) if block is None else min(int(block), MAX_BLOCK)
@@ -639,10 +688,20 @@ class SparseChains:
             self._distinct = distinct
 
     def _tables(self, betas: np.ndarray) -> np.ndarray:
-        """``(S, T, levels)`` uint32 thresholds of P(s = +1) = 1 / (1 + exp(2βqk)) for inverse temperatures ``(S, T)``."""
+        """``(S, T, levels)`` uint32 thresholds of P(s = +1) = 1 / (1 + exp(2βqk)) for inverse temperatures ``(S, T)``.
+
+        Metropolis: of P(stay) = 1 − min(1, exp(2βqm)) at level m = s·k, zero
+        for m ≥ 0, so that a flip that does not raise the energy is always
+        taken (u < 0 never holds); thresholds of the acceptance itself would
+        need 2^32 there, one above uint32.
+        """
         k = np.arange(-self._top, self._top + 1, dtype=np.float64)
-        p_up = 0.5 * (1.0 - np.tanh(betas[..., None] * self.offset_scale * k))  # without overflow
-        return np.minimum(np.floor(p_up * 2.0**32 + 0.5), 2.0**32 - 1).astype(np.uint32)
+        x = betas[..., None] * self.offset_scale * k
+        if self.metropolis:
+            p = -np.expm1(np.minimum(2.0 * x, 0.0))
+        else:
+            p = 0.5 * (1.0 - np.tanh(x))  # without overflow
+        return np.minimum(np.floor(p * 2.0**32 + 0.5), 2.0**32 - 1).astype(np.uint32)
 
     def energies(self) -> np.ndarray:
         """Each chain's energy Σ h_i s_i + Σ_{i<j} J_ij s_i s_j (its field offsets included, no constant), float64."""
@@ -775,12 +834,12 @@ class SparseChains:
                 thresholds: np.ndarray | None = None) -> None:
         if self.integer:
             _sweeps_integer(self.spins, self.indptr, self.indices, self.jint, self.hint,
-                            self.thresholds if thresholds is None else thresholds, self.rows,
+                            self.thresholds if thresholds is None else thresholds, self.rows, self.metropolis,
                             self.order, self.rng, self.counters, self.scan_states, self.random_scan, self.offsets,
                             num_sweeps, *recording)
         else:
             _sweeps_real(self.spins, self.indptr, self.indices, self.jf, self.hf, self.two_beta,
-                         _NO_SCALE if beta_scale is None else beta_scale,
+                         _NO_SCALE if beta_scale is None else beta_scale, self.metropolis,
                          self.order, self.rng, self.counters, self.scan_states, self.random_scan, self.offsets,
                          num_sweeps, *recording)
 

@@ -27,7 +27,7 @@ The two engines share the CPU engines' interface (``load``, ``run``,
   (RBM-like): each colour's fields are a cuBLAS GEMM over all chains, in half
   precision by default.  The spins (±1) are exact in fp16 and the products are
   accumulated in fp32; the fp16 weights and fields carry a relative error of at
-  most 2^-11, and since |d P/d log f| = x σ'(x) ≤ 0.224 for P = σ(−2βf), the
+  most 2^-11, and since ``|d P/d log f|`` = x σ'(x) ≤ 0.224 for P = σ(−2βf), the
   probability of each update is off by at most ≈ 1.1e-4 — far below what any
   run can resolve (``dense_precision="single"`` removes even that).
 """

@@ -4,7 +4,7 @@
   qiskit-aer's ``EstimatorV2`` at exact precision (``default_precision=0``), an
   independent check of the statevector backend's vectorised correlators.
 * :func:`adiabatic_ground_state` prepares the ground state the way a gate-based
-  device would: start in |+…+⟩, the ground state of −Σ X_i, and follow
+  device would: start in ``|+…+⟩``, the ground state of −Σ X_i, and follow
   H(s) = (1 − s)(−Σ X_i) + s·H in ``steps`` Lie–Trotter slices of
   ``PauliEvolutionGate``, simulated by ``AerSimulator(method="statevector")``.
   It reports the fidelity with the exact ground state: typically 0.6–0.97 at

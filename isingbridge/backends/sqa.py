@@ -7,7 +7,7 @@ A :class:`~isingbridge.quantum.TransverseIsing` with Z/ZZ terms and X fields,
 is mapped by the Suzuki–Trotter decomposition onto a classical Ising model of
 ``M`` coupled copies ("Trotter slices") of its spins.  A field of either sign
 is the same physics: conjugating by Z_i turns g_i X_i into −g_i X_i and leaves
-every Z/ZZ term alone, so the sampler works with Γ_i = |g_i| (H = … − Σ Γ_i X_i,
+every Z/ZZ term alone, so the sampler works with Γ_i = ``|g_i|`` (H = … − Σ Γ_i X_i,
 off-diagonal elements ≤ 0: stoquastic) and only ⟨X_i⟩ takes the sign −sign(g_i).
 With Δ = β/M and ``s_{i,k}`` the spin of qubit i in slice k (periodic in k),
 
@@ -121,7 +121,7 @@ def trotter_bias_bound(model: TransverseIsing, *, beta: float, trotter_slices: i
     e^{−ΔA/2} e^{−ΔB} e^{−ΔA/2} (Z observables commute with A, so they see
     this symmetric form) is exp(−Δ(H − Δ²K)) up to O(Δ⁵), with
     ‖K‖ ≤ ‖[B,[B,A]]‖/12 + ‖[A,[A,B]]‖/24 ≤ Σ_i Γ_i f_i (Γ̄_i/3 + f_i/6),
-    f_i = |h_i| + Σ_j |J_ij| and Γ̄_i = Γ_i + Σ_{j~i} Γ_j.  A perturbation εK
+    f_i = ``|h_i|`` + Σ_j ``|J_ij|`` and Γ̄_i = Γ_i + Σ_{j~i} Γ_j.  A perturbation εK
     moves a thermal ⟨O⟩ by at most 2βε‖O‖‖K‖, so the bias of a Z observable
     (‖O‖ = 1) is at most 2β³‖K‖/M², to leading order in 1/M².
 
@@ -367,16 +367,20 @@ class SQABackend(Backend):
     here), or, for annealing, a plain BQM (driven by −Σ X_i).  See the module
     docstring for the mapping and the estimators.
 
+    The Parameters are those of the constructor; the Other Parameters are
+    options of :meth:`moments` and :meth:`sample`.
+
     Parameters
     ----------
     num_threads : int, optional
         numba threads of the Gibbs engine (default: all cores).
 
-    Options of :meth:`moments` and :meth:`sample`
-    ---------------------------------------------
+    Other Parameters
+    ----------------
     beta, temperature : float
         The inverse temperature, or the temperature (give one; default β = 1
-        for moments, β = M / scale for an anneal, scale = the model's largest |h|, |J|).
+        for moments, β = M / scale for an anneal, scale = the model's largest
+        ``|h|``, ``|J|``).
     trotter_slices : int
         M ≥ 2 (default 32); the bias of Z moments falls as 1/M².
     num_reads : int
@@ -396,12 +400,16 @@ class SQABackend(Backend):
     mode : {"thermal", "anneal"}
         :meth:`sample` only: Z-basis samples of the thermal state, or an anneal
         (default "anneal" for a plain BQM or when a schedule is given, else "thermal").
-    gamma_range : (float, float), gamma_schedule : array
+    gamma_range : (float, float)
         The anneal's transverse field: linear from ``gamma_range[0]`` to
-        ``[1]`` over ``num_sweeps`` sweeps (default (3, 1e-3) × scale), or one
-        value per sweep; positive and non-increasing.  For a TransverseIsing the
-        schedule multiplies each qubit's |g_i| (qubits without X stay classical);
+        ``[1]`` over ``num_sweeps`` sweeps (default (3, 1e-3) × scale);
+        positive and non-increasing.  For a TransverseIsing the schedule
+        multiplies each qubit's ``|g_i|`` (qubits without X stay classical);
         for a plain BQM every qubit gets Γ(t).
+    gamma_schedule : array
+        The anneal's transverse field, one value per sweep (instead of
+        ``gamma_range``; its length fixes ``num_sweeps``); positive and
+        non-increasing, applied as the ``gamma_range`` schedule is.
     retune : {"auto", "rebuild"}
         :meth:`sample` only: how the couplings follow the schedule: rewritten in
         the engine's arrays ("auto"; rebuilt where the engine cannot take them) or
@@ -580,7 +588,7 @@ def _mode(model: Any, options: Mapping) -> str:
 
 
 def _energy_scale(model: CompiledBQM) -> float:
-    """The largest |h_i| or |J_ij| (1 for a model without any)."""
+    """The largest ``|h_i|`` or ``|J_ij|`` (1 for a model without any)."""
     values = np.concatenate([np.abs(model.h), np.abs(model.J.data)])
     return float(values.max()) if values.size and values.max() > 0 else 1.0
 

@@ -14,11 +14,11 @@ the exact backend's blocked enumerator.  Ground states come from
 parity sectors when H commutes with ∏Z_i (no single-qubit X fields).
 
 Correlators are vectorised: a state enters only through the probabilities
-|ψ_b|² of its basis states (for ⟨Z_i⟩, ⟨Z_iZ_j⟩) and of its Walsh–Hadamard
+``|ψ_b|²`` of its basis states (for ⟨Z_i⟩, ⟨Z_iZ_j⟩) and of its Walsh–Hadamard
 transform (for ⟨X_i⟩, ⟨X_iX_j⟩), which are reduced against tables of ±1 rows
 in chunks by matrix products.
 
-Conventions (the user guide, "The IR and its conventions"): s = +1 ↔ |0⟩ ↔ Z = +1; qubit q is bit q of a basis
+Conventions (the user guide, "The IR and its conventions"): s = +1 ↔ ``|0⟩`` ↔ Z = +1; qubit q is bit q of a basis
 index (qiskit little-endian).
 
 Examples
@@ -54,6 +54,7 @@ from isingbridge.backends.base import (
     concatenate_rows, stack_moments,
 )
 from isingbridge.backends.exact import state_energies
+from isingbridge.backends.ocean import stacklevel_outside
 from isingbridge.spins import spin_rows
 from isingbridge.ir import compile_bqm, is_batched
 from isingbridge.quantum import TransverseIsing, as_transverse_ising
@@ -65,6 +66,9 @@ __all__ = [
 ]
 
 DENSE_QUBITS = 10
+# thermal states need every eigenstate: a dense eigendecomposition of the 2^n x 2^n Hamiltonian (in two halves when
+# it conserves parity), 4^n memory and 8^n time; at 16 qubits each half is already an 8 GiB matrix
+THERMAL_QUBITS = 16
 DEGENERACY_TOL = 1e-9
 CHUNK = 1 << 16
 
@@ -179,7 +183,7 @@ def fwht(vectors: np.ndarray) -> np.ndarray:
 
 
 def basis_energies(bqm: dimod.BinaryQuadraticModel) -> np.ndarray:
-    """The energy of every computational basis state (index bit q set ↔ qubit q in |1⟩ ↔ s = −1)."""
+    """The energy of every computational basis state (index bit q set ↔ qubit q in ``|1⟩`` ↔ s = −1)."""
     return state_energies(compile_bqm(bqm))[::-1].copy()
 
 
@@ -363,14 +367,38 @@ class StatevectorBackend(Backend):
     eigenstate, 0 = ground).  For a BQM without transverse terms the Gibbs state
     is the classical Boltzmann distribution, so the results equal the exact backend's.
 
+    The Parameters are those of the constructor; the Other Parameters are
+    options of :meth:`moments` and :meth:`sample`.
+
     Parameters
     ----------
     max_qubits : int
         Largest number of free qubits accepted (default 26); memory is checked
-        against what the machine has before anything is allocated.
+        against what the machine has before anything is allocated.  Thermal
+        states stop at 16 qubits (``THERMAL_QUBITS``): they need every
+        eigenstate, from a dense eigendecomposition of the 2^n × 2^n Hamiltonian.
     dense_qubits : int
         Up to this many qubits (default 10) eigenstates come from dense
         ``eigh``; above it from Lanczos on the matrix-free operator.
+
+    Other Parameters
+    ----------------
+    temperature : float
+        The temperature T ≥ 0 (default 0: a pure state); T > 0, or ``beta`` =
+        1/T, gives the Gibbs state e^{−H/T}/Z.  Give ``beta`` or
+        ``temperature``, not both.
+    state : "ground" or int
+        Which eigenstate at temperature 0: the ground state (default; the
+        equal mixture over a degenerate ground space) or the k-th eigenstate,
+        0 = ground.
+    v0 : numpy.ndarray, optional
+        A start vector for the Lanczos solver (above ``dense_qubits``): real,
+        finite and nonzero, 2^n entries for the n free qubits.
+    previous : Eigenstates, optional
+        :meth:`moments` only: the eigenstates of a nearby model (its
+        ``info["eigenstates"]``), to detect a ground state that changed parity
+        sector (``SectorCrossingWarning``; ``info["sector_crossing"]``).
+        :meth:`sample` accepts it and does not use it.
     """
 
     name: ClassVar[str] = "statevector"
@@ -385,7 +413,13 @@ class StatevectorBackend(Backend):
 
     def limits(self) -> str:
         """One line on the sizes this backend handles (for ``isingbridge backends``)."""
-        return f"up to {self.max_qubits} qubits (ground states); thermal states by dense eigh, ~14 qubits"
+        return (f"up to {self.max_qubits} qubits (ground states); thermal states up to {self.thermal_qubits} qubits "
+                "(dense eigendecomposition of the 2^n x 2^n Hamiltonian)")
+
+    @property
+    def thermal_qubits(self) -> int:
+        """The most free qubits a thermal state may have: ``THERMAL_QUBITS`` (16), or ``max_qubits`` if smaller."""
+        return min(self.max_qubits, THERMAL_QUBITS)
 
     # -- preparing a request ------------------------------------------------------
     def _prepare_quantum(self, model: Any, clamp: Mapping | None) -> tuple[Problem, TransverseIsing]:
@@ -466,7 +500,7 @@ class StatevectorBackend(Backend):
             warnings.warn(
                 f"the ground space is {degeneracy}-fold degenerate (gap {gap:.3g}); ground-state expectations are "
                 "those of the equal mixture over it, and EP gradients are undefined here",
-                DegenerateGroundStateWarning, stacklevel=3,
+                DegenerateGroundStateWarning, stacklevel=stacklevel_outside(),
             )
         if previous is not None and parity is not None and previous.parity is not None and degeneracy == 1:
             before, after = np.sign(previous.parity[0]), np.sign(parity[0])
@@ -475,7 +509,7 @@ class StatevectorBackend(Backend):
                 warnings.warn(
                     f"the ground state moved from parity sector {before:+.0f} to {after:+.0f} (gap now {gap:.3g}): "
                     "a level crossing lies between the two models, where EP gradients are undefined",
-                    SectorCrossingWarning, stacklevel=3,
+                    SectorCrossingWarning, stacklevel=stacklevel_outside(),
                 )
         return result
 
@@ -491,7 +525,14 @@ class StatevectorBackend(Backend):
     def _thermal(self, model: TransverseIsing, temperature: float) -> ThermalState:
         n = model.num_qubits
         block = 2.0**n / (2 if model.conserves_parity else 1)
-        check_memory(n, 3 * block + 4, "dense diagonalisation", min(self.max_qubits, 16))
+        if n > THERMAL_QUBITS:
+            pure = f", or take the ground state (temperature=0, up to {self.max_qubits} qubits)" if n <= self.max_qubits else ""
+            raise QuantumMemoryError(
+                f"a thermal state of {n} qubits exceeds this backend's limit of {THERMAL_QUBITS} qubits for thermal "
+                f"states: it needs every eigenstate, from a dense eigendecomposition of the 2^{n} x 2^{n} Hamiltonian "
+                f"(memory grows as 4^n, time as 8^n); clamp qubits or use a smaller network{pure}"
+            )
+        check_memory(n, 3 * block + 4, "dense diagonalisation", self.max_qubits)
         energies, vectors = _dense_eigh(HamiltonianOperator(model), model.conserves_parity)
         with np.errstate(over="ignore"):  # a gap over a tiny temperature: that state's weight is 0, as it should be
             weights = np.exp(-(energies - energies[0]) / temperature)
@@ -592,10 +633,14 @@ class StatevectorBackend(Backend):
     def sample(self, model: Any, *, beta: float | None = None, temperature: float | None = None,  # type: ignore[override]
                num_reads: int | None = None, clamp: Any = None, seed: Any = None,
                state: Any = "ground", fields: Any = None, **options: Any) -> dimod.SampleSet:
-        """Computational-basis measurements of the state (s = +1 for |0⟩), as a SampleSet.
+        """Computational-basis measurements of the state (s = +1 for ``|0⟩``), as a SampleSet.
 
         Energies are those of the diagonal part (the BQM) of each measured basis state.
         Batched ``clamp`` / ``fields``: every row's reads with a ``clamp_row`` vector.
+        ``info`` holds ``temperature``, ``state`` and ``beta``: the inverse
+        temperature of a thermal state (the ``beta`` given, or 1/T), and None
+        for a pure state (temperature 0: ground or excited), whose reads follow
+        no temperature, as an annealer's do.
         """
         if is_batched(clamp, fields):
             rng = as_rng(seed)
@@ -619,7 +664,8 @@ class StatevectorBackend(Backend):
             p_z, _, _, _, _ = self._distributions(free, temperature, state, v0, None)
             indices = rng.choice(p_z.size, size=num_reads, p=p_z / p_z.sum())
             states = (-spin_rows(indices.astype(np.int64), n)).astype(np.int8)
-        info = {"backend": self.name, "temperature": temperature, "state": state}
+        thermal_beta = (float(beta) if beta is not None else 1.0 / temperature) if temperature > 0 else None
+        info = {"backend": self.name, "beta": thermal_beta, "temperature": temperature, "state": state}
         return problem.sampleset(states, info)
 
     def sample_states(self, model: Any, *, conditionals: Any = None, **kwargs: Any) -> Samples:  # type: ignore[override]

@@ -372,13 +372,16 @@ class _Record:
 class TemperingBackend(Backend):
     """Adaptive non-reversible parallel tempering with Houdayer cluster moves (see the module docstring).
 
+    The Parameters are those of the constructor; the Other Parameters are
+    options of :meth:`sample` and :meth:`moments`.
+
     Parameters
     ----------
     num_threads : int, optional
         numba threads of the engine (default: all cores).
 
-    Options of :meth:`sample` and :meth:`moments`
-    ----------------------------------------------
+    Other Parameters
+    ----------------
     num_reads : int
         Independent ladders (default 8); :meth:`sample` returns the final
         target-β state of each.
@@ -402,9 +405,15 @@ class TemperingBackend(Backend):
         Houdayer moves between ladders 2m and 2m + 1 at every level of the
         colder half of the ladder; "auto" (default): on for mean degree ≤ 4
         (needs ``num_reads`` ≥ 2).
-    pairs, compute_corr
-        :meth:`moments`' correlations, as for the gibbs backend.
+    pairs : {"auto", "edges", "all"}, list of label pairs, or None
+        :meth:`moments` only: which ⟨s_i s_j⟩ to accumulate, as for the gibbs
+        backend ("auto", the default: "all" up to 512 spins, else "edges").
+    compute_corr : bool
+        :meth:`moments` only: False is ``pairs=None`` (default True), as for
+        the gibbs backend.
 
+    Notes
+    -----
     ``info`` holds ``ladder``, ``swap_acceptance`` (per neighbour pair,
     recorded rounds), ``round_trips`` and ``round_trip_time`` (mean rounds
     of a hot → cold → hot journey), ``cluster_moves``, the lowest energy any
