@@ -62,7 +62,6 @@ sphinx_gallery_conf = {
 
 html_theme = "furo"
 html_title = f"isingbridge {release}"
-html_static_path = ["_static"]
 html_theme_options = {"navigation_with_keys": True}
 html_show_sourcelink = False
 

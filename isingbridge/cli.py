@@ -301,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed_type = _checked(int, check_int, minimum=0)
     reads_type = _checked(int, check_positive_int)
 
-    demo = sub.add_parser("demo", help="sample one model on every installed backend, next to exact values")
+    demo = sub.add_parser("demo", help="every installed backend next to exact values, then train, compile, tune, "
+                                       "quantise and run a full adder")
     demo.add_argument("--seed", type=seed_type, default=0, help="seed of the sampling backends (default 0)")
     demo.add_argument("--spins", type=_checked(int, check_int, minimum=DEMO_SPINS[0], maximum=DEMO_SPINS[1]), default=10,
                       help=f"model size, {DEMO_SPINS[0]} to {DEMO_SPINS[1]} (default 10)")
