@@ -27,13 +27,13 @@ from isingbridge.trainers.models import (
     RBM, BoltzmannModel, ClassificationRBM, FullyVisibleBM, HopfieldNetwork, IsingLayers, LayeredHopfield, PatternBM,
     PatternRBM, QuantumNetwork,
 )
-from isingbridge.trainers.optim import SGD, Adam, LangevinSGD
+from isingbridge.trainers.optim import SGD, Adam, LangevinSGD, Optimizer
 
 __all__ = [
     "Adam", "BoltzmannClassifier", "BoltzmannEstimator", "BoltzmannModel", "BoltzmannRBM", "CD", "ClassificationRBM",
     "Discriminative", "EqProp", "EqPropClassifier", "ExactGradient", "FullyVisibleBM", "Gradient", "GradientEstimator",
     "HopfieldLoadWarning", "HopfieldNetwork", "IsingEqProp", "IsingEqPropClassifier", "IsingLayers", "LangevinSGD",
-    "LayeredHopfield", "LayeredIsingEqProp", "LevelCrossingWarning", "LowTemperatureRule", "PCD", "PatternBM",
+    "LayeredHopfield", "LayeredIsingEqProp", "LevelCrossingWarning", "LowTemperatureRule", "Optimizer", "PCD", "PatternBM",
     "PatternRBM", "QuantumEqProp", "QuantumEqPropClassifier", "QuantumNetwork", "RAPID", "RBM", "SGD", "ThermalEqProp",
     "TwoLobe", "to_spins",
 ]

@@ -58,7 +58,39 @@ def check_step(finite: bool, name: str, learning_rate: float) -> None:
                                 "the gradients", name)
 
 
-class SGD:
+class Optimizer:
+    """What every optimizer offers: :meth:`step` applies gradients; :meth:`state` and :meth:`load_state` checkpoint it.
+
+    The optimizers apply gradients and know nothing of the physics that produced them.
+    """
+
+    def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        """Move every parameter named in ``gradients`` one step downhill, in place.
+
+        Parameters
+        ----------
+        parameters : dict of str to ndarray
+            The arrays to update (a model's :meth:`parameters`).
+        gradients : dict of str to ndarray
+            A gradient for some or all of them, of the same shapes.
+
+        Raises
+        ------
+        DivergedStepError
+            When the step leaves a parameter NaN or infinite.
+        """
+        raise NotImplementedError
+
+    def state(self) -> dict:
+        """A copy of the optimizer's state, for checkpoints."""
+        raise NotImplementedError
+
+    def load_state(self, state: dict) -> None:
+        """Restore a state returned by :meth:`state`."""
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
     """Stochastic gradient descent with (heavy-ball) momentum.
 
     Parameters
@@ -84,20 +116,6 @@ class SGD:
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
-        """Move every parameter named in ``gradients`` one step downhill, in place.
-
-        Parameters
-        ----------
-        parameters : dict of str to ndarray
-            The arrays to update (a model's :meth:`parameters`).
-        gradients : dict of str to ndarray
-            A gradient for some or all of them, of the same shapes.
-
-        Raises
-        ------
-        DivergedStepError
-            When the step leaves a parameter NaN or infinite.
-        """
         if not self.momentum:  # plain SGD: no velocity to keep
             for name, gradient in gradients.items():
                 check_step(descend(parameters[name], gradient, self.learning_rate), name, self.learning_rate)
@@ -114,11 +132,10 @@ class SGD:
         return {"velocity": {k: v.copy() for k, v in self.velocity.items()}}
 
     def load_state(self, state: dict) -> None:
-        """Restore a state returned by :meth:`state`."""
         self.velocity = {k: np.array(v) for k, v in state["velocity"].items()}
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction.
 
     Parameters
@@ -141,20 +158,6 @@ class Adam:
         self.t = 0
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
-        """Move every parameter named in ``gradients`` one step downhill, in place.
-
-        Parameters
-        ----------
-        parameters : dict of str to ndarray
-            The arrays to update (a model's :meth:`parameters`).
-        gradients : dict of str to ndarray
-            A gradient for some or all of them, of the same shapes.
-
-        Raises
-        ------
-        DivergedStepError
-            When the step leaves a parameter NaN or infinite.
-        """
         self.t += 1
         for name, gradient in gradients.items():
             m = self.m.setdefault(name, np.zeros_like(gradient))
@@ -173,13 +176,12 @@ class Adam:
         return {"m": {k: a.copy() for k, a in self.m.items()}, "v": {k: a.copy() for k, a in self.v.items()}, "t": self.t}
 
     def load_state(self, state: dict) -> None:
-        """Restore a state returned by :meth:`state`."""
         self.m = {k: np.array(a) for k, a in state["m"].items()}
         self.v = {k: np.array(a) for k, a in state["v"].items()}
         self.t = int(state["t"])
 
 
-class LangevinSGD:
+class LangevinSGD(Optimizer):
     """Overdamped Langevin dynamics of the parameters: θ ← θ − η g + √(2ηT) ξ, ξ ~ N(0, 1).
 
     The slow variables of a dissipative device feel the relaxation force plus
@@ -201,20 +203,6 @@ class LangevinSGD:
         self.rng = as_rng(seed)
 
     def step(self, parameters: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
-        """Move every parameter named in ``gradients`` one step downhill, in place.
-
-        Parameters
-        ----------
-        parameters : dict of str to ndarray
-            The arrays to update (a model's :meth:`parameters`).
-        gradients : dict of str to ndarray
-            A gradient for some or all of them, of the same shapes.
-
-        Raises
-        ------
-        DivergedStepError
-            When the step leaves a parameter NaN or infinite.
-        """
         scale = np.sqrt(2.0 * self.learning_rate * self.temperature)
         for name, gradient in gradients.items():
             parameters[name] -= self.learning_rate * gradient
@@ -227,5 +215,4 @@ class LangevinSGD:
         return {"rng": self.rng.bit_generator.state}
 
     def load_state(self, state: dict) -> None:
-        """Restore a state returned by :meth:`state`."""
         self.rng.bit_generator.state = state["rng"]
